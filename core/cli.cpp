@@ -1,0 +1,224 @@
+// `nst`: the command-line front end of the core library.
+#include "nst.h"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <unistd.h>
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+void on_signal(int) { g_cancel = true; }
+
+const char* kUsage =
+    "Usage: nst transfer --content FILE --style FILE --output FILE [options]\n"
+    "       nst models                 list installed feature networks\n"
+    "\n"
+    "Paints the content image in the style of the style image (Gatys et al.).\n"
+    "\n"
+    "Options of `nst transfer`:\n"
+    "  --model FILE|DIR         feature network: VGG .pth file or Darknet-tiny folder\n"
+    "                           (default: the best installed one, see `nst models`)\n"
+    "  --size PX                working size, longest side (default 512; never upscales)\n"
+    "  --iterations N           optimisation steps (default 300)\n"
+    "  --optimizer lbfgs|adam   (default lbfgs)\n"
+    "  --learning-rate R        (default 1 for L-BFGS, 0.02 for Adam)\n"
+    "  --init content|noise|FILE  starting image (default content)\n"
+    "  --seed N                 random seed for noise init (default 0)\n"
+    "  --content-weight W       (default: the network's own)\n"
+    "  --style-weight W         (default: the network's own)\n"
+    "  --tv-weight W            total-variation (smoothness) weight\n"
+    "  --style-layers L,..      e.g. relu1_1,relu2_1,relu3_1,relu4_1,relu5_1\n"
+    "  --style-layer-weights W,..  one weight per style layer\n"
+    "  --content-layers L,..    e.g. relu4_2\n"
+    "  --pooling max|avg        (default max)\n"
+    "  --preprocess torchvision|caffe  VGG weight convention (default: from the file name)\n"
+    "  --threads N              (default: all cores)\n"
+    "  --stats                  print a JSON summary line on stdout at the end\n"
+    "  --quiet                  no progress bar\n";
+
+struct Fail : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+double to_double(const std::string& flag, const std::string& v) {
+  try {
+    size_t pos = 0;
+    double d = std::stod(v, &pos);
+    if (pos == v.size()) return d;
+  } catch (...) {
+  }
+  throw Fail(flag + " expects a number, got '" + v + "'");
+}
+
+long long to_int(const std::string& flag, const std::string& v) {
+  try {
+    size_t pos = 0;
+    long long d = std::stoll(v, &pos);
+    if (pos == v.size()) return d;
+  } catch (...) {
+  }
+  throw Fail(flag + " expects an integer, got '" + v + "'");
+}
+
+std::string clock_str(double s) {
+  int t = int(s + 0.5);
+  char buf[32];
+  if (t >= 3600) std::snprintf(buf, sizeof buf, "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60);
+  else std::snprintf(buf, sizeof buf, "%d:%02d", t / 60, t % 60);
+  return buf;
+}
+
+long peak_rss_kb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f) return 0;
+  char line[256];
+  long kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+  std::fclose(f);
+  return kb;
+}
+
+int cmd_models() {
+  std::cout << "models folder: " << nst::models_dir() << "\n";
+  auto found = nst::installed_models();
+  if (found.empty()) std::cout << "no feature network installed (run install-scripts/install-models.sh)\n";
+  for (size_t i = 0; i < found.size(); ++i) {
+    try {
+      std::cout << (i == 0 ? "* " : "  ") << nst::inspect_model(found[i]).describe() << "\n";
+    } catch (const nst::Error& e) {
+      std::cout << "  " << found[i] << " (unusable: " << e.what() << ")\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_transfer(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> v;
+  bool stats = false, quiet = false;
+  static const char* valued[] = {"--content", "--style", "--output", "--model", "--size", "--iterations",
+                                 "--optimizer", "--learning-rate", "--init", "--seed", "--content-weight",
+                                 "--style-weight", "--tv-weight", "--style-layers", "--style-layer-weights",
+                                 "--content-layers", "--pooling", "--preprocess", "--threads"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--stats") { stats = true; continue; }
+    if (a == "--quiet") { quiet = true; continue; }
+    if (a == "--help" || a == "-h") { std::cout << kUsage; return 0; }
+    bool known = false;
+    for (const char* k : valued) known |= a == k;
+    if (!known) throw Fail("unknown option '" + a + "' (see nst --help)");
+    if (i + 1 >= args.size()) throw Fail(a + " needs a value");
+    v[a] = args[++i];
+  }
+  for (const char* req : {"--content", "--style", "--output"})
+    if (!v.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
+
+  nst::TransferOptions o;
+  if (v.count("--model")) o.model = v["--model"];
+  if (v.count("--size")) o.size = int(to_int("--size", v["--size"]));
+  if (v.count("--iterations")) o.iterations = int(to_int("--iterations", v["--iterations"]));
+  if (v.count("--optimizer")) {
+    const std::string& s = v["--optimizer"];
+    if (s == "lbfgs") o.optimizer = nst::Optimizer::LBFGS;
+    else if (s == "adam") o.optimizer = nst::Optimizer::Adam;
+    else throw Fail("--optimizer must be lbfgs or adam, got '" + s + "'");
+  }
+  if (v.count("--learning-rate")) o.learning_rate = to_double("--learning-rate", v["--learning-rate"]);
+  if (v.count("--init")) {
+    const std::string& s = v["--init"];
+    if (s == "content") o.init = nst::Init::Content;
+    else if (s == "noise") o.init = nst::Init::Noise;
+    else { o.init = nst::Init::Image; o.init_image = s; }
+  }
+  if (v.count("--seed")) o.seed = uint64_t(to_int("--seed", v["--seed"]));
+  if (v.count("--content-weight")) o.content_weight = to_double("--content-weight", v["--content-weight"]);
+  if (v.count("--style-weight")) o.style_weight = to_double("--style-weight", v["--style-weight"]);
+  if (v.count("--tv-weight")) o.tv_weight = to_double("--tv-weight", v["--tv-weight"]);
+  if (v.count("--style-layers")) o.style_layers = split(v["--style-layers"]);
+  if (v.count("--content-layers")) o.content_layers = split(v["--content-layers"]);
+  if (v.count("--style-layer-weights"))
+    for (const auto& w : split(v["--style-layer-weights"])) o.style_layer_weights.push_back(to_double("--style-layer-weights", w));
+  if (v.count("--pooling")) {
+    const std::string& s = v["--pooling"];
+    if (s == "max") o.pooling = nst::Pooling::Max;
+    else if (s == "avg" || s == "average") o.pooling = nst::Pooling::Average;
+    else throw Fail("--pooling must be max or avg, got '" + s + "'");
+  }
+  if (v.count("--preprocess")) o.preprocess = v["--preprocess"];
+  if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
+  if (o.model.empty()) o.model = nst::default_model();
+
+  const nst::Image content = nst::load_image(v["--content"]);
+  const nst::Image style = nst::load_image(v["--style"]);
+  if (!quiet) std::cerr << "network: " << nst::inspect_model(o.model).describe() << "\n";
+
+  const bool tty = isatty(STDERR_FILENO);
+  auto bar = [&](const nst::Progress& p) {
+    if (quiet) return;
+    const double frac = double(p.iteration) / p.iterations;
+    const double eta = p.iteration ? p.elapsed_seconds / p.iteration * (p.iterations - p.iteration) : 0;
+    const int width = 24, filled = int(frac * width);
+    char line[256];
+    std::snprintf(line, sizeof line, "[%s%s] %d/%d  loss %.4g (content %.3g, style %.3g, tv %.3g)  %s, ETA %s",
+                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), p.iteration,
+                  p.iterations, p.total_loss, p.content_loss, p.style_loss, p.tv_loss,
+                  clock_str(p.elapsed_seconds).c_str(), clock_str(eta).c_str());
+    if (tty) std::cerr << "\r" << line << std::flush;
+    else if (p.iteration == p.iterations || p.iteration % std::max(1, p.iterations / 10) == 0) std::cerr << line << "\n";
+  };
+  nst::TransferResult r = nst::transfer(content, style, o, bar, &g_cancel);
+  if (tty && !quiet) std::cerr << "\n";
+  nst::save_image(r.image, v["--output"]);
+  if (!quiet)
+    std::cerr << "wrote " << v["--output"] << " (" << r.image.width << "x" << r.image.height << ", worked at "
+              << r.work_width << "x" << r.work_height << ", " << clock_str(r.seconds) << ")\n";
+  if (stats) {
+    std::printf(
+        "{\"network\": \"%s\", \"steps\": %d, \"seconds\": %.3f, \"seconds_per_step\": %.5f, \"work_width\": %d, "
+        "\"work_height\": %d, \"loss\": %.8g, \"content_loss\": %.8g, \"style_loss\": %.8g, \"tv_loss\": %.8g, "
+        "\"peak_rss_mb\": %.1f}\n",
+        r.model.family.c_str(), r.iterations, r.seconds, r.seconds / r.iterations, r.work_width, r.work_height,
+        r.total_loss, r.content_loss, r.style_loss, r.tv_loss, peak_rss_kb() / 1024.0);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  try {
+    const std::string cmd = args[0];
+    args.erase(args.begin());
+    if (cmd == "transfer") return cmd_transfer(args);
+    if (cmd == "models") return cmd_models();
+    throw Fail("unknown command '" + cmd + "' (see nst --help)");
+  } catch (const nst::Cancelled&) {
+    std::cerr << "\nnst: cancelled\n";
+    return 130;
+  } catch (const std::exception& e) {
+    std::cerr << "\nnst: error: " << e.what() << "\n";
+    return 1;
+  }
+}

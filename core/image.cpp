@@ -1,0 +1,138 @@
+// Pixel conversions, resizing and image files for the core library.
+#include "nst.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+namespace nst {
+namespace {
+
+void check_shape(int width, int height, int channels) {
+  if (width <= 0 || height <= 0)
+    throw Error("image has no pixels (" + std::to_string(width) + "x" + std::to_string(height) + ")");
+  if (channels < 1 || channels > 4)
+    throw Error("unsupported channel count " + std::to_string(channels) + " (expected 1 to 4)");
+}
+
+template <typename T>
+Image from_int(const T* src, int width, int height, int channels, size_t stride, float maxval) {
+  check_shape(width, height, channels);
+  if (stride == 0) stride = size_t(width) * channels;
+  Image img(width, height, channels);
+  const float scale = 1.f / maxval;
+  for (int y = 0; y < height; ++y) {
+    const T* row = src + y * stride;
+    float* out = img.data.data() + size_t(y) * width * channels;
+    for (size_t i = 0; i < size_t(width) * channels; ++i) out[i] = float(row[i]) * scale;
+  }
+  return img;
+}
+
+template <typename T>
+std::vector<T> to_int(const Image& img, float maxval) {
+  std::vector<T> out(img.data.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    float v = std::clamp(img.data[i], 0.f, 1.f) * maxval;
+    out[i] = T(std::lround(v));
+  }
+  return out;
+}
+
+float luma(float r, float g, float b) { return 0.2126f * r + 0.7152f * g + 0.0722f * b; }
+
+}  // namespace
+
+Image from_u8(const uint8_t* src, int width, int height, int channels, size_t stride) {
+  return from_int(src, width, height, channels, stride, 255.f);
+}
+Image from_u16(const uint16_t* src, int width, int height, int channels, size_t stride) {
+  return from_int(src, width, height, channels, stride, 65535.f);
+}
+std::vector<uint8_t> to_u8(const Image& img) { return to_int<uint8_t>(img, 255.f); }
+std::vector<uint16_t> to_u16(const Image& img) { return to_int<uint16_t>(img, 65535.f); }
+
+Image convert_channels(const Image& img, int channels) {
+  check_shape(img.width, img.height, channels);
+  if (channels == img.channels) return img;
+  Image out(img.width, img.height, channels);
+  const bool in_grey = img.channels <= 2, out_grey = channels <= 2;
+  const bool in_alpha = img.has_alpha(), out_alpha = channels == 2 || channels == 4;
+  const size_t n = size_t(img.width) * img.height;
+  for (size_t p = 0; p < n; ++p) {
+    const float* s = &img.data[p * img.channels];
+    float* d = &out.data[p * channels];
+    if (out_grey) {
+      d[0] = in_grey ? s[0] : luma(s[0], s[1], s[2]);
+    } else {
+      for (int c = 0; c < 3; ++c) d[c] = in_grey ? s[0] : s[c];
+    }
+    if (out_alpha) d[channels - 1] = in_alpha ? s[img.channels - 1] : 1.f;
+  }
+  return out;
+}
+
+Image resize(const Image& img, int width, int height) {
+  check_shape(width, height, img.channels);
+  if (width == img.width && height == img.height) return img;
+  Image out(width, height, img.channels);
+  const bool shrink = width <= img.width && height <= img.height;
+  // cv::resize handles up to 4 channels; wrap without copying.
+  cv::Mat src(img.height, img.width, CV_32FC(img.channels), const_cast<float*>(img.data.data()));
+  cv::Mat dst(height, width, CV_32FC(img.channels), out.data.data());
+  cv::resize(src, dst, dst.size(), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_CUBIC);
+  for (float& v : out.data) v = std::clamp(v, 0.f, 1.f);
+  return out;
+}
+
+Image load_image(const std::string& path) {
+  std::ifstream probe(path, std::ios::binary);
+  if (!probe) throw Error("cannot open image '" + path + "': file does not exist or is not readable");
+  probe.seekg(0, std::ios::end);
+  if (probe.tellg() <= 0) throw Error("image '" + path + "' is empty");
+  cv::Mat m;
+  try {
+    m = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    throw Error("cannot decode image '" + path + "': " + e.what());
+  }
+  if (m.empty()) throw Error("cannot decode image '" + path + "': not an image format OpenCV can read, or the file is corrupt");
+  const int ch = m.channels();
+  if (ch != 1 && ch != 3 && ch != 4) throw Error("image '" + path + "' has an unsupported channel count");
+  // OpenCV stores BGR(A); we use RGB(A).
+  if (ch == 3) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
+  if (ch == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2RGBA);
+  if (!m.isContinuous()) m = m.clone();
+  switch (m.depth()) {
+    case CV_8U: return from_u8(m.ptr<uint8_t>(), m.cols, m.rows, ch);
+    case CV_16U: return from_u16(m.ptr<uint16_t>(), m.cols, m.rows, ch);
+    case CV_32F: {
+      Image img(m.cols, m.rows, ch);
+      std::copy(m.ptr<float>(), m.ptr<float>() + img.data.size(), img.data.begin());
+      return img;
+    }
+    default: throw Error("image '" + path + "' has an unsupported sample type");
+  }
+}
+
+void save_image(const Image& img, const std::string& path) {
+  check_shape(img.width, img.height, img.channels);
+  Image im = img.channels == 2 ? convert_channels(img, 4) : img;
+  std::vector<uint8_t> px = to_u8(im);
+  cv::Mat m(im.height, im.width, CV_8UC(im.channels), px.data());
+  if (im.channels == 3) cv::cvtColor(m, m, cv::COLOR_RGB2BGR);
+  if (im.channels == 4) cv::cvtColor(m, m, cv::COLOR_RGBA2BGRA);
+  bool ok = false;
+  try {
+    ok = cv::imwrite(path, m);
+  } catch (const cv::Exception& e) {
+    throw Error("cannot write '" + path + "': " + e.what());
+  }
+  if (!ok) throw Error("cannot write '" + path + "': unknown file extension or folder not writable");
+}
+
+}  // namespace nst

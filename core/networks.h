@@ -1,0 +1,54 @@
+// Feature networks for perceptual losses: VGG-19/16 (torchvision or Caffe
+// weights) and Darknet-tiny (TF.js Layers). Internal to core/.
+#pragma once
+
+#include "nst.h"
+
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nst {
+
+class FeatureNet {
+ public:
+  // One step of the sequential network.
+  struct Op {
+    enum Kind { Conv, Relu, Leaky, MaxPool, AvgPool } kind;
+    std::string name;
+    at::Tensor weight, bias;  // Conv only; frozen (no gradient)
+    int padding = 0;
+    bool ceil_mode = false;   // pools: TF "same" pooling keeps the last odd row
+  };
+
+  FeatureNet(ModelInfo info, std::vector<Op> ops) : info_(std::move(info)), ops_(std::move(ops)) {}
+
+  const ModelInfo& info() const { return info_; }
+  const std::vector<Op>& ops() const { return ops_; }
+  void set_pooling(Pooling p);
+
+  // The network's own input from an RGB image in [0,1], shape (N,3,H,W).
+  at::Tensor preprocess(const at::Tensor& rgb01) const;
+  // Features at `layers` (in that order) for an RGB [0,1] image (N,3,H,W).
+  // Runs only as far as the deepest requested layer. Throws Error for
+  // unknown layer names.
+  std::vector<at::Tensor> features(const at::Tensor& rgb01, const std::vector<std::string>& layers) const;
+  // Bytes an optimisation step needs at this image size (activations kept for
+  // the backward pass, their gradients, and optimiser state).
+  double estimate_step_bytes(int width, int height, const std::vector<std::string>& layers) const;
+  // Index of a layer in ops(), or throws Error listing the valid names.
+  size_t index_of(const std::string& layer) const;
+
+ private:
+  ModelInfo info_;
+  std::vector<Op> ops_;
+};
+
+// Loads a network from a file or a folder (model.json inside). `preprocess`
+// overrides the VGG input convention ("torchvision" or "caffe"; "" = from the
+// file name). Throws Error with the reason.
+std::unique_ptr<FeatureNet> load_network(const std::string& path, const std::string& preprocess = "");
+
+}  // namespace nst

@@ -1,0 +1,136 @@
+// Public interface of the neural style transfer core library.
+//
+// Images in, images out, an options struct, a progress callback and a cancel
+// flag. No GIMP, GEGL, GTK or LibTorch types appear here, so hosts (the GIMP
+// plug-in, the `nst` CLI, tests) include this header only.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace nst {
+
+// Any failure the user can act on: missing or corrupt file, wrong shapes,
+// unsupported format, too large for memory. what() is one readable sentence.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown when the cancel flag was raised during a run.
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("cancelled") {}
+};
+
+// An interleaved float image, values nominally in [0, 1] (non-linear sRGB as
+// stored in the file or layer). channels: 1 = grey, 2 = grey+alpha, 3 = RGB,
+// 4 = RGBA.
+struct Image {
+  int width = 0;
+  int height = 0;
+  int channels = 0;
+  std::vector<float> data;  // height * width * channels
+
+  Image() = default;
+  Image(int w, int h, int c) : width(w), height(h), channels(c), data(size_t(w) * h * c, 0.f) {}
+  bool empty() const { return data.empty(); }
+  bool has_alpha() const { return channels == 2 || channels == 4; }
+  float& at(int x, int y, int c) { return data[(size_t(y) * width + x) * channels + c]; }
+  float at(int x, int y, int c) const { return data[(size_t(y) * width + x) * channels + c]; }
+};
+
+// --- pixel conversions (exact round trips for 8 and 16 bit) -----------------
+// `stride` is in elements (bytes for u8, uint16 for u16); 0 means packed.
+Image from_u8(const uint8_t* src, int width, int height, int channels, size_t stride = 0);
+Image from_u16(const uint16_t* src, int width, int height, int channels, size_t stride = 0);
+std::vector<uint8_t> to_u8(const Image& img);
+std::vector<uint16_t> to_u16(const Image& img);
+// Same pixels with a different channel layout (grey <-> RGB, alpha added as
+// opaque or dropped). Grey from RGB uses Rec. 709 luma weights.
+Image convert_channels(const Image& img, int channels);
+// Bicubic (downscale: area) resize of every channel, clamped to [0, 1].
+Image resize(const Image& img, int width, int height);
+
+// --- files (through OpenCV; 8/16-bit PNG, JPEG, TIFF, ...) ------------------
+Image load_image(const std::string& path);  // throws Error with the reason
+void save_image(const Image& img, const std::string& path);  // 8 bits per channel; format from the extension
+
+// --- models ---------------------------------------------------------------
+enum class Pooling { Max, Average };
+enum class Optimizer { LBFGS, Adam };
+enum class Init { Content, Noise, Image };
+
+// The user's models folder: $NST_MODELS_DIR, else $XDG_DATA_HOME/neural-style/models,
+// else ~/.local/share/neural-style/models.
+std::string models_dir();
+// Installed feature networks, best first (VGG-19 before VGG-16 before Darknet-tiny).
+std::vector<std::string> installed_models();
+// The best installed network, or throws Error explaining how to install one.
+std::string default_model();
+
+struct ModelInfo {
+  std::string path;
+  std::string family;      // "vgg19", "vgg16" or "darknet-tiny"
+  std::string input;       // "torchvision" (RGB, [0,1], ImageNet mean/std), "caffe" (BGR 0..255 - mean), "rgb01"
+  std::vector<std::string> layers;          // names of all feature layers, in order
+  std::vector<std::string> default_style_layers;
+  std::vector<std::string> default_content_layers;
+  double default_content_weight = 1;
+  double default_style_weight = 1;
+  double default_tv_weight = 0;
+  std::string describe() const;  // e.g. "VGG-19 (torchvision weights) from /path"
+};
+// Reads the file's header and key set enough to describe it; throws Error.
+ModelInfo inspect_model(const std::string& path);
+
+// --- optimisation-based transfer (Gatys et al.) ---------------------------
+struct TransferOptions {
+  std::string model;            // file or folder; empty: default_model()
+  int size = 512;               // working size: longest side in pixels (content is never upscaled)
+  int iterations = 300;
+  Optimizer optimizer = Optimizer::LBFGS;
+  double learning_rate = 0;     // 0: 1.0 for L-BFGS, 0.02 for Adam (image in [0,1])
+  Init init = Init::Content;
+  std::string init_image;       // for Init::Image
+  uint64_t seed = 0;
+  double content_weight = -1;   // < 0: the network's default
+  double style_weight = -1;
+  double tv_weight = -1;
+  std::vector<std::string> style_layers;    // empty: the network's default
+  std::vector<std::string> content_layers;
+  std::vector<double> style_layer_weights;  // empty: all 1
+  Pooling pooling = Pooling::Max;
+  int preview_every = 0;        // > 0: pass a preview image to the callback every N iterations
+  int threads = 0;              // 0: all cores
+  std::string preprocess;       // "" (auto), "torchvision" or "caffe": VGG weight convention
+};
+
+struct Progress {
+  int iteration = 0;   // completed iterations
+  int iterations = 0;  // total
+  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
+  double elapsed_seconds = 0;
+  const Image* preview = nullptr;  // working-size RGB preview, or null
+};
+using ProgressFn = std::function<void(const Progress&)>;
+
+struct TransferResult {
+  Image image;          // content's size and channel layout; content alpha carried over
+  ModelInfo model;
+  int iterations = 0;
+  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
+  double seconds = 0;
+  int work_width = 0, work_height = 0;
+};
+
+// Runs the optimisation. Throws Error on bad input, Cancelled when *cancel
+// became true (checked before every network evaluation).
+TransferResult transfer(const Image& content, const Image& style, const TransferOptions& options,
+                        const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace nst

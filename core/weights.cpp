@@ -1,0 +1,489 @@
+// Weight file readers. The PyTorch files are pickles; LibTorch 1.13's own
+// unpickler turns collections.OrderedDict into None, so this file carries a
+// small pickle interpreter for the subset torch.save writes.
+#include "weights.h"
+
+#include "nst.h"
+
+#include <caffe2/serialize/inline_container.h>
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+namespace nst::weights {
+namespace {
+
+// --- a minimal pickle machine -------------------------------------------
+struct PyObj;
+using Obj = std::shared_ptr<PyObj>;
+
+struct PyObj {
+  enum Kind { None, Bool, Int, Float, Str, Bytes, Tuple, List, Dict, Global, Storage, Tensor, Object, Mark };
+  Kind kind = None;
+  int64_t i = 0;
+  double f = 0;
+  std::string s;            // Str/Bytes text, Global "module.name", Storage dtype name, Object class
+  std::vector<Obj> items;   // Tuple/List items; Dict: key, value, key, value, ...
+  // Storage
+  std::string key;
+  int64_t numel = 0;
+  // Tensor
+  Obj storage;
+  int64_t offset = 0;
+  std::vector<int64_t> sizes, strides;
+};
+
+Obj make(PyObj::Kind k) {
+  auto o = std::make_shared<PyObj>();
+  o->kind = k;
+  return o;
+}
+
+const char* kind_name(PyObj::Kind k) {
+  static const char* names[] = {"None", "bool", "int", "float", "str", "bytes", "tuple", "list",
+                                "dict", "global", "storage", "tensor", "object", "mark"};
+  return names[k];
+}
+
+class ByteReader {
+ public:
+  ByteReader(std::istream& in, std::string what) : in_(in), what_(std::move(what)) {}
+  void read(void* dst, size_t n) {
+    in_.read(static_cast<char*>(dst), std::streamsize(n));
+    if (size_t(in_.gcount()) != n) throw Error(what_ + " is truncated (unexpected end of file)");
+  }
+  uint8_t u8() { uint8_t v; read(&v, 1); return v; }
+  template <typename T> T le() { T v; read(&v, sizeof v); return v; }  // little-endian host
+  std::string bytes(size_t n) {
+    if (n > (1u << 30)) throw Error(what_ + " is corrupt (string of " + std::to_string(n) + " bytes)");
+    std::string s(n, '\0');
+    if (n) read(&s[0], n);
+    return s;
+  }
+  std::string line() {
+    std::string s;
+    if (!std::getline(in_, s)) throw Error(what_ + " is truncated (unexpected end of file)");
+    return s;
+  }
+  std::istream& stream() { return in_; }
+  const std::string& what() const { return what_; }
+
+ private:
+  std::istream& in_;
+  std::string what_;
+};
+
+int64_t as_int(const Obj& o, const std::string& what) {
+  if (!o || (o->kind != PyObj::Int && o->kind != PyObj::Bool)) throw Error(what + ": expected an integer");
+  return o->i;
+}
+
+std::vector<int64_t> int_tuple(const Obj& o, const std::string& what) {
+  if (!o || (o->kind != PyObj::Tuple && o->kind != PyObj::List)) throw Error(what + ": expected a tuple of sizes");
+  std::vector<int64_t> v;
+  for (auto& x : o->items) v.push_back(as_int(x, what));
+  return v;
+}
+
+// Persistent ids: ('storage', <global torch.XStorage>, key, location, numel[, view])
+Obj persistent_load(const Obj& pid, const std::string& what) {
+  if (pid->kind != PyObj::Tuple || pid->items.size() < 5 || pid->items[0]->kind != PyObj::Str ||
+      pid->items[0]->s != "storage")
+    throw Error(what + " is not a PyTorch tensor file (unknown persistent id)");
+  auto st = make(PyObj::Storage);
+  const Obj& type = pid->items[1];
+  st->s = type->kind == PyObj::Global ? type->s : "torch.FloatStorage";
+  const Obj& key = pid->items[2];
+  st->key = key->kind == PyObj::Str ? key->s : std::to_string(as_int(key, what));
+  st->numel = as_int(pid->items[4], what);
+  return st;
+}
+
+Obj reduce(const Obj& callable, const Obj& args, const std::string& what) {
+  if (callable->kind != PyObj::Global) throw Error(what + " is corrupt (REDUCE on a " + kind_name(callable->kind) + ")");
+  const std::string& name = callable->s;
+  if (name == "collections.OrderedDict" || name == "builtins.dict") return make(PyObj::Dict);
+  if (name == "torch._utils._rebuild_tensor_v2" || name == "torch._utils._rebuild_tensor") {
+    if (args->items.size() < 4 || args->items[0]->kind != PyObj::Storage)
+      throw Error(what + " is corrupt (bad tensor record)");
+    auto t = make(PyObj::Tensor);
+    t->storage = args->items[0];
+    t->offset = as_int(args->items[1], what);
+    t->sizes = int_tuple(args->items[2], what);
+    t->strides = int_tuple(args->items[3], what);
+    return t;
+  }
+  if (name == "torch._utils._rebuild_parameter" && !args->items.empty()) return args->items[0];
+  auto o = make(PyObj::Object);
+  o->s = name;
+  return o;
+}
+
+// Runs one pickle from the reader's position to its STOP opcode.
+Obj unpickle(ByteReader& r) {
+  const std::string& what = r.what();
+  std::vector<Obj> stack;
+  std::vector<size_t> marks;
+  std::map<int64_t, Obj> memo;
+  auto pop = [&]() {
+    if (stack.empty()) throw Error(what + " is corrupt (pickle stack underflow)");
+    Obj o = stack.back();
+    stack.pop_back();
+    return o;
+  };
+  auto top = [&]() -> Obj& {
+    if (stack.empty()) throw Error(what + " is corrupt (pickle stack underflow)");
+    return stack.back();
+  };
+  auto pop_mark = [&]() {
+    if (marks.empty() || marks.back() > stack.size()) throw Error(what + " is corrupt (pickle mark missing)");
+    std::vector<Obj> items(stack.begin() + marks.back(), stack.end());
+    stack.resize(marks.back());
+    marks.pop_back();
+    return items;
+  };
+  auto push_str = [&](std::string s, PyObj::Kind k) {
+    auto o = make(k);
+    o->s = std::move(s);
+    stack.push_back(o);
+  };
+  auto push_int = [&](int64_t v) {
+    auto o = make(PyObj::Int);
+    o->i = v;
+    stack.push_back(o);
+  };
+  auto tuple_of = [&](std::vector<Obj> items) {
+    auto t = make(PyObj::Tuple);
+    t->items = std::move(items);
+    return t;
+  };
+  auto set_items = [&](const Obj& dict, std::vector<Obj>& kv) {
+    if (dict->kind != PyObj::Dict) return;  // items of an unknown object: ignore
+    for (auto& x : kv) dict->items.push_back(x);
+  };
+  for (;;) {
+    const uint8_t op = r.u8();
+    switch (op) {
+      case 0x80: r.u8(); break;                      // PROTO
+      case 0x95: r.le<uint64_t>(); break;            // FRAME
+      case '}': stack.push_back(make(PyObj::Dict)); break;
+      case ']': stack.push_back(make(PyObj::List)); break;
+      case ')': stack.push_back(make(PyObj::Tuple)); break;
+      case '(': marks.push_back(stack.size()); break;
+      case 'c': {                                    // GLOBAL
+        std::string mod = r.line(), name = r.line();
+        push_str(mod + "." + name, PyObj::Global);
+        break;
+      }
+      case 0x93: {                                   // STACK_GLOBAL
+        Obj name = pop(), mod = pop();
+        push_str(mod->s + "." + name->s, PyObj::Global);
+        break;
+      }
+      case 'X': push_str(r.bytes(r.le<uint32_t>()), PyObj::Str); break;
+      case 0x8c: push_str(r.bytes(r.u8()), PyObj::Str); break;
+      case 0x8d: push_str(r.bytes(size_t(r.le<uint64_t>())), PyObj::Str); break;
+      case 'T': push_str(r.bytes(r.le<uint32_t>()), PyObj::Str); break;
+      case 'U': push_str(r.bytes(r.u8()), PyObj::Str); break;
+      case 'B': push_str(r.bytes(r.le<uint32_t>()), PyObj::Bytes); break;
+      case 'C': push_str(r.bytes(r.u8()), PyObj::Bytes); break;
+      case 'q': memo[r.u8()] = top(); break;
+      case 'r': memo[r.le<uint32_t>()] = top(); break;
+      case 0x94: memo[int64_t(memo.size())] = top(); break;
+      case 'h':
+      case 'j': {
+        int64_t idx = op == 'h' ? r.u8() : int64_t(r.le<uint32_t>());
+        auto it = memo.find(idx);
+        if (it == memo.end()) throw Error(what + " is corrupt (pickle memo entry missing)");
+        stack.push_back(it->second);
+        break;
+      }
+      case 'Q': stack.push_back(persistent_load(pop(), what)); break;
+      case 'J': push_int(r.le<int32_t>()); break;
+      case 'K': push_int(r.u8()); break;
+      case 'M': push_int(r.le<uint16_t>()); break;
+      case 0x8a: {                                   // LONG1
+        const int n = r.u8();
+        std::string b = r.bytes(n);
+        if (n <= 8) {
+          int64_t v = 0;
+          for (int k = n - 1; k >= 0; --k) v = (v << 8) | uint8_t(b[k]);
+          if (n > 0 && n < 8 && (uint8_t(b[n - 1]) & 0x80)) v -= int64_t(1) << (8 * n);
+          push_int(v);
+        } else {
+          push_str(b, PyObj::Bytes);                 // e.g. the legacy magic number
+        }
+        break;
+      }
+      case 'G': {
+        uint8_t b[8];
+        r.read(b, 8);
+        uint64_t bits = 0;
+        for (int k = 0; k < 8; ++k) bits = (bits << 8) | b[k];
+        auto o = make(PyObj::Float);
+        std::memcpy(&o->f, &bits, 8);
+        stack.push_back(o);
+        break;
+      }
+      case 'N': stack.push_back(make(PyObj::None)); break;
+      case 0x88: case 0x89: {
+        auto o = make(PyObj::Bool);
+        o->i = op == 0x88;
+        stack.push_back(o);
+        break;
+      }
+      case 't': stack.push_back(tuple_of(pop_mark())); break;
+      case 0x85: { Obj a = pop(); stack.push_back(tuple_of({a})); break; }
+      case 0x86: { Obj b = pop(), a = pop(); stack.push_back(tuple_of({a, b})); break; }
+      case 0x87: { Obj c = pop(), b = pop(), a = pop(); stack.push_back(tuple_of({a, b, c})); break; }
+      case 'l': { auto l = make(PyObj::List); l->items = pop_mark(); stack.push_back(l); break; }
+      case 'd': { auto d = make(PyObj::Dict); d->items = pop_mark(); stack.push_back(d); break; }
+      case 'R': { Obj args = pop(), fn = pop(); stack.push_back(reduce(fn, args, what)); break; }
+      case 0x81: { Obj args = pop(), cls = pop(); stack.push_back(reduce(cls, args, what)); break; }
+      case 'b': pop(); break;                        // BUILD: object state (e.g. _metadata) is not needed
+      case 's': { Obj v = pop(), k = pop(); std::vector<Obj> kv{k, v}; set_items(top(), kv); break; }
+      case 'u': { auto kv = pop_mark(); set_items(top(), kv); break; }
+      case 'a': { Obj v = pop(); if (top()->kind == PyObj::List) top()->items.push_back(v); break; }
+      case 'e': { auto v = pop_mark(); if (top()->kind == PyObj::List) for (auto& x : v) top()->items.push_back(x); break; }
+      case '0': pop(); break;
+      case '1': pop_mark(); break;
+      case '2': stack.push_back(top()); break;
+      case '.': return pop();
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "0x%02x", op);
+        throw Error(what + " is not a PyTorch weight file or is corrupt (unsupported pickle opcode " + buf + ")");
+      }
+    }
+  }
+}
+
+size_t element_size(const std::string& storage_type, at::ScalarType* dtype) {
+  static const std::map<std::string, std::pair<at::ScalarType, size_t>> types = {
+      {"torch.FloatStorage", {at::kFloat, 4}},   {"torch.DoubleStorage", {at::kDouble, 8}},
+      {"torch.HalfStorage", {at::kHalf, 2}},     {"torch.BFloat16Storage", {at::kBFloat16, 2}},
+      {"torch.LongStorage", {at::kLong, 8}},     {"torch.IntStorage", {at::kInt, 4}},
+      {"torch.ShortStorage", {at::kShort, 2}},   {"torch.CharStorage", {at::kChar, 1}},
+      {"torch.ByteStorage", {at::kByte, 1}},     {"torch.BoolStorage", {at::kBool, 1}}};
+  auto it = types.find(storage_type);
+  if (it == types.end()) throw Error("unsupported tensor storage type " + storage_type);
+  if (dtype) *dtype = it->second.first;
+  return it->second.second;
+}
+
+// The state dict inside the unpickled object: {name: tensor}, possibly nested
+// in a checkpoint {"state_dict": {...}} or {"model": {...}}.
+const PyObj& state_dict_of(const Obj& root, const std::string& what) {
+  if (!root || root->kind != PyObj::Dict)
+    throw Error(what + " is not a state dict (it holds a " + std::string(kind_name(root ? root->kind : PyObj::None)) +
+                ", expected a mapping from layer names to tensors)");
+  for (size_t k = 0; k + 1 < root->items.size(); k += 2) {
+    const Obj& key = root->items[k];
+    if (key->kind == PyObj::Str && (key->s == "state_dict" || key->s == "model") &&
+        root->items[k + 1]->kind == PyObj::Dict)
+      return *root->items[k + 1];
+  }
+  return *root;
+}
+
+StateDict collect(const PyObj& dict, const std::string& what) {
+  StateDict sd;
+  for (size_t k = 0; k + 1 < dict.items.size(); k += 2) {
+    const Obj& key = dict.items[k];
+    const Obj& val = dict.items[k + 1];
+    if (key->kind != PyObj::Str) throw Error(what + " is not a state dict (a key is not a string)");
+    if (val->kind != PyObj::Tensor) continue;  // e.g. num_batches_tracked ints, metadata
+    sd.push_back({key->s, val->sizes, {}});
+  }
+  if (sd.empty()) throw Error(what + " is not a state dict (it holds no tensors)");
+  return sd;
+}
+
+std::vector<const PyObj*> tensors_in_order(const PyObj& dict) {
+  std::vector<const PyObj*> out;
+  for (size_t k = 0; k + 1 < dict.items.size(); k += 2)
+    if (dict.items[k + 1]->kind == PyObj::Tensor) out.push_back(dict.items[k + 1].get());
+  return out;
+}
+
+at::Tensor make_tensor(const PyObj& t, const void* data, size_t bytes, const std::string& what,
+                       const std::string& name) {
+  at::ScalarType dtype;
+  const size_t es = element_size(t.storage->s, &dtype);
+  int64_t extent = 1;  // elements needed by (offset, sizes, strides)
+  for (size_t d = 0; d < t.sizes.size(); ++d)
+    if (t.sizes[d] > 0) extent += (t.sizes[d] - 1) * (d < t.strides.size() ? t.strides[d] : 0);
+  bool empty = false;
+  for (auto s : t.sizes) empty |= s == 0;
+  if (t.sizes.size() != t.strides.size() || (!empty && size_t(t.offset + extent) * es > bytes))
+    throw Error(what + " is corrupt (tensor '" + name + "' lies outside its storage)");
+  at::Tensor storage = at::empty({int64_t(bytes / es)}, at::TensorOptions().dtype(dtype));
+  std::memcpy(storage.data_ptr(), data, (bytes / es) * es);
+  return storage.as_strided(t.sizes, t.strides, t.offset).to(at::kFloat).contiguous();
+}
+
+StateDict load_zip(const std::string& path, const KeyFilter& want) {
+  const std::string what = "weight file '" + path + "'";
+  std::unique_ptr<caffe2::serialize::PyTorchStreamReader> zip;
+  try {
+    zip = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
+  } catch (const std::exception& e) {
+    throw Error(what + " is a damaged zip archive (truncated download?)");
+  }
+  at::DataPtr pkl;
+  size_t pkl_size = 0;
+  try {
+    std::tie(pkl, pkl_size) = zip->getRecord("data.pkl");
+  } catch (const std::exception& e) {
+    throw Error(what + " is a zip archive but not a PyTorch checkpoint (no data.pkl), or it is truncated");
+  }
+  std::istringstream in(std::string(static_cast<const char*>(pkl.get()), pkl_size));
+  ByteReader r(in, what);
+  Obj root = unpickle(r);
+  const PyObj& dict = state_dict_of(root, what);
+  StateDict sd = collect(dict, what);
+  auto tensors = tensors_in_order(dict);
+  for (size_t k = 0; k < sd.size(); ++k) {
+    if (want && !want(sd[k].name)) continue;
+    const PyObj& t = *tensors[k];
+    at::DataPtr data;
+    size_t size = 0;
+    try {
+      std::tie(data, size) = zip->getRecord("data/" + t.storage->key);
+    } catch (const std::exception& e) {
+      throw Error(what + " is truncated or corrupt (cannot read the data of '" + sd[k].name + "')");
+    }
+    sd[k].tensor = make_tensor(t, data.get(), size, what, sd[k].name);
+  }
+  return sd;
+}
+
+StateDict load_legacy(const std::string& path, std::istream& file, const KeyFilter& want) {
+  const std::string what = "weight file '" + path + "'";
+  ByteReader r(file, what);
+  Obj magic = unpickle(r);
+  static const unsigned char kMagic[] = {0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+  if (magic->kind != PyObj::Bytes || magic->s != std::string(reinterpret_cast<const char*>(kMagic), 10))
+    throw Error(what + " is a pickle but not a PyTorch weight file (wrong magic number)");
+  const int64_t protocol = as_int(unpickle(r), what);
+  if (protocol != 1001) throw Error(what + " uses unsupported legacy protocol " + std::to_string(protocol));
+  unpickle(r);  // sys_info
+  Obj root = unpickle(r);
+  Obj keys = unpickle(r);
+  const PyObj& dict = state_dict_of(root, what);
+  StateDict sd = collect(dict, what);
+  auto tensors = tensors_in_order(dict);
+  // Storages follow in the order of `keys`, each as int64 element count + raw data.
+  std::map<std::string, const PyObj*> storage_of_key;
+  std::set<std::string> wanted;
+  for (size_t k = 0; k < sd.size(); ++k) {
+    storage_of_key[tensors[k]->storage->key] = tensors[k]->storage.get();
+    if (!want || want(sd[k].name)) wanted.insert(tensors[k]->storage->key);
+  }
+  std::map<std::string, std::string> data;
+  if (keys->kind != PyObj::List) throw Error(what + " is corrupt (storage key list missing)");
+  for (const Obj& key : keys->items) {
+    const int64_t numel = r.le<int64_t>();
+    auto it = storage_of_key.find(key->s);
+    const size_t es = element_size(it != storage_of_key.end() ? it->second->s : "torch.FloatStorage", nullptr);
+    if (numel < 0 || numel > (int64_t(1) << 40)) throw Error(what + " is corrupt (bad storage size)");
+    const size_t bytes = size_t(numel) * es;
+    if (wanted.count(key->s)) {
+      data[key->s] = r.bytes(bytes);
+    } else {
+      file.seekg(std::streamoff(bytes), std::ios::cur);
+      if (!file) throw Error(what + " is truncated (unexpected end of file)");
+    }
+  }
+  for (size_t k = 0; k < sd.size(); ++k) {
+    if (want && !want(sd[k].name)) continue;
+    auto it = data.find(tensors[k]->storage->key);
+    if (it == data.end()) throw Error(what + " is corrupt (data of '" + sd[k].name + "' missing)");
+    sd[k].tensor = make_tensor(*tensors[k], it->second.data(), it->second.size(), what, sd[k].name);
+  }
+  // The last storage must have been complete: probe one more byte is not required.
+  return sd;
+}
+
+}  // namespace
+
+StateDict load_torch(const std::string& path, const KeyFilter& want) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw Error("cannot open weight file '" + path + "': file does not exist or is not readable");
+  char head[4] = {0, 0, 0, 0};
+  f.read(head, 4);
+  if (f.gcount() < 2) throw Error("weight file '" + path + "' is empty or truncated");
+  if (head[0] == 'P' && head[1] == 'K') {
+    f.close();
+    return load_zip(path, want);
+  }
+  if (uint8_t(head[0]) == 0x80) {
+    f.clear();
+    f.seekg(0);
+    return load_legacy(path, f, want);
+  }
+  throw Error("'" + path + "' is not a PyTorch weight file (neither a zip archive nor a pickle)");
+}
+
+StateDict load_tfjs(const std::string& model_json, const KeyFilter& want) {
+  std::ifstream f(model_json);
+  if (!f) throw Error("cannot open model file '" + model_json + "': file does not exist or is not readable");
+  nlohmann::json j;
+  try {
+    f >> j;
+  } catch (const std::exception& e) {
+    throw Error("model file '" + model_json + "' is not valid JSON (truncated?)");
+  }
+  if (!j.is_object() || !j.contains("weightsManifest") || !j["weightsManifest"].is_array())
+    throw Error("model file '" + model_json + "' is not a TensorFlow.js model (no weightsManifest)");
+  const std::string dir = model_json.substr(0, model_json.find_last_of('/') + 1);
+  StateDict sd;
+  for (const auto& group : j["weightsManifest"]) {
+    std::string blob;
+    for (const auto& p : group.at("paths")) {
+      const std::string shard = dir + p.get<std::string>();
+      std::ifstream s(shard, std::ios::binary | std::ios::ate);
+      if (!s) throw Error("weight shard '" + shard + "' is missing");
+      const auto n = size_t(s.tellg());
+      s.seekg(0);
+      std::string part(n, '\0');
+      s.read(&part[0], std::streamsize(n));
+      blob += part;
+    }
+    size_t pos = 0;
+    for (const auto& w : group.at("weights")) {
+      Entry e;
+      e.name = w.at("name").get<std::string>();
+      e.shape = w.at("shape").get<std::vector<int64_t>>();
+      if (w.value("dtype", "float32") != "float32")
+        throw Error("model '" + model_json + "': weight '" + e.name + "' is not float32");
+      int64_t n = 1;
+      for (auto d : e.shape) n *= d;
+      const size_t bytes = size_t(n) * 4;
+      if (pos + bytes > blob.size())
+        throw Error("model '" + model_json + "': weight shards are too short for '" + e.name + "' (truncated download?)");
+      if (!want || want(e.name)) {
+        e.tensor = at::empty(e.shape, at::kFloat);
+        std::memcpy(e.tensor.data_ptr<float>(), blob.data() + pos, bytes);
+      }
+      pos += bytes;
+      sd.push_back(std::move(e));
+    }
+    if (pos != blob.size())
+      throw Error("model '" + model_json + "': weight shards are larger than the manifest says (wrong files?)");
+  }
+  return sd;
+}
+
+const Entry* find(const StateDict& sd, const std::string& name) {
+  for (const auto& e : sd)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+}  // namespace nst::weights
