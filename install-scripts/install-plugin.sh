@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# install-plugin.sh: install a built neural-style for the current user (no root needed).
+#
+# Usage: install-plugin.sh [BUILD_DIR]        (default: ./build)
+#
+# Installs
+#   BUILD_DIR/plugin/neural-style  ->  ${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}/plug-ins/neural-style/neural-style
+#   BUILD_DIR/core/nst             ->  ${PREFIX:-$HOME/.local}/bin/nst
+#   BUILD_DIR/po/<lang>/LC_MESSAGES/*.mo  ->  ${XDG_DATA_HOME:-$HOME/.local/share}/locale/<lang>/LC_MESSAGES/
+#                                             (when the translations were built)
+# The feature networks are installed separately: install-scripts/install-models.sh.
+set -euo pipefail
+
+prog=${0##*/}
+die() { printf '%s: error: %s\n' "$prog" "$*" >&2; exit 1; }
+warn() { printf '%s: warning: %s\n' "$prog" "$*" >&2; }
+
+case "${1:-}" in
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
+esac
+[[ $# -le 1 ]] || die "usage: $prog [BUILD_DIR]"
+
+build_dir=${1:-./build}
+[[ -d "$build_dir" ]] || die "build folder '$build_dir' not found (build first: meson setup build && meson compile -C build)"
+
+plugin_src=$build_dir/plugin/neural-style
+cli_src=$build_dir/core/nst
+[[ -f "$plugin_src" && -x "$plugin_src" ]] || die "no plug-in executable at $plugin_src (was the plug-in built? it needs libgimp2.0-dev)"
+
+gimp_dir=${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}
+plugin_dir=$gimp_dir/plug-ins/neural-style
+bin_dir=${PREFIX:-$HOME/.local}/bin
+locale_dir=${XDG_DATA_HOME:-$HOME/.local/share}/locale
+
+# A GIMP profile folder that holds nothing but plug-ins/ makes GIMP skip creating the rest
+# of the profile on its first start. If there is no profile yet, let GIMP create it first.
+if [[ ! -d "$gimp_dir" ]]; then
+    if command -v gimp-console-2.10 >/dev/null 2>&1; then
+        echo "Creating the GIMP profile in $gimp_dir (first GIMP start) ..."
+        if ! timeout 180 gimp-console-2.10 -i -d -f -b '(gimp-quit 0)' >/dev/null 2>&1; then
+            warn "gimp-console-2.10 did not finish cleanly; continuing"
+        fi
+    else
+        warn "$gimp_dir does not exist and gimp-console-2.10 was not found; creating only its plug-ins folder"
+    fi
+fi
+
+install -d -m 755 -- "$plugin_dir"
+install -m 755 -- "$plugin_src" "$plugin_dir/neural-style"
+echo "Installed the plug-in:     $plugin_dir/neural-style"
+
+if [[ -f "$cli_src" && -x "$cli_src" ]]; then
+    install -d -m 755 -- "$bin_dir"
+    install -m 755 -- "$cli_src" "$bin_dir/nst"
+    echo "Installed the CLI:         $bin_dir/nst"
+    case ":$PATH:" in
+        *":$bin_dir:"*) ;;
+        *) warn "$bin_dir is not in PATH" ;;
+    esac
+else
+    warn "no CLI at $cli_src; skipped"
+fi
+
+n=0
+for mo in "$build_dir"/po/*/LC_MESSAGES/*.mo; do
+    [[ -f "$mo" ]] || continue
+    lang=${mo#"$build_dir"/po/}
+    lang=${lang%%/*}
+    install -d -m 755 -- "$locale_dir/$lang/LC_MESSAGES"
+    install -m 644 -- "$mo" "$locale_dir/$lang/LC_MESSAGES/"
+    n=$((n + 1))
+done
+if (( n > 0 )); then
+    echo "Installed $n translation file(s) under $locale_dir"
+fi
+
+echo "Restart GIMP to load the plug-in. Feature networks: install-scripts/install-models.sh"

@@ -1,0 +1,64 @@
+// Version-neutral part of the GIMP plug-in: the parameters of the
+// `plug-in-neural-style` procedure as plain C++ values, their validation and
+// conversion into core options, and the one call into the engine.
+//
+// Nothing here knows about libgimp, GEGL or GTK; each GIMP version gets its
+// own host file (host_gimp2.cpp for GIMP 2.10) that reads the drawable into an
+// nst::Image, calls run_neural_style() and writes the result back as a layer.
+// LibTorch never appears in plug-in code: only core/nst.h is included.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "nst.h"
+
+namespace nst_plugin {
+
+// The procedure's parameters after run-mode, image and drawable, in PDB order.
+struct PluginParams {
+  std::string style_file;        // 3 style-file: the style painting
+  std::string model_file;        // 4 model-file: network file or folder, "" = nst::default_model()
+  int iterations = 300;          // 5 iterations
+  int size = 512;                // 6 size: working size, longest side in pixels
+  double content_weight = -1;    // 7 content-weight, < 0 = the network's default
+  double style_weight = -1;      // 8 style-weight, < 0 = default
+  double tv_weight = -1;         // 9 tv-weight, < 0 = default
+  int optimizer = 0;             // 10 optimizer: 0 L-BFGS, 1 Adam
+  int init = 0;                  // 11 init: 0 content, 1 noise, 2 image file
+  std::string init_file;         // 12 init-file (init == 2)
+  int seed = 0;                  // 13 seed
+  std::string style_layers;      // 14 style-layers: comma separated, "" = default
+  std::string content_layers;    // 15 content-layers
+  int pooling = 0;               // 16 pooling: 0 max, 1 average
+  double learning_rate = 0;      // 17 learning-rate, 0 = default
+};
+
+// Limits enforced by validate_params().
+constexpr int kMinIterations = 1;
+constexpr int kMaxIterations = 100000;
+constexpr int kMinSize = 16;
+constexpr int kMaxSize = 16384;
+
+// Empty when the values are acceptable, otherwise one translated sentence
+// naming the offending parameter.
+std::string validate_params(const PluginParams& p);
+
+// "a, b,,c " -> {"a", "b", "c"}: split on commas, trim blanks, drop empties.
+std::vector<std::string> split_layer_list(const std::string& list);
+
+// Core options for these parameters (model stays "" for the default network).
+nst::TransferOptions to_options(const PluginParams& p);
+
+// Name of the new layer: "/x/starry_night.jpg" -> "Starry Night (neural style)".
+std::string layer_name_for_style(const std::string& style_path);
+
+// Loads the style image and runs the engine on `content`. Throws nst::Error
+// (bad files, bad options), nst::Cancelled when *cancel became true, or any
+// other std::exception from the engine.
+nst::TransferResult run_neural_style(const nst::Image& content, const PluginParams& p,
+                                     const nst::ProgressFn& progress = {},
+                                     const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace nst_plugin

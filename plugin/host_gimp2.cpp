@@ -1,0 +1,449 @@
+// GIMP 2.10 host of the neural style transfer plug-in: registration, argument
+// handling, last values, reading the drawable and writing the new layer
+// through GEGL. Everything libgimp-2.0 specific lives in this file; the
+// version-neutral work is in neural_style.cpp (see host.h).
+#include <libgimp/gimp.h>
+#include <gegl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <clocale>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "host.h"
+#include "i18n.h"
+
+#ifndef LOCALEDIR
+#error "LOCALEDIR must be defined by the build"
+#endif
+
+namespace {
+
+constexpr const char* kProcName = "plug-in-neural-style";
+constexpr int kNumParams = 18;
+
+// ---------------------------------------------------------------------------
+// Registration
+
+GimpParamDef g_args[] = {
+    {GIMP_PDB_INT32, (gchar*)"run-mode",
+     (gchar*)"The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }"},
+    {GIMP_PDB_IMAGE, (gchar*)"image", (gchar*)"Input image"},
+    {GIMP_PDB_DRAWABLE, (gchar*)"drawable", (gchar*)"Input drawable (its selection bounds are used)"},
+    {GIMP_PDB_STRING, (gchar*)"style-file", (gchar*)"Path of the style image (the painting)"},
+    {GIMP_PDB_STRING, (gchar*)"model-file",
+     (gchar*)"Feature network file or folder; \"\" = the best installed network"},
+    {GIMP_PDB_INT32, (gchar*)"iterations", (gchar*)"Optimisation steps (1-100000, default 300)"},
+    {GIMP_PDB_INT32, (gchar*)"size",
+     (gchar*)"Working size: longest side in pixels (16-16384, default 512; never upscales)"},
+    {GIMP_PDB_FLOAT, (gchar*)"content-weight", (gchar*)"Content loss weight (< 0 = the network's default)"},
+    {GIMP_PDB_FLOAT, (gchar*)"style-weight", (gchar*)"Style loss weight (< 0 = the network's default)"},
+    {GIMP_PDB_FLOAT, (gchar*)"tv-weight",
+     (gchar*)"Total variation (smoothness) weight (< 0 = the network's default)"},
+    {GIMP_PDB_INT32, (gchar*)"optimizer", (gchar*)"Optimiser { L-BFGS (0), Adam (1) }"},
+    {GIMP_PDB_INT32, (gchar*)"init", (gchar*)"Start image { content (0), noise (1), image file (2) }"},
+    {GIMP_PDB_STRING, (gchar*)"init-file", (gchar*)"Start image file when init is 2, else ignored"},
+    {GIMP_PDB_INT32, (gchar*)"seed", (gchar*)"Random seed (noise start)"},
+    {GIMP_PDB_STRING, (gchar*)"style-layers",
+     (gchar*)"Comma separated style layer names (\"\" = the network's default)"},
+    {GIMP_PDB_STRING, (gchar*)"content-layers",
+     (gchar*)"Comma separated content layer names (\"\" = the network's default)"},
+    {GIMP_PDB_INT32, (gchar*)"pooling", (gchar*)"Pooling { max (0), average (1) }"},
+    {GIMP_PDB_FLOAT, (gchar*)"learning-rate",
+     (gchar*)"Optimiser step size (0 = default: 1.0 for L-BFGS, 0.02 for Adam)"},
+};
+static_assert(sizeof(g_args) / sizeof(g_args[0]) == kNumParams, "parameter table out of sync");
+
+GimpParamDef g_return_vals[] = {
+    {GIMP_PDB_LAYER, (gchar*)"new-layer", (gchar*)"The new layer holding the stylised pixels"},
+};
+
+void query() {
+  gimp_plugin_domain_register(GETTEXT_PACKAGE, LOCALEDIR);
+
+  gimp_install_procedure(
+      kProcName,
+      N_("Repaint the layer in the style of a painting (neural style transfer)"),
+      "Optimises a copy of the drawable (within the selection bounds) so that the features a "
+      "convolutional network extracts from it keep the content of the drawable and take the "
+      "textures and colours of the style image (Gatys et al.). The result is added as a new "
+      "layer directly above the source layer; the source is not changed.",
+      "Neural Style contributors", "Neural Style contributors", "2025",
+      N_("Neural Style _Transfer..."), "RGB*, GRAY*", GIMP_PLUGIN, kNumParams,
+      G_N_ELEMENTS(g_return_vals), g_args, g_return_vals);
+
+  gimp_plugin_menu_register(kProcName, "<Image>/Filters/Artistic");
+}
+
+// ---------------------------------------------------------------------------
+// Last values (gimp_get_data / gimp_set_data need a plain block of bytes)
+
+constexpr guint32 kLastValuesMagic = 0x4e535431;  // "NST1"
+
+struct LastValues {
+  guint32 magic;
+  guint32 struct_size;
+  gchar style_file[4096];
+  gchar model_file[4096];
+  gchar init_file[4096];
+  gchar style_layers[1024];
+  gchar content_layers[1024];
+  gint32 iterations;
+  gint32 size;
+  gint32 optimizer;
+  gint32 init;
+  gint32 seed;
+  gint32 pooling;
+  gdouble content_weight;
+  gdouble style_weight;
+  gdouble tv_weight;
+  gdouble learning_rate;
+};
+
+template <size_t N>
+bool copy_to(gchar (&dst)[N], const std::string& src) {
+  if (src.size() >= N) return false;
+  std::memset(dst, 0, N);
+  std::memcpy(dst, src.data(), src.size());
+  return true;
+}
+
+template <size_t N>
+std::string copy_from(const gchar (&src)[N]) {
+  return std::string(src, strnlen(src, N));
+}
+
+bool load_last_values(nst_plugin::PluginParams& p) {
+  if (gimp_get_data_size(kProcName) != gint(sizeof(LastValues))) return false;
+  LastValues v;
+  std::memset(&v, 0, sizeof v);
+  if (!gimp_get_data(kProcName, &v)) return false;
+  if (v.magic != kLastValuesMagic || v.struct_size != sizeof(LastValues)) return false;
+  p.style_file = copy_from(v.style_file);
+  p.model_file = copy_from(v.model_file);
+  p.init_file = copy_from(v.init_file);
+  p.style_layers = copy_from(v.style_layers);
+  p.content_layers = copy_from(v.content_layers);
+  p.iterations = v.iterations;
+  p.size = v.size;
+  p.optimizer = v.optimizer;
+  p.init = v.init;
+  p.seed = v.seed;
+  p.pooling = v.pooling;
+  p.content_weight = v.content_weight;
+  p.style_weight = v.style_weight;
+  p.tv_weight = v.tv_weight;
+  p.learning_rate = v.learning_rate;
+  return true;
+}
+
+void save_last_values(const nst_plugin::PluginParams& p) {
+  LastValues v;
+  std::memset(&v, 0, sizeof v);
+  v.magic = kLastValuesMagic;
+  v.struct_size = sizeof(LastValues);
+  // A path too long for the fixed fields is not stored at all rather than
+  // stored truncated.
+  if (!copy_to(v.style_file, p.style_file) || !copy_to(v.model_file, p.model_file) ||
+      !copy_to(v.init_file, p.init_file) || !copy_to(v.style_layers, p.style_layers) ||
+      !copy_to(v.content_layers, p.content_layers))
+    return;
+  v.iterations = p.iterations;
+  v.size = p.size;
+  v.optimizer = p.optimizer;
+  v.init = p.init;
+  v.seed = p.seed;
+  v.pooling = p.pooling;
+  v.content_weight = p.content_weight;
+  v.style_weight = p.style_weight;
+  v.tv_weight = p.tv_weight;
+  v.learning_rate = p.learning_rate;
+  gimp_set_data(kProcName, &v, sizeof v);
+}
+
+// ---------------------------------------------------------------------------
+// Parameters
+
+std::string param_string(const GimpParam& p) {
+  return p.data.d_string ? std::string(p.data.d_string) : std::string();
+}
+
+nst_plugin::PluginParams params_from_pdb(const GimpParam* param) {
+  nst_plugin::PluginParams p;
+  p.style_file = param_string(param[3]);
+  p.model_file = param_string(param[4]);
+  p.iterations = param[5].data.d_int32;
+  p.size = param[6].data.d_int32;
+  p.content_weight = param[7].data.d_float;
+  p.style_weight = param[8].data.d_float;
+  p.tv_weight = param[9].data.d_float;
+  p.optimizer = param[10].data.d_int32;
+  p.init = param[11].data.d_int32;
+  p.init_file = param_string(param[12]);
+  p.seed = param[13].data.d_int32;
+  p.style_layers = param_string(param[14]);
+  p.content_layers = param_string(param[15]);
+  p.pooling = param[16].data.d_int32;
+  p.learning_rate = param[17].data.d_float;
+  return p;
+}
+
+// ---------------------------------------------------------------------------
+// Pixels
+
+const Babl* babl_format_for(bool rgb, bool alpha) {
+  if (rgb) return babl_format(alpha ? "R'G'B'A float" : "R'G'B' float");
+  return babl_format(alpha ? "Y'A float" : "Y' float");
+}
+
+// The drawable's pixels inside `rect` (drawable coordinates).
+nst::Image read_drawable(gint32 drawable, const GeglRectangle& rect) {
+  const bool rgb = gimp_drawable_is_rgb(drawable);
+  const bool alpha = gimp_drawable_has_alpha(drawable);
+  const int channels = (rgb ? 3 : 1) + (alpha ? 1 : 0);
+  nst::Image img(rect.width, rect.height, channels);
+  GeglBuffer* buffer = gimp_drawable_get_buffer(drawable);
+  if (!buffer) throw nst::Error(_("Could not read the layer's pixels."));
+  gegl_buffer_get(buffer, &rect, 1.0, babl_format_for(rgb, alpha), img.data.data(),
+                  GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  g_object_unref(buffer);
+  return img;
+}
+
+// `result` with `channels` channels (opaque alpha added if needed), values
+// clamped to [0, 1] and NaN replaced by 0.
+nst::Image layer_pixels(const nst::Image& result, int channels) {
+  nst::Image out = result.channels == channels ? result : nst::convert_channels(result, channels);
+  if (out.channels != channels ||
+      out.data.size() != size_t(out.width) * size_t(out.height) * size_t(channels))
+    throw nst::Error(_("The engine returned an image of an unexpected shape."));
+  for (float& v : out.data) v = v > 0.f ? std::min(v, 1.f) : 0.f;  // NaN > 0 is false
+  return out;
+}
+
+// Where the new layer goes: above the source layer (or the layer owning the
+// mask), or above the active layer for channels.
+void insertion_point(gint32 image, gint32 drawable, gint32* parent, gint* position) {
+  gint32 layer = -1;
+  if (gimp_item_is_layer(drawable))
+    layer = drawable;
+  else if (gimp_item_is_layer_mask(drawable))
+    layer = gimp_layer_from_mask(drawable);
+  if (layer > 0) {
+    const gint32 p = gimp_item_get_parent(layer);
+    *parent = p > 0 ? p : 0;
+    *position = gimp_image_get_item_position(image, layer);
+    if (*position < 0) *position = -1;
+  } else {
+    *parent = 0;
+    *position = -1;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// run()
+
+struct Outcome {
+  GimpPDBStatusType status = GIMP_PDB_SUCCESS;
+  std::string message;  // for errors
+  gint32 layer = -1;    // for success
+};
+
+Outcome fail(GimpPDBStatusType status, const std::string& message) {
+  Outcome o;
+  o.status = status;
+  o.message = message;
+  return o;
+}
+
+std::string failure_message(const char* what) {
+  std::string m = _("Neural style transfer failed: ");
+  m += what;
+  return m;
+}
+
+Outcome run_procedure(gint nparams, const GimpParam* param) {
+  if (nparams < 3)
+    return fail(GIMP_PDB_CALLING_ERROR,
+                _("plug-in-neural-style needs at least run-mode, image and drawable."));
+
+  const GimpRunMode run_mode = GimpRunMode(param[0].data.d_int32);
+  const gint32 image = param[1].data.d_image;
+  const gint32 drawable = param[2].data.d_drawable;
+  const bool interactive = run_mode == GIMP_RUN_INTERACTIVE;
+
+  nst_plugin::PluginParams p;
+  switch (run_mode) {
+    case GIMP_RUN_NONINTERACTIVE:
+      if (nparams != kNumParams)
+        return fail(GIMP_PDB_CALLING_ERROR,
+                    _("plug-in-neural-style takes 18 arguments in non-interactive mode."));
+      p = params_from_pdb(param);
+      break;
+    case GIMP_RUN_INTERACTIVE:
+    case GIMP_RUN_WITH_LAST_VALS:
+      if (!load_last_values(p) || p.style_file.empty())
+        return fail(GIMP_PDB_CALLING_ERROR,
+                    _("No style image chosen yet. Run plug-in-neural-style once from Script-Fu "
+                      "with a style-file; the dialog to choose one comes in a later version."));
+      break;
+    default:
+      return fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
+  }
+
+  const std::string problem = nst_plugin::validate_params(p);
+  if (!problem.empty()) return fail(GIMP_PDB_CALLING_ERROR, problem);
+
+  if (!gimp_image_is_valid(image))
+    return fail(GIMP_PDB_CALLING_ERROR, _("The image argument is not a valid image."));
+  if (!gimp_item_is_valid(drawable) || !gimp_item_is_drawable(drawable) ||
+      gimp_item_get_image(drawable) != image)
+    return fail(GIMP_PDB_CALLING_ERROR,
+                _("The drawable argument is not a valid drawable of the image."));
+  if (gimp_drawable_is_indexed(drawable) || gimp_image_base_type(image) == GIMP_INDEXED)
+    return fail(GIMP_PDB_CALLING_ERROR,
+                _("Indexed layers are not supported, convert the image to RGB "
+                  "(Image > Mode > RGB)."));
+
+  gint x = 0, y = 0, width = 0, height = 0;
+  if (!gimp_drawable_mask_intersect(drawable, &x, &y, &width, &height) || width <= 0 ||
+      height <= 0)
+    return fail(GIMP_PDB_EXECUTION_ERROR,
+                _("The selection does not overlap the layer: nothing to work on."));
+
+  gegl_init(nullptr, nullptr);
+
+  // All fallible work happens here, before the image is touched.
+  nst::TransferResult result;
+  nst::Image pixels;
+  const bool image_rgb = gimp_image_base_type(image) == GIMP_RGB;
+  const bool source_alpha = gimp_drawable_has_alpha(drawable);
+  std::atomic<bool> cancel{false};
+  try {
+    const GeglRectangle rect = {x, y, width, height};
+    const nst::Image content = read_drawable(drawable, rect);
+
+    gimp_progress_init(_("Neural style transfer"));
+    if (interactive) {
+      // Say which network will be used (the default is resolved here so that
+      // a missing network is reported before any work).
+      const std::string model = p.model_file.empty() ? nst::default_model() : p.model_file;
+      const nst::ModelInfo info = nst::inspect_model(model);
+      gimp_progress_set_text_printf(_("Neural style transfer with %s"), info.describe().c_str());
+    }
+
+    auto progress = [](const nst::Progress& pr) {
+      if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+      gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration,
+                                    pr.iterations, pr.total_loss);
+    };
+    result = nst_plugin::run_neural_style(content, p, progress, &cancel);
+
+    if (result.image.width <= 0 || result.image.height <= 0)
+      throw nst::Error(_("The engine returned an empty image."));
+    pixels = layer_pixels(result.image, (image_rgb ? 3 : 1) + (source_alpha ? 1 : 0));
+  } catch (const nst::Cancelled&) {
+    gimp_progress_end();
+    return fail(GIMP_PDB_CANCEL, _("Cancelled."));
+  } catch (const std::exception& e) {
+    gimp_progress_end();
+    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+  } catch (...) {
+    gimp_progress_end();
+    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("unknown error")));
+  }
+
+  // Write the result as a new layer: one undo step.
+  GimpImageType type;
+  if (image_rgb)
+    type = source_alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
+  else
+    type = source_alpha ? GIMP_GRAYA_IMAGE : GIMP_GRAY_IMAGE;
+
+  gint32 parent = 0;
+  gint position = -1;
+  insertion_point(image, drawable, &parent, &position);
+  gint off_x = 0, off_y = 0;
+  gimp_drawable_offsets(drawable, &off_x, &off_y);
+
+  gimp_image_undo_group_start(image);
+  const std::string name = nst_plugin::layer_name_for_style(p.style_file);
+  const gint32 layer = gimp_layer_new(image, name.c_str(), pixels.width, pixels.height, type, 100.0,
+                                      GIMP_LAYER_MODE_NORMAL);
+  if (layer <= 0 || !gimp_image_insert_layer(image, layer, parent, position)) {
+    if (layer > 0) gimp_item_delete(layer);
+    gimp_image_undo_group_end(image);
+    gimp_progress_end();
+    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
+  }
+  gimp_layer_set_offsets(layer, off_x + x, off_y + y);
+
+  GeglBuffer* buffer = gimp_drawable_get_buffer(layer);
+  const GeglRectangle out_rect = {0, 0, pixels.width, pixels.height};
+  gegl_buffer_set(buffer, &out_rect, 0, babl_format_for(image_rgb, source_alpha), pixels.data.data(),
+                  GEGL_AUTO_ROWSTRIDE);
+  gegl_buffer_flush(buffer);
+  g_object_unref(buffer);
+  gimp_drawable_update(layer, 0, 0, pixels.width, pixels.height);
+  gimp_image_undo_group_end(image);
+
+  gimp_progress_update(1.0);
+  gimp_progress_end();
+
+  save_last_values(p);
+  if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
+
+  Outcome o;
+  o.layer = layer;
+  return o;
+}
+
+void run(const gchar* /*name*/, gint nparams, const GimpParam* param, gint* nreturn_vals,
+         GimpParam** return_vals) {
+  static GimpParam values[2];
+  static std::string message;  // must outlive run(): libgimp sends it after we return
+
+  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+  // Keep number parsing in the core (model headers, option strings) independent
+  // of the user's locale.
+  std::setlocale(LC_NUMERIC, "C");
+
+  Outcome outcome;
+  try {
+    outcome = run_procedure(nparams, param);
+  } catch (const std::exception& e) {
+    outcome = fail(GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+  } catch (...) {
+    outcome = fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("unknown error")));
+  }
+
+  *return_vals = values;
+  values[0].type = GIMP_PDB_STATUS;
+  values[0].data.d_status = outcome.status;
+  if (outcome.status == GIMP_PDB_SUCCESS) {
+    values[1].type = GIMP_PDB_LAYER;
+    values[1].data.d_layer = outcome.layer;
+    *nreturn_vals = 2;
+  } else if (outcome.status == GIMP_PDB_CANCEL) {
+    *nreturn_vals = 1;
+  } else {
+    message = outcome.message;
+    values[1].type = GIMP_PDB_STRING;
+    values[1].data.d_string = const_cast<gchar*>(message.c_str());
+    *nreturn_vals = 2;
+  }
+}
+
+}  // namespace
+
+const GimpPlugInInfo PLUG_IN_INFO = {
+    nullptr,  // init_proc
+    nullptr,  // quit_proc
+    query,    // query_proc
+    run,      // run_proc
+};
+
+MAIN()

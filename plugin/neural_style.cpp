@@ -1,0 +1,146 @@
+// Version-neutral plug-in code: parameter checks, options, layer naming and
+// the engine call. See host.h.
+#include "host.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+
+#include "i18n.h"
+
+namespace nst_plugin {
+
+namespace {
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+std::string printf_string(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list copy;
+  va_copy(copy, args);
+  const int n = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  std::string out;
+  if (n > 0) {
+    out.resize(size_t(n) + 1);
+    std::vsnprintf(&out[0], out.size(), format, args);
+    out.resize(size_t(n));
+  }
+  va_end(args);
+  return out;
+}
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+}  // namespace
+
+std::string validate_params(const PluginParams& p) {
+  if (p.style_file.empty())
+    return _("No style image chosen yet: style-file is empty.");
+  if (p.iterations < kMinIterations || p.iterations > kMaxIterations)
+    return printf_string(_("iterations must be between %d and %d (got %d)."), kMinIterations,
+                         kMaxIterations, p.iterations);
+  if (p.size < kMinSize || p.size > kMaxSize)
+    return printf_string(_("size must be between %d and %d pixels (got %d)."), kMinSize, kMaxSize,
+                         p.size);
+  if (!std::isfinite(p.content_weight))
+    return _("content-weight must be a number (negative for the network's default).");
+  if (!std::isfinite(p.style_weight))
+    return _("style-weight must be a number (negative for the network's default).");
+  if (!std::isfinite(p.tv_weight))
+    return _("tv-weight must be a number (negative for the network's default).");
+  if (p.optimizer < 0 || p.optimizer > 1)
+    return printf_string(_("optimizer must be 0 (L-BFGS) or 1 (Adam) (got %d)."), p.optimizer);
+  if (p.init < 0 || p.init > 2)
+    return printf_string(_("init must be 0 (content), 1 (noise) or 2 (image file) (got %d)."),
+                         p.init);
+  if (p.init == 2 && p.init_file.empty())
+    return _("init-file must name an image when init is 2 (image file).");
+  if (p.pooling < 0 || p.pooling > 1)
+    return printf_string(_("pooling must be 0 (max) or 1 (average) (got %d)."), p.pooling);
+  if (!std::isfinite(p.learning_rate) || p.learning_rate < 0)
+    return _("learning-rate must be 0 (default) or a positive number.");
+  return {};
+}
+
+std::vector<std::string> split_layer_list(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    size_t a = start, b = end;
+    while (a < b && is_blank(list[a])) ++a;
+    while (b > a && is_blank(list[b - 1])) --b;
+    if (b > a) out.push_back(list.substr(a, b - a));
+    start = end + 1;
+  }
+  return out;
+}
+
+nst::TransferOptions to_options(const PluginParams& p) {
+  nst::TransferOptions o;
+  o.model = p.model_file;
+  o.size = p.size;
+  o.iterations = p.iterations;
+  o.optimizer = p.optimizer == 1 ? nst::Optimizer::Adam : nst::Optimizer::LBFGS;
+  o.learning_rate = p.learning_rate;
+  switch (p.init) {
+    case 1: o.init = nst::Init::Noise; break;
+    case 2: o.init = nst::Init::Image; break;
+    default: o.init = nst::Init::Content; break;
+  }
+  o.init_image = p.init == 2 ? p.init_file : std::string();
+  o.seed = static_cast<uint32_t>(p.seed);
+  o.content_weight = p.content_weight;
+  o.style_weight = p.style_weight;
+  o.tv_weight = p.tv_weight;
+  o.style_layers = split_layer_list(p.style_layers);
+  o.content_layers = split_layer_list(p.content_layers);
+  o.pooling = p.pooling == 1 ? nst::Pooling::Average : nst::Pooling::Max;
+  return o;
+}
+
+std::string layer_name_for_style(const std::string& style_path) {
+  std::string base = style_path;
+  const size_t slash = base.find_last_of("/\\");
+  if (slash != std::string::npos) base.erase(0, slash + 1);
+  const size_t dot = base.rfind('.');
+  if (dot != std::string::npos && dot > 0) base.erase(dot);
+
+  // Separators become single spaces; the first letter of each word is
+  // capitalised (ASCII only, the rest is kept as written).
+  std::string words;
+  bool word_start = true;
+  for (char c : base) {
+    if (c == '_' || c == '-' || is_blank(c)) {
+      if (!words.empty() && words.back() != ' ') words.push_back(' ');
+      word_start = true;
+      continue;
+    }
+    if (word_start && c >= 'a' && c <= 'z') c = char(c - 'a' + 'A');
+    words.push_back(c);
+    word_start = false;
+  }
+  while (!words.empty() && words.back() == ' ') words.pop_back();
+
+  if (words.empty()) return _("Neural style");
+  /* TRANSLATORS: name of the new layer; %s is the style image's name. */
+  return printf_string(_("%s (neural style)"), words.c_str());
+}
+
+nst::TransferResult run_neural_style(const nst::Image& content, const PluginParams& p,
+                                     const nst::ProgressFn& progress,
+                                     const std::atomic<bool>* cancel) {
+  const std::string problem = validate_params(p);
+  if (!problem.empty()) throw nst::Error(problem);
+  if (content.empty() || content.width <= 0 || content.height <= 0)
+    throw nst::Error(_("The layer has no pixels to work on."));
+  const nst::Image style = nst::load_image(p.style_file);
+  return nst::transfer(content, style, to_options(p), progress, cancel);
+}
+
+}  // namespace nst_plugin
