@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End-to-end test of the GIMP 2.10 plug-in through script-fu in batch mode:
+#   gimp_batch_test.sh PLUGIN_EXECUTABLE SHARED_DIR
+# A generated image with three layers; plug-in-neural-style on the middle one
+# must add one layer directly above it with the same size and offsets and
+# different pixels, and leave the source untouched. A missing style file must
+# fail with the engine's message and add no layer.
+# Exit 77 (meson: skipped) when GIMP or ../shared is absent.
+set -euo pipefail
+plugin=$1
+shared=$2
+if ! command -v gimp-console-2.10 >/dev/null; then echo "SKIP: gimp-console-2.10 is not installed"; exit 77; fi
+if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
+  echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
+fi
+shared=$(cd "$shared" && pwd)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Never touch the real profile: GIMP writes to $HOME/.cache whatever GIMP2_DIRECTORY says.
+export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
+mkdir -p "$HOME" "$tmp/plug-ins/neural-style"
+cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
+printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
+# The default network (model-file "") comes from the models folder.
+export NST_MODELS_DIR=$shared/models
+style=$shared/testdata/style/starry_night.jpg
+
+run_gimp() {
+  timeout 600 gimp-console-2.10 -i -d -f --gimprc "$tmp/gimprc" "$@" -b '(gimp-quit 0)' >"$tmp/out.txt" 2>&1 || true
+  cat "$tmp/out.txt"
+}
+
+# Image 1: white background, a gradient "Photo" layer at offsets (10, 5), a "Top" layer.
+setup='(let* ((img (car (gimp-image-new 120 90 RGB)))
+       (bg (car (gimp-layer-new img 120 90 RGB-IMAGE "Background" 100 LAYER-MODE-NORMAL)))
+       (src (car (gimp-layer-new img 80 60 RGBA-IMAGE "Photo" 100 LAYER-MODE-NORMAL)))
+       (top (car (gimp-layer-new img 30 20 RGBA-IMAGE "Top" 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer img bg 0 0)
+  (gimp-image-insert-layer img src 0 0)
+  (gimp-image-insert-layer img top 0 0)
+  (gimp-drawable-fill bg FILL-WHITE)
+  (gimp-layer-set-offsets src 10 5)
+  (gimp-context-set-foreground (quote (230 40 20)))
+  (gimp-context-set-background (quote (20 60 220)))
+  (gimp-drawable-edit-gradient-fill src GRADIENT-LINEAR 0 FALSE 1 0 FALSE 0 0 80 60)
+  (file-png-save RUN-NONINTERACTIVE img src "'$tmp'/before.png" "before.png" 0 9 0 0 0 0 0)
+  (gimp-message (string-append "SETUP image=" (number->string img) " src=" (number->string src))))'
+
+call='(let* ((img 1) (src (car (gimp-image-get-layer-by-name img "Photo")))
+       (n0 (car (gimp-image-get-layers img)))
+       (new (car (plug-in-neural-style RUN-NONINTERACTIVE img src "'$style'" "" 25 64 -1 -1 -1 0 0 "" 0 "" "" 0 0)))
+       (hs (gimp-drawable-histogram src HISTOGRAM-VALUE 0 1))
+       (hn (gimp-drawable-histogram new HISTOGRAM-VALUE 0 1)))
+  (file-png-save RUN-NONINTERACTIVE img src "'$tmp'/after.png" "after.png" 0 9 0 0 0 0 0)
+  (file-png-save RUN-NONINTERACTIVE img new "'$tmp'/new.png" "new.png" 0 9 0 0 0 0 0)
+  (gimp-message (string-append "RESULT layers=" (number->string n0) "->" (number->string (car (gimp-image-get-layers img)))
+    " newpos=" (number->string (car (gimp-image-get-item-position img new)))
+    " srcpos=" (number->string (car (gimp-image-get-item-position img src)))
+    " name=" (car (gimp-item-get-name new))
+    " size=" (number->string (car (gimp-drawable-width new))) "x" (number->string (car (gimp-drawable-height new)))
+    " offsets=" (number->string (car (gimp-drawable-offsets new))) "," (number->string (cadr (gimp-drawable-offsets new)))
+    " srcmean=" (number->string (car hs)) " newmean=" (number->string (car hn))
+    " srcstd=" (number->string (cadr hs)) " newstd=" (number->string (cadr hn)))))'
+
+missing='(plug-in-neural-style RUN-NONINTERACTIVE 1 (car (gimp-image-get-layer-by-name 1 "Photo")) "/nonexistent/painting.jpg" "" 5 64 -1 -1 -1 0 0 "" 0 "" "" 0 0)'
+count='(gimp-message (string-append "COUNT layers=" (number->string (car (gimp-image-get-layers 1)))))'
+cleanup='(gimp-image-delete 1)'
+
+out=$(run_gimp -b "$setup" -b "$call" -b "$missing" -b "$count" -b "$cleanup")
+fail=0
+check() {  # check DESCRIPTION COMMAND...
+  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
+}
+result=$(grep -o 'RESULT .*' <<<"$out" || true)
+echo "$result"
+field() { grep -o "$1=[^ ]*" <<<"$result" | cut -d= -f2; }
+check "plug-in returned a layer" test -n "$result"
+check "one layer added (3 -> 4)" test "$(field layers)" = "3->4"
+check "new layer directly above the source" test "$(( $(field srcpos) - $(field newpos) ))" = 1
+check "new layer named after the style" test "$(grep -o 'name=.*(neural style)' <<<"$result")" = "name=Starry Night (neural style)"
+check "same size as the source" test "$(field size)" = "80x60"
+check "same offsets as the source" test "$(field offsets)" = "10,5"
+check "source pixels unchanged" cmp -s "$tmp/before.png" "$tmp/after.png"
+check "new layer's pixels differ from the source" bash -c "! cmp -s '$tmp/before.png' '$tmp/new.png'"
+# Stylisation changes the value statistics, not only a few bytes.
+check "value statistics changed" awk -v a="$(field srcmean)" -v b="$(field newmean)" -v c="$(field srcstd)" -v d="$(field newstd)" \
+  'BEGIN { dm = a - b; ds = c - d; exit !((dm < 0 ? -dm : dm) + (ds < 0 ? -ds : ds) > 3) }'
+check "missing style file: script-fu error carries the message" \
+  grep -q "plug-in-neural-style failed: .*cannot open image '/nonexistent/painting.jpg'" <<<"$out"
+check "missing style file: no layer added" grep -q "COUNT layers=4" <<<"$out"
+check "no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/out.txt'"
+if [ $fail -ne 0 ]; then echo "--- GIMP output ---"; echo "$out"; exit 1; fi
