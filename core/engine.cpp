@@ -53,7 +53,8 @@ std::string gib(double bytes) {
 }  // namespace
 
 TransferResult transfer(const Image& content_in, const Image& style_in, const TransferOptions& opt,
-                        const ProgressFn& progress, const std::atomic<bool>* cancel) {
+                        const ProgressFn& progress, const std::atomic<bool>* cancel,
+                        const std::atomic<bool>* finish_now) {
   const auto t0 = Clock::now();
   if (content_in.empty() || content_in.width <= 0 || content_in.height <= 0) throw Error("the content image is empty");
   if (style_in.empty() || style_in.width <= 0 || style_in.height <= 0) throw Error("the style image is empty");
@@ -158,6 +159,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   }
 
   Image preview;
+  int done = 0;
   for (int it = 1; it <= opt.iterations; ++it) {
     optimizer->step(closure);
     if (opt.optimizer == Optimizer::Adam) {
@@ -174,6 +176,8 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
       p.preview = &preview;
     }
     if (progress) progress(p);
+    done = it;
+    if (finish_now && finish_now->load()) break;
   }
   if (cancel && cancel->load()) throw Cancelled();
 
@@ -186,7 +190,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
       out.data[i * out.channels + out.channels - 1] = content_in.data[i * content_in.channels + content_in.channels - 1];
   }
   result.image = std::move(out);
-  result.iterations = opt.iterations;
+  result.iterations = done;
   result.content_loss = p.content_loss;
   result.style_loss = p.style_loss;
   result.tv_loss = p.tv_loss;

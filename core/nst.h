@@ -129,8 +129,11 @@ struct TransferResult {
 };
 
 // Runs the optimisation. Throws Error on bad input, Cancelled when *cancel
-// became true (checked before every network evaluation).
+// became true (checked before every network evaluation). When *finish_now
+// becomes true the run stops after the current iteration and returns the
+// result so far ("Apply now"); result.iterations tells how many ran.
 TransferResult transfer(const Image& content, const Image& style, const TransferOptions& options,
-                        const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
+                        const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
+                        const std::atomic<bool>* finish_now = nullptr);
 
 }  // namespace nst

@@ -404,6 +404,19 @@ TEST(Engine, CancelStopsWithinOneIteration) {
   EXPECT_EQ(seen, 3);
 }
 
+TEST(Engine, FinishNowKeepsTheResultSoFar) {
+  REQUIRE_SHARED();
+  std::atomic<bool> finish{false};
+  nst::TransferOptions o = darknet_options(50);
+  nst::Image content = gradient_image(40, 40, 3);
+  nst::TransferResult r = nst::transfer(content, gradient_image(40, 40, 3), o, [&](const nst::Progress& p) {
+    if (p.iteration == 4) finish = true;
+  }, nullptr, &finish);
+  EXPECT_EQ(r.iterations, 4);
+  EXPECT_EQ(r.image.width, 40);
+  EXPECT_NE(r.image.data, content.data);
+}
+
 TEST(Engine, RejectsBadOptions) {
   REQUIRE_SHARED();
   nst::Image img = gradient_image(16, 16, 3);
