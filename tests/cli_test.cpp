@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -17,6 +18,16 @@
 namespace {
 
 std::string g_nst = "nst";
+
+// A new empty folder for this run (testing::TempDir() is shared by every run).
+const std::string& tmp() {
+  static std::string dir = [] {
+    std::string templ = testing::TempDir() + "/nst-cli-XXXXXX";
+    if (!mkdtemp(&templ[0])) std::abort();
+    return templ;
+  }();
+  return dir;
+}
 std::string shared_dir() {
   const char* v = std::getenv("NST_SHARED");
   return v && *v ? v : "../shared";
@@ -33,7 +44,7 @@ struct CmdResult {
 
 // Runs `nst ARGS`, capturing stdout and stderr.
 CmdResult nst(const std::string& args) {
-  const std::string dir = testing::TempDir();
+  const std::string& dir = tmp();
   const std::string cmd = g_nst + " " + args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
   int rc = std::system(cmd.c_str());
   auto slurp = [](const std::string& p) {
@@ -70,7 +81,7 @@ TEST(Cli, TransfersStyleOntoRealPhoto) {
   REQUIRE_SHARED();
   const std::string s = shared_dir();
   const std::string content = s + "/testdata/content/chelsea.jpg", style = s + "/testdata/style/starry_night.jpg";
-  const std::string out = testing::TempDir() + "/chelsea_starry.png";
+  const std::string out = tmp() + "/chelsea_starry.png";
   std::remove(out.c_str());
   CmdResult r = nst("transfer --content " + content + " --style " + style + " --output " + out + " --model " + s +
               "/models/darknet-tiny --size 160 --iterations 60 --stats");
@@ -89,7 +100,7 @@ TEST(Cli, TransfersStyleOntoRealPhoto) {
 }
 
 TEST(Cli, FailsWithOneLineReason) {
-  const std::string out = testing::TempDir() + "/never.png";
+  const std::string out = tmp() + "/never.png";
   CmdResult r = nst("transfer --content /nonexistent/photo.jpg --style /nonexistent/painting.jpg --output " + out +
               " --model /nonexistent/model");
   EXPECT_EQ(r.status, 1);
@@ -105,7 +116,7 @@ TEST(Cli, FailsWithOneLineReason) {
 TEST(Cli, MissingStyleFileIsNamed) {
   REQUIRE_SHARED();
   CmdResult r = nst("transfer --content " + shared_dir() + "/testdata/content/coffee.jpg --style /nonexistent/painting.jpg" +
-              " --output " + testing::TempDir() + "/x.png --model " + shared_dir() + "/models/darknet-tiny");
+              " --output " + tmp() + "/x.png --model " + shared_dir() + "/models/darknet-tiny");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("cannot open image '/nonexistent/painting.jpg'"), std::string::npos) << r.err;
 }
@@ -125,5 +136,7 @@ int main(int argc, char** argv) {
   testing::InitGoogleTest(&argc, argv);
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]).rfind("--nst=", 0) == 0) g_nst = std::string(argv[i]).substr(6);
-  return RUN_ALL_TESTS();
+  const int rc = RUN_ALL_TESTS();
+  std::filesystem::remove_all(tmp());
+  return rc;
 }

@@ -11,6 +11,7 @@
 #include <torch/utils.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -32,6 +33,16 @@ const std::string kDarknet = kShared + "/models/darknet-tiny";
   if (!exists(kDarknet + "/model.json"))                                                        \
   GTEST_SKIP() << "../shared is absent (" << kShared << "): the real networks and test images " \
                   "live there; skipping"
+
+// A new empty folder for one test (testing::TempDir() is shared by every run).
+std::string fresh_dir(const std::string& name) {
+  std::string templ = testing::TempDir() + "/nst-" + name + "-XXXXXX";
+  if (!mkdtemp(&templ[0])) ADD_FAILURE() << "mkdtemp failed for " << templ;
+  static std::vector<std::string> made;  // removed when the test program ends
+  if (made.empty()) std::atexit([] { for (const auto& d : made) std::filesystem::remove_all(d); });
+  made.push_back(templ);
+  return templ;
+}
 
 std::string fixture(const std::string& name) {
   const std::string p = kFixtures + "/" + name;
@@ -173,13 +184,14 @@ TEST(Pixels, GreyAlphaConversions) {
 
 TEST(Pixels, PngFileRoundTripAndErrors) {
   nst::Image img = gradient_image(17, 9, 4);
-  const std::string path = testing::TempDir() + "/roundtrip.png";
+  const std::string dir = fresh_dir("png");
+  const std::string path = dir + "/roundtrip.png";
   nst::save_image(img, path);
   nst::Image back = nst::load_image(path);
   ASSERT_EQ(back.channels, 4);
   EXPECT_EQ(nst::to_u8(back), nst::to_u8(img));
   EXPECT_NE(error_of([] { nst::load_image("/nonexistent/x.png"); }).find("does not exist"), std::string::npos);
-  const std::string junk = testing::TempDir() + "/junk.png";
+  const std::string junk = dir + "/junk.png";
   std::ofstream(junk) << "this is not a PNG";
   EXPECT_NE(error_of([&] { nst::load_image(junk); }).find("cannot decode"), std::string::npos);
 }
@@ -305,8 +317,7 @@ TEST(DarknetLoader, LoadsRealModelWithFoldedBatchNorm) {
 
 TEST(DarknetLoader, RejectsDamagedCopies) {
   REQUIRE_SHARED();
-  const std::string dir = testing::TempDir() + "/darknet-damaged";
-  mkdir(dir.c_str(), 0755);
+  const std::string dir = fresh_dir("darknet-damaged");
   std::ifstream src(kDarknet + "/model.json");
   std::stringstream json;
   json << src.rdbuf();
@@ -327,7 +338,7 @@ TEST(DarknetLoader, RejectsDamagedCopies) {
   EXPECT_NE(error_of([&] { nst::load_network(dir); }).find("too short"), std::string::npos);
   std::ofstream(dir + "/model.json") << json.str().substr(0, 500);
   EXPECT_NE(error_of([&] { nst::load_network(dir); }).find("not valid JSON"), std::string::npos);
-  EXPECT_NE(error_of([&] { nst::load_network(testing::TempDir()); }).find("holds no model.json"), std::string::npos);
+  EXPECT_NE(error_of([&] { nst::load_network(fresh_dir("empty")); }).find("holds no model.json"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- engine
@@ -430,8 +441,7 @@ TEST(Engine, RejectsBadOptions) {
 }
 
 TEST(Models, DefaultIsTheBestInstalledNetwork) {
-  const std::string dir = testing::TempDir() + "/models-dir";
-  mkdir(dir.c_str(), 0755);
+  const std::string dir = fresh_dir("models");
   setenv("NST_MODELS_DIR", dir.c_str(), 1);
   EXPECT_NE(error_of([] { nst::default_model(); }).find("install-models.sh"), std::string::npos);
   mkdir((dir + "/darknet-tiny").c_str(), 0755);
