@@ -37,6 +37,8 @@ const char* kUsage =
     "  --content-layers L,..    e.g. relu4_2\n"
     "  --pooling max|avg        (default max)\n"
     "  --preprocess torchvision|caffe  VGG weight convention (default: from the file name)\n"
+    "  --precision auto|fp32|bf16  convolution precision (default auto = the fastest\n"
+    "                           measured path, currently fp32; losses stay fp32)\n"
     "  --threads N              (default: all cores)\n"
     "  --stats                  print a JSON summary line on stdout at the end\n"
     "  --quiet                  no progress bar\n";
@@ -113,7 +115,7 @@ int cmd_transfer(const std::vector<std::string>& args) {
   static const char* valued[] = {"--content", "--style", "--output", "--model", "--size", "--iterations",
                                  "--optimizer", "--learning-rate", "--init", "--seed", "--content-weight",
                                  "--style-weight", "--tv-weight", "--style-layers", "--style-layer-weights",
-                                 "--content-layers", "--pooling", "--preprocess", "--threads"};
+                                 "--content-layers", "--pooling", "--preprocess", "--threads", "--precision"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--stats") { stats = true; continue; }
@@ -160,6 +162,13 @@ int cmd_transfer(const std::vector<std::string>& args) {
     else throw Fail("--pooling must be max or avg, got '" + s + "'");
   }
   if (v.count("--preprocess")) o.preprocess = v["--preprocess"];
+  if (v.count("--precision")) {
+    const std::string& s = v["--precision"];
+    if (s == "auto") o.precision = nst::Precision::Auto;
+    else if (s == "fp32") o.precision = nst::Precision::Float32;
+    else if (s == "bf16") o.precision = nst::Precision::BFloat16;
+    else throw Fail("--precision must be auto, fp32 or bf16, got '" + s + "'");
+  }
   if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
   if (o.model.empty()) o.model = nst::default_model();
 
@@ -189,10 +198,10 @@ int cmd_transfer(const std::vector<std::string>& args) {
               << r.work_width << "x" << r.work_height << ", " << clock_str(r.seconds) << ")\n";
   if (stats) {
     std::printf(
-        "{\"network\": \"%s\", \"steps\": %d, \"seconds\": %.3f, \"seconds_per_step\": %.5f, \"work_width\": %d, "
+        "{\"network\": \"%s\", \"precision\": \"%s\", \"steps\": %d, \"seconds\": %.3f, \"seconds_per_step\": %.5f, \"work_width\": %d, "
         "\"work_height\": %d, \"loss\": %.8g, \"content_loss\": %.8g, \"style_loss\": %.8g, \"tv_loss\": %.8g, "
         "\"peak_rss_mb\": %.1f}\n",
-        r.model.family.c_str(), r.iterations, r.seconds, r.seconds / r.iterations, r.work_width, r.work_height,
+        r.model.family.c_str(), r.precision == nst::Precision::BFloat16 ? "bf16" : "fp32", r.iterations, r.seconds, r.seconds / r.iterations, r.work_width, r.work_height,
         r.total_loss, r.content_loss, r.style_loss, r.tv_loss, peak_rss_kb() / 1024.0);
   }
   return 0;

@@ -65,6 +65,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
 
   std::unique_ptr<FeatureNet> net = load_network(opt.model.empty() ? default_model() : opt.model, opt.preprocess);
   net->set_pooling(opt.pooling);
+  net->set_precision(opt.precision);
   const ModelInfo& info = net->info();
 
   const std::vector<std::string> style_layers = opt.style_layers.empty() ? info.default_style_layers : opt.style_layers;
@@ -127,6 +128,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   result.model = info;
   result.work_width = ww;
   result.work_height = wh;
+  result.precision = net->precision();
   Progress p;
   p.iterations = opt.iterations;
 

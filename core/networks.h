@@ -21,6 +21,7 @@ class FeatureNet {
     at::Tensor weight, bias;  // Conv only; frozen (no gradient)
     int padding = 0;
     bool ceil_mode = false;   // pools: TF "same" pooling keeps the last odd row
+    at::Tensor weight_fast, bias_fast;  // Conv: bf16, channels-last copies (set_precision)
   };
 
   FeatureNet(ModelInfo info, std::vector<Op> ops) : info_(std::move(info)), ops_(std::move(ops)) {}
@@ -28,6 +29,13 @@ class FeatureNet {
   const ModelInfo& info() const { return info_; }
   const std::vector<Op>& ops() const { return ops_; }
   void set_pooling(Pooling p);
+  // Compute precision and layout of the convolutions. Float32 keeps the plain
+  // NCHW layout of the reference; BFloat16 runs the convolutions in bf16
+  // (AVX512-BF16 / AMX through oneDNN) on channels-last activations, with the
+  // features handed back in float32 so losses and Gram matrices stay fp32.
+  // Weights are converted once here, not on every call.
+  void set_precision(Precision p);
+  Precision precision() const { return precision_; }
 
   // The network's own input from an RGB image in [0,1], shape (N,3,H,W).
   at::Tensor preprocess(const at::Tensor& rgb01) const;
@@ -44,7 +52,11 @@ class FeatureNet {
  private:
   ModelInfo info_;
   std::vector<Op> ops_;
+  Precision precision_ = Precision::Float32;
 };
+
+// Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX-BF16).
+bool cpu_has_bf16();
 
 // Loads a network from a file or a folder (model.json inside). `preprocess`
 // overrides the VGG input convention ("torchvision" or "caffe"; "" = from the

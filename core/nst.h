@@ -64,6 +64,9 @@ void save_image(const Image& img, const std::string& path);  // 8 bits per chann
 enum class Pooling { Max, Average };
 enum class Optimizer { LBFGS, Adam };
 enum class Init { Content, Noise, Image };
+// Auto: the fastest correct path measured for this build (currently Float32;
+// see FeatureNet::set_precision). BFloat16 needs AVX512-BF16 or AMX to pay.
+enum class Precision { Auto, Float32, BFloat16 };
 
 // The user's models folder: $NST_MODELS_DIR, else $XDG_DATA_HOME/neural-style/models,
 // else ~/.local/share/neural-style/models.
@@ -108,6 +111,7 @@ struct TransferOptions {
   int preview_every = 0;        // > 0: pass a preview image to the callback every N iterations
   int threads = 0;              // 0: all cores
   std::string preprocess;       // "" (auto), "torchvision" or "caffe": VGG weight convention
+  Precision precision = Precision::Auto;  // convolution precision (losses are always fp32)
 };
 
 struct Progress {
@@ -126,6 +130,7 @@ struct TransferResult {
   double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
   double seconds = 0;
   int work_width = 0, work_height = 0;
+  Precision precision = Precision::Float32;  // what ran
 };
 
 // Runs the optimisation. Throws Error on bad input, Cancelled when *cancel

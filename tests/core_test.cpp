@@ -315,6 +315,27 @@ TEST(DarknetLoader, LoadsRealModelWithFoldedBatchNorm) {
   EXPECT_LT((conv1 - bn).abs().max().item<float>(), 1e-4);
 }
 
+TEST(DarknetLoader, Bf16FeaturesStayCloseToFp32) {
+  REQUIRE_SHARED();
+  auto net = nst::load_network(kDarknet);
+  nst::Image img = nst::resize(nst::load_image(kShared + "/testdata/content/coffee.jpg"), 96, 64);
+  at::Tensor x = at::from_blob(img.data.data(), {64, 96, 3}).permute({2, 0, 1}).unsqueeze(0).clone();
+  const std::vector<std::string> layers = {"leaky2", "leaky10"};
+  torch::NoGradGuard g;
+  auto f32 = net->features(x, layers);
+  net->set_precision(nst::Precision::BFloat16);
+  EXPECT_EQ(net->precision(), nst::Precision::BFloat16);
+  auto f16 = net->features(x, layers);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    EXPECT_EQ(f16[i].scalar_type(), at::kFloat) << "features are handed back in fp32";
+    const double g32 = nst::losses::gram(f32[i]).norm().item<double>();
+    const double dg = (nst::losses::gram(f16[i]) - nst::losses::gram(f32[i])).norm().item<double>();
+    EXPECT_LT(dg, 0.02 * g32) << layers[i];
+  }
+  net->set_precision(nst::Precision::Float32);
+  EXPECT_TRUE(net->features(x, {"leaky2"})[0].equal(f32[0]));
+}
+
 TEST(DarknetLoader, RejectsDamagedCopies) {
   REQUIRE_SHARED();
   const std::string dir = fresh_dir("darknet-damaged");
