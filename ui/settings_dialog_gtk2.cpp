@@ -531,7 +531,7 @@ GtkWidget* build_style_frame(SettingsUi* ui) {
   }
 
   ui->radio_layer = named(gtk_radio_button_new_with_mnemonic_from_widget(
-                              GTK_RADIO_BUTTON(ui->radio_file), _("From a _layer of an open image:")),
+                              GTK_RADIO_BUTTON(ui->radio_file), _("From a la_yer of an open image:")),
                           "nst-style-from-layer");
   gtk_box_pack_start(GTK_BOX(vbox), ui->radio_layer, FALSE, FALSE, 0);
   indent = gtk_alignment_new(0, 0, 1, 1);
@@ -570,7 +570,7 @@ GtkWidget* build_result_frame(SettingsUi* ui) {
   GtkSizeGroup* labels = gtk_size_group_new(GTK_SIZE_GROUP_HORIZONTAL);
 
   ui->strength = gimp_scale_entry_new(
-      GTK_TABLE(sliders), 0, 0, _("Style _strength:"), 260, 5, kSliderNeutral, kSliderMin, kSliderMax,
+      GTK_TABLE(sliders), 0, 0, _("Style stren_gth:"), 260, 5, kSliderNeutral, kSliderMin, kSliderMax,
       1, 10, 0, TRUE, 0, 0,
       _("How much of the painting's look replaces the photo's details. 50 is the network's own "
         "balance; 25 more makes the style ten times stronger, 25 less ten times weaker."),
@@ -674,7 +674,7 @@ GtkWidget* build_advanced(SettingsUi* ui) {
     gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(ui->network_file), all_files_filter());
   }
   g_signal_connect(ui->network_file, "file-set", G_CALLBACK(on_file_set), ui);
-  gtk_table_attach(GTK_TABLE(table), left_label(_("_Network:"), ui->network), 0, 1, row, row + 1,
+  gtk_table_attach(GTK_TABLE(table), left_label(_("Net_work:"), ui->network), 0, 1, row, row + 1,
                    GTK_FILL, GTK_FILL, 0, 0);
   gtk_table_attach(GTK_TABLE(table), ui->network, 1, 2, row, row + 1, GTK_FILL, GTK_FILL, 0, 0);
   gtk_table_attach(GTK_TABLE(table), ui->network_file, 2, 3, row, row + 1,
@@ -702,18 +702,18 @@ GtkWidget* build_advanced(SettingsUi* ui) {
                                 "result is scaled back to the layer's size; a layer is never "
                                 "enlarged."));
   g_signal_connect(ui->size, "value-changed", G_CALLBACK(on_spin), ui);
-  attach_row(table, row++, _("_Working size (px):"), ui->size, 1);
+  attach_row(table, row++, _("Wor_king size (px):"), ui->size, 1);
 
   ui->style_layers = named(gtk_entry_new(), "nst-style-layers");
   g_signal_connect(ui->style_layers, "changed", G_CALLBACK(on_entry), ui);
-  attach_row(table, row++, _("St_yle layers:"), ui->style_layers);
+  attach_row(table, row++, _("S_tyle layers:"), ui->style_layers);
   ui->content_layers = named(gtk_entry_new(), "nst-content-layers");
   g_signal_connect(ui->content_layers, "changed", G_CALLBACK(on_entry), ui);
-  attach_row(table, row++, _("C_ontent layers:"), ui->content_layers);
+  attach_row(table, row++, _("Content _layers:"), ui->content_layers);
 
   ui->optimizer = text_combo({_("L-BFGS (best quality)"), _("Adam (less memory)")}, "nst-optimizer");
   g_signal_connect(ui->optimizer, "changed", G_CALLBACK(on_combo), ui);
-  attach_row(table, row++, _("O_ptimiser:"), ui->optimizer, 1);
+  attach_row(table, row++, _("_Optimiser:"), ui->optimizer, 1);
 
   ui->learning_rate = named(gtk_spin_button_new_with_range(0, 100, 0.01), "nst-learning-rate");
   gtk_spin_button_set_digits(GTK_SPIN_BUTTON(ui->learning_rate), 3);
@@ -721,7 +721,7 @@ GtkWidget* build_advanced(SettingsUi* ui) {
                               _("Step size of the optimiser. 0 chooses automatically (1 for "
                                 "L-BFGS, 0.02 for Adam)."));
   g_signal_connect(ui->learning_rate, "value-changed", G_CALLBACK(on_spin), ui);
-  attach_row(table, row++, _("_Learning rate:"), ui->learning_rate, 1);
+  attach_row(table, row++, _("Learning rate:"), ui->learning_rate, 1);
 
   ui->init = text_combo({_("The layer itself"), _("Random noise"), _("An image file")}, "nst-init");
   g_signal_connect(ui->init, "changed", G_CALLBACK(on_combo), ui);
@@ -736,7 +736,7 @@ GtkWidget* build_advanced(SettingsUi* ui) {
 
   ui->pooling = text_combo({_("Max (crisper)"), _("Average (softer)")}, "nst-pooling");
   g_signal_connect(ui->pooling, "changed", G_CALLBACK(on_combo), ui);
-  attach_row(table, row++, _("Poo_ling:"), ui->pooling, 1);
+  attach_row(table, row++, _("Pooling:"), ui->pooling, 1);
   return ui->expander;
 }
 
