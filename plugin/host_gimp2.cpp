@@ -438,6 +438,7 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
           state.style_drawable = last.style_drawable;
         }
       }
+      nst_ui::default_to_recent_style(state, profile.recent_styles);
       nst_ui::SettingsContext ctx;
       ctx.image = image;
       ctx.drawable = drawable;

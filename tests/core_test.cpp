@@ -306,6 +306,7 @@ TEST(DarknetLoader, LoadsRealModelWithFoldedBatchNorm) {
 TEST(DarknetLoader, RejectsDamagedCopies) {
   REQUIRE_SHARED();
   const std::string dir = testing::TempDir() + "/darknet-damaged";
+  std::system(("rm -rf '" + dir + "'").c_str());  // a previous run's copy
   mkdir(dir.c_str(), 0755);
   std::ifstream src(kDarknet + "/model.json");
   std::stringstream json;
@@ -431,6 +432,7 @@ TEST(Engine, RejectsBadOptions) {
 
 TEST(Models, DefaultIsTheBestInstalledNetwork) {
   const std::string dir = testing::TempDir() + "/models-dir";
+  std::system(("rm -rf '" + dir + "'").c_str());  // a previous run's networks
   mkdir(dir.c_str(), 0755);
   setenv("NST_MODELS_DIR", dir.c_str(), 1);
   EXPECT_NE(error_of([] { nst::default_model(); }).find("install-models.sh"), std::string::npos);

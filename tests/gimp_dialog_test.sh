@@ -15,7 +15,8 @@
 #   4. RUN-WITH-LAST-VALS shows the progress dialog only; closing its window
 #      cancels and changes nothing;
 #   5. "From a layer of an open image" as the style: clicked, applied;
-#   6. the dialog in German.
+#   6. a new GIMP session: the latest recent style is preselected; the
+#      dialog in German.
 # Screenshots of the dialogs go to SCREENSHOT_DIR.
 # Exit 77 (meson: skipped) when GIMP, Xvfb, xdotool, ImageMagick or ../shared is absent.
 set -euo pipefail
@@ -95,6 +96,7 @@ value() { line "$1" "$2" | sed 's/^.* value=//'; }
 prop() { line "$1" "$2" | grep -o " $3=[^ ]*" | cut -d= -f2; }
 window_of() { head -1 "$ui/$1.txt" | cut -d' ' -f2; }
 value_is() { [ "$(value "$1" "$2")" = "$3" ]; }
+prop_is() { [ "$(prop "$1" "$2" "$3")" = "$4" ]; }
 value_matches() { value "$1" "$2" | grep -Eq "$3"; }
 iteration_at_least() {  # from "Iteration N of M"
   local n
@@ -107,10 +109,12 @@ click() {  # click DUMP WIDGET: the middle of the widget, with real X events
   [ "$(prop "$1" "$2" visible)" = 1 ] || die "$2 is not visible"
   xdotool mousemove --window "$win" $((x + w / 2)) $((y + h / 2)) click 1
 }
-shoot() {  # shoot DUMP FILE: the dialog's window, pointer out of the way
-  xdotool mousemove 1279 1023
-  sleep 0.6
-  import -window "$(window_of "$1")" "$2"
+shoot() {  # shoot DUMP FILE: the dialog's window, wholly on screen, pointer out of the way
+  local win
+  win=$(window_of "$1")
+  xdotool windowmove "$win" 0 0 mousemove 1279 1023
+  sleep 0.8
+  import -window "$win" "$2"
 }
 finish_scenario() { rm -f "$ui"/*.txt; }
 
@@ -186,7 +190,7 @@ for w in nst-style-from-file nst-style-file nst-style-from-layer nst-style-layer
 done
 check "missing style file is named" value_is settings nst-problem \
   "The style image cannot be used: “/nonexistent/painting.jpg” does not exist."
-check "Start is insensitive while the style is missing" test "$(prop settings nst-start sensitive)" = 0
+check "Start is insensitive while the style is missing" prop_is settings nst-start sensitive 0
 check "style strength starts at 50" value_is settings nst-strength 50
 check "smoothness starts at 50" value_is settings nst-smoothness 50
 check "1000 iterations at 256 px is a custom quality" value_is settings nst-quality "4 Custom"
@@ -205,10 +209,10 @@ finish_scenario
 
 # 2. A real style: estimate, Start, progress dialog, Cancel.
 wait_for 60 "the settings dialog (2)" has settings nst-start
-wait_for 10 "the style to be accepted" test "$(prop settings nst-start sensitive)" = 1
+wait_for 10 "the style to be accepted" prop_is settings nst-start sensitive 1
 check "style file shown" value_is settings nst-style-file "$style"
 check "thumbnail of the painting" value_matches settings nst-style-thumbnail '^[0-9]+x[0-9]+$'
-check "no problem shown" test "$(prop settings nst-problem visible)" = 0
+check "no problem shown" prop_is settings nst-problem visible 0
 wait_for 90 "the time estimate" value_matches settings nst-estimate '^(about|less than)'
 check "time estimate reads like speech" value_matches settings nst-estimate '^(about [0-9]+ (min|h)( [0-9]+ min)?|less than a minute)$'
 echo "estimate: $(value settings nst-estimate)"
@@ -224,7 +228,7 @@ check "progress bar moved" awk -v f="$(value progress nst-progress)" 'BEGIN { ex
 check "elapsed time and time left" value_matches progress nst-times '^Elapsed [0-9]+:[0-9][0-9](, .* left)?$'
 check "losses" value_matches progress nst-losses '^Loss [0-9.e+-]+ \(content .*, style .*, smoothness .*\)$'
 check "subtitle names layer and style" value_is progress nst-subtitle "“Photo” in the style of Starry Night"
-check "Apply Now is offered" test "$(prop progress nst-apply-now sensitive)" = 1
+check "Apply Now is offered" prop_is progress nst-apply-now sensitive 1
 echo "$(value progress nst-status) after $((SECONDS - t_start)) s"
 t_cancel=$SECONDS
 click progress nst-cancel
@@ -239,7 +243,7 @@ check "iterations persist" value_is settings nst-iterations 1000
 check "the style is in the recent list" has settings nst-recent-0
 check "speed is remembered: estimate at once" value_matches settings nst-estimate '^(about|less than)'
 click settings nst-advanced
-wait_for 10 "the Advanced section" test "$(prop settings nst-iterations visible)" = 1
+wait_for 10 "the Advanced section" prop_is settings nst-iterations visible 1
 check "Advanced shows the network" value_matches settings nst-network-info '^Darknet-tiny from '
 shoot settings "$shots/settings-advanced.png"
 click settings nst-start
@@ -263,8 +267,8 @@ wait_for 60 "the settings dialog (5)" has settings nst-start
 click settings nst-style-from-layer
 wait_for 10 "the layer to be chosen" value_is settings nst-style-from-layer 1
 check "the painting's layer is offered" value_matches settings nst-style-layer 'Great Wave'
-check "layer combo is active" test "$(prop settings nst-style-layer sensitive)" = 1
-check "file chooser is inactive" test "$(prop settings nst-style-file sensitive)" = 0
+check "layer combo is active" prop_is settings nst-style-layer sensitive 1
+check "file chooser is inactive" prop_is settings nst-style-file sensitive 0
 check "layer thumbnail" value_matches settings nst-style-thumbnail '^[0-9]+x[0-9]+$'
 click settings nst-start
 wait_for 60 "the progress dialog (5)" iteration_at_least 2
@@ -294,8 +298,10 @@ t6=$SECONDS
 if [ -f "$localedir/de/LC_MESSAGES/gimp20-neural-style.mo" ]; then
   LC_ALL=C.UTF-8 LANGUAGE=de start_gimp \
     "(begin (gimp-message-set-handler CONSOLE) (gimp-item-set-name (car (gimp-image-get-active-layer (car (file-jpeg-load RUN-NONINTERACTIVE \"$photo\" \"$photo\")))) \"Photo\") (gimp-display-new 1))" \
-    "$(set_state "\"style-file=$style\\n\"")" "$call_interactive" '(gimp-image-clean-all 1)'
+    "$call_interactive" '(gimp-image-clean-all 1)'
   wait_for 90 "the German settings dialog" has settings nst-start
+  # A new GIMP session has forgotten the dialog's values, not the recent styles.
+  check "new session: the latest recent style is preselected" value_is settings nst-style-file "$style"
   wait_for 90 "the German time estimate" value_matches settings nst-estimate '^(etwa|weniger)'
   check "German: Start button" value_is settings nst-start "_Starten"
   check "German: quality preset" value_is settings nst-quality "1 Gut"

@@ -308,6 +308,18 @@ TEST(Storage, RecentStyles) {
   const std::string a = dir.file("a.jpg", "x"), b = dir.file("b.jpg", "y");
   EXPECT_EQ(existing_styles({a, dir.path + "/gone.jpg", b, dir.path}),
             (std::vector<std::string>{a, b}));
+
+  // A fresh session preselects the latest style that still exists...
+  DialogState s;
+  default_to_recent_style(s, {dir.path + "/gone.jpg", b, a});
+  EXPECT_EQ(s.style_file, b);
+  // ...but never replaces a choice, nor a layer as the style.
+  default_to_recent_style(s, {a});
+  EXPECT_EQ(s.style_file, b);
+  DialogState layer;
+  layer.style_source = StyleSource::Layer;
+  default_to_recent_style(layer, {a});
+  EXPECT_EQ(layer.style_file, "");
 }
 
 TEST(Storage, StateRoundTrip) {
@@ -511,7 +523,7 @@ TEST(RealEngine, RepeatedStartCancelCyclesNeitherLeakNorHang) {
     EXPECT_EQ(job.finish(), JobState::Cancelled) << "cycle " << i;
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   };
-  for (int i = 0; i < 3; ++i) cycle(i);  // warm up allocator and thread pools
+  for (int i = 0; i < 6; ++i) cycle(i);  // warm up allocator arenas and thread pools
   const long before = rss_kb();
   double worst = 0;
   const int cycles = 24;

@@ -469,6 +469,12 @@ std::vector<std::string> existing_styles(const std::vector<std::string>& recent)
   return out;
 }
 
+void default_to_recent_style(DialogState& s, const std::vector<std::string>& recent) {
+  if (s.style_source != StyleSource::File || !s.style_file.empty()) return;
+  const std::vector<std::string> found = existing_styles(recent);
+  if (!found.empty()) s.style_file = found.front();
+}
+
 // --- storage ------------------------------------------------------------------
 
 std::string serialize_state(const DialogState& s) {

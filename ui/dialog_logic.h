@@ -195,6 +195,9 @@ constexpr size_t kMaxRecentStyles = 6;
 void remember_style(std::vector<std::string>& recent, const std::string& path);
 // The entries whose file still exists.
 std::vector<std::string> existing_styles(const std::vector<std::string>& recent);
+// With no style chosen yet (a new GIMP session forgets the dialog's values),
+// the most recently used style that still exists.
+void default_to_recent_style(DialogState& s, const std::vector<std::string>& recent);
 
 // --- storage ------------------------------------------------------------------
 
