@@ -42,14 +42,18 @@ constexpr int kMinSize = 16;
 constexpr int kMaxSize = 16384;
 
 // Empty when the values are acceptable, otherwise one translated sentence
-// naming the offending parameter.
-std::string validate_params(const PluginParams& p);
+// naming the offending parameter. With `style_in_memory` (the style comes
+// from another layer, see run_neural_style below) style_file may be empty.
+std::string validate_params(const PluginParams& p, bool style_in_memory = false);
 
 // "a, b,,c " -> {"a", "b", "c"}: split on commas, trim blanks, drop empties.
 std::vector<std::string> split_layer_list(const std::string& list);
 
 // Core options for these parameters (model stays "" for the default network).
 nst::TransferOptions to_options(const PluginParams& p);
+
+// Readable name of a style: "/x/starry_night.jpg" -> "Starry Night" ("" if none).
+std::string style_display_name(const std::string& style_path);
 
 // Name of the new layer: "/x/starry_night.jpg" -> "Starry Night (neural style)".
 std::string layer_name_for_style(const std::string& style_path);
@@ -60,5 +64,18 @@ std::string layer_name_for_style(const std::string& style_path);
 nst::TransferResult run_neural_style(const nst::Image& content, const PluginParams& p,
                                      const nst::ProgressFn& progress = {},
                                      const std::atomic<bool>* cancel = nullptr);
+
+// How a run is observed and stopped (see nst::transfer).
+struct RunControl {
+  nst::ProgressFn progress;                       // called on the engine's thread
+  const std::atomic<bool>* cancel = nullptr;      // stop, throw nst::Cancelled
+  const std::atomic<bool>* finish_now = nullptr;  // stop, keep the result so far
+  int preview_every = 0;                          // > 0: progress carries a preview every N iterations
+};
+
+// The same with the style image given as pixels (the dialog's "use another
+// layer as the style"). An empty `style` means: load p.style_file.
+nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image& style,
+                                     const PluginParams& p, const RunControl& control);
 
 }  // namespace nst_plugin

@@ -3,6 +3,7 @@
 // through GEGL. Everything libgimp-2.0 specific lives in this file; the
 // version-neutral work is in neural_style.cpp (see host.h).
 #include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
 #include <gegl.h>
 
 #include <algorithm>
@@ -12,8 +13,13 @@
 #include <exception>
 #include <string>
 
+#include "dialog_logic.h"
 #include "host.h"
 #include "i18n.h"
+#include "progress_dialog_gtk2.h"
+#include "settings_dialog_gtk2.h"
+#include "test_hook_gtk2.h"
+#include "worker.h"
 
 #ifndef LOCALEDIR
 #error "LOCALEDIR must be defined by the build"
@@ -22,6 +28,9 @@
 namespace {
 
 constexpr const char* kProcName = "plug-in-neural-style";
+constexpr const char* kBinary = "neural-style";
+constexpr const char* kDialogDataKey = "plug-in-neural-style-dialog";
+constexpr const char* kProfileFile = "neural-style.rc";
 constexpr int kNumParams = 18;
 
 // ---------------------------------------------------------------------------
@@ -80,7 +89,7 @@ void query() {
 // ---------------------------------------------------------------------------
 // Last values (gimp_get_data / gimp_set_data need a plain block of bytes)
 
-constexpr guint32 kLastValuesMagic = 0x4e535431;  // "NST1"
+constexpr guint32 kLastValuesMagic = 0x4e535432;  // "NST2"
 
 struct LastValues {
   guint32 magic;
@@ -100,6 +109,15 @@ struct LastValues {
   gdouble style_weight;
   gdouble tv_weight;
   gdouble learning_rate;
+  gint32 style_drawable;  // > 0: the style was this drawable (dialog only)
+  gint32 from_dialog;     // 1: written by a run from the dialog
+};
+
+// What the last run used, as remembered for RUN-WITH-LAST-VALS.
+struct LastRun {
+  nst_plugin::PluginParams params;
+  gint32 style_drawable = -1;
+  bool from_dialog = false;
 };
 
 template <size_t N>
@@ -115,7 +133,8 @@ std::string copy_from(const gchar (&src)[N]) {
   return std::string(src, strnlen(src, N));
 }
 
-bool load_last_values(nst_plugin::PluginParams& p) {
+bool load_last_values(LastRun& last) {
+  nst_plugin::PluginParams& p = last.params;
   if (gimp_get_data_size(kProcName) != gint(sizeof(LastValues))) return false;
   LastValues v;
   std::memset(&v, 0, sizeof v);
@@ -136,10 +155,12 @@ bool load_last_values(nst_plugin::PluginParams& p) {
   p.style_weight = v.style_weight;
   p.tv_weight = v.tv_weight;
   p.learning_rate = v.learning_rate;
+  last.style_drawable = v.style_drawable;
+  last.from_dialog = v.from_dialog == 1;
   return true;
 }
 
-void save_last_values(const nst_plugin::PluginParams& p) {
+void save_last_values(const nst_plugin::PluginParams& p, gint32 style_drawable, bool from_dialog) {
   LastValues v;
   std::memset(&v, 0, sizeof v);
   v.magic = kLastValuesMagic;
@@ -160,6 +181,8 @@ void save_last_values(const nst_plugin::PluginParams& p) {
   v.style_weight = p.style_weight;
   v.tv_weight = p.tv_weight;
   v.learning_rate = p.learning_rate;
+  v.style_drawable = style_drawable;
+  v.from_dialog = from_dialog ? 1 : 0;
   gimp_set_data(kProcName, &v, sizeof v);
 }
 
@@ -243,7 +266,7 @@ void insertion_point(gint32 image, gint32 drawable, gint32* parent, gint* positi
 }
 
 // ---------------------------------------------------------------------------
-// run()
+// Outcome of a call
 
 struct Outcome {
   GimpPDBStatusType status = GIMP_PDB_SUCCESS;
@@ -264,6 +287,92 @@ std::string failure_message(const char* what) {
   return m;
 }
 
+// ---------------------------------------------------------------------------
+// Dialog state and profile
+
+bool load_dialog_state(nst_ui::DialogState& s) {
+  const gint size = gimp_get_data_size(kDialogDataKey);
+  if (size <= 0 || size > (1 << 20)) return false;
+  std::string text(size_t(size), '\0');
+  if (!gimp_get_data(kDialogDataKey, &text[0])) return false;
+  return nst_ui::parse_state(text, s);
+}
+
+void save_dialog_state(const nst_ui::DialogState& s) {
+  const std::string text = nst_ui::serialize_state(s);
+  gimp_set_data(kDialogDataKey, text.data(), guint32(text.size()));
+}
+
+std::string profile_path() {
+  gchar* p = gimp_personal_rc_file(kProfileFile);
+  std::string path = p ? p : "";
+  g_free(p);
+  return path;
+}
+
+// The network's description for a model setting, or null when it cannot be
+// read (the dialog reports that).
+bool model_info_for(const std::string& model_file, nst::ModelInfo* info) {
+  try {
+    *info = nst::inspect_model(nst_ui::resolve_model(model_file));
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Writing the result
+
+// Adds `pixels` as a new layer above the source (one undo step); -1 on failure.
+gint32 add_result_layer(gint32 image, gint32 drawable, gint x, gint y, const nst::Image& pixels,
+                        bool image_rgb, bool alpha, const std::string& name) {
+  GimpImageType type;
+  if (image_rgb)
+    type = alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
+  else
+    type = alpha ? GIMP_GRAYA_IMAGE : GIMP_GRAY_IMAGE;
+
+  gint32 parent = 0;
+  gint position = -1;
+  insertion_point(image, drawable, &parent, &position);
+  gint off_x = 0, off_y = 0;
+  gimp_drawable_offsets(drawable, &off_x, &off_y);
+
+  gimp_image_undo_group_start(image);
+  const gint32 layer = gimp_layer_new(image, name.c_str(), pixels.width, pixels.height, type, 100.0,
+                                      GIMP_LAYER_MODE_NORMAL);
+  if (layer <= 0 || !gimp_image_insert_layer(image, layer, parent, position)) {
+    if (layer > 0) gimp_item_delete(layer);
+    gimp_image_undo_group_end(image);
+    return -1;
+  }
+  gimp_layer_set_offsets(layer, off_x + x, off_y + y);
+
+  GeglBuffer* buffer = gimp_drawable_get_buffer(layer);
+  const GeglRectangle out_rect = {0, 0, pixels.width, pixels.height};
+  gegl_buffer_set(buffer, &out_rect, 0, babl_format_for(image_rgb, alpha), pixels.data.data(),
+                  GEGL_AUTO_ROWSTRIDE);
+  gegl_buffer_flush(buffer);
+  g_object_unref(buffer);
+  gimp_drawable_update(layer, 0, 0, pixels.width, pixels.height);
+  gimp_image_undo_group_end(image);
+  return layer;
+}
+
+const char* outcome_name(nst_ui::ProgressOutcome o) {
+  switch (o) {
+    case nst_ui::ProgressOutcome::Completed: return "completed";
+    case nst_ui::ProgressOutcome::AppliedEarly: return "applied-early";
+    case nst_ui::ProgressOutcome::Cancelled: return "cancelled";
+    case nst_ui::ProgressOutcome::Failed: return "failed";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------
+// run()
+
 Outcome run_procedure(gint nparams, const GimpParam* param) {
   if (nparams < 3)
     return fail(GIMP_PDB_CALLING_ERROR,
@@ -272,29 +381,9 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
   const GimpRunMode run_mode = GimpRunMode(param[0].data.d_int32);
   const gint32 image = param[1].data.d_image;
   const gint32 drawable = param[2].data.d_drawable;
-  const bool interactive = run_mode == GIMP_RUN_INTERACTIVE;
-
-  nst_plugin::PluginParams p;
-  switch (run_mode) {
-    case GIMP_RUN_NONINTERACTIVE:
-      if (nparams != kNumParams)
-        return fail(GIMP_PDB_CALLING_ERROR,
-                    _("plug-in-neural-style takes 18 arguments in non-interactive mode."));
-      p = params_from_pdb(param);
-      break;
-    case GIMP_RUN_INTERACTIVE:
-    case GIMP_RUN_WITH_LAST_VALS:
-      if (!load_last_values(p) || p.style_file.empty())
-        return fail(GIMP_PDB_CALLING_ERROR,
-                    _("No style image chosen yet. Run plug-in-neural-style once from Script-Fu "
-                      "with a style-file; the dialog to choose one comes in a later version."));
-      break;
-    default:
-      return fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
-  }
-
-  const std::string problem = nst_plugin::validate_params(p);
-  if (!problem.empty()) return fail(GIMP_PDB_CALLING_ERROR, problem);
+  const bool with_ui = run_mode == GIMP_RUN_INTERACTIVE || run_mode == GIMP_RUN_WITH_LAST_VALS;
+  if (run_mode != GIMP_RUN_NONINTERACTIVE && !with_ui)
+    return fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
 
   if (!gimp_image_is_valid(image))
     return fail(GIMP_PDB_CALLING_ERROR, _("The image argument is not a valid image."));
@@ -313,6 +402,86 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
     return fail(GIMP_PDB_EXECUTION_ERROR,
                 _("The selection does not overlap the layer: nothing to work on."));
 
+  if (with_ui) {
+    gimp_ui_init(kBinary, FALSE);
+    // gtk_init set the user's locale; keep number parsing in the core
+    // independent of it.
+    std::setlocale(LC_NUMERIC, "C");
+  }
+
+  const std::string profile_file = profile_path();
+  nst_ui::Profile profile;
+  if (with_ui) profile = nst_ui::load_profile(profile_file);
+
+  nst_plugin::PluginParams p;
+  gint32 style_drawable = -1;
+  bool from_dialog = false;
+  switch (run_mode) {
+    case GIMP_RUN_NONINTERACTIVE:
+      if (nparams != kNumParams)
+        return fail(GIMP_PDB_CALLING_ERROR,
+                    _("plug-in-neural-style takes 18 arguments in non-interactive mode."));
+      p = params_from_pdb(param);
+      break;
+    case GIMP_RUN_INTERACTIVE: {
+      nst_ui::DialogState state;
+      const bool have_state = load_dialog_state(state);
+      LastRun last;
+      if (load_last_values(last) && (!last.from_dialog || !have_state)) {
+        // The last run came from a script (or the dialog's values are gone):
+        // start from its parameters.
+        nst::ModelInfo info;
+        const bool known = model_info_for(last.params.model_file, &info);
+        state = nst_ui::from_params(last.params, known ? &info : nullptr, state);
+        if (last.style_drawable > 0) {
+          state.style_source = nst_ui::StyleSource::Layer;
+          state.style_drawable = last.style_drawable;
+        }
+      }
+      nst_ui::default_to_recent_style(state, profile.recent_styles);
+      nst_ui::SettingsContext ctx;
+      ctx.image = image;
+      ctx.drawable = drawable;
+      ctx.content_width = width;
+      ctx.content_height = height;
+      ctx.profile = &profile;
+      const bool accepted = nst_ui::run_settings_dialog(state, ctx);
+      nst_ui::save_profile(profile, profile_file);  // recent styles, measured speeds
+      if (!accepted) {
+        nst_ui::test_hook_note("result", "outcome=settings-cancelled");
+        return fail(GIMP_PDB_CANCEL, _("Cancelled."));
+      }
+      if (state.random_seed) state.seed = g_random_int_range(0, G_MAXINT32);
+      save_dialog_state(state);
+      nst::ModelInfo info;
+      if (!model_info_for(state.model_file, &info))
+        return fail(GIMP_PDB_EXECUTION_ERROR,
+                    failure_message(_("the network cannot be read any more.")));
+      p = nst_ui::to_params(state, info);
+      if (state.style_source == nst_ui::StyleSource::Layer) style_drawable = state.style_drawable;
+      from_dialog = true;
+      break;
+    }
+    default: {  // GIMP_RUN_WITH_LAST_VALS
+      LastRun last;
+      if (!load_last_values(last))
+        return fail(GIMP_PDB_CALLING_ERROR,
+                    _("There are no last values yet: run Filters > Artistic > Neural Style "
+                      "Transfer... once first."));
+      p = last.params;
+      style_drawable = last.style_drawable;
+      from_dialog = last.from_dialog;
+      if (style_drawable > 0 && !nst_ui::style_drawable_ok(style_drawable))
+        return fail(GIMP_PDB_CALLING_ERROR,
+                    _("The layer used as the style last time is gone: run Neural Style "
+                      "Transfer... again to choose a style."));
+      break;
+    }
+  }
+
+  const std::string problem = nst_plugin::validate_params(p, style_drawable > 0);
+  if (!problem.empty()) return fail(GIMP_PDB_CALLING_ERROR, problem);
+
   gegl_init(nullptr, nullptr);
 
   // All fallible work happens here, before the image is touched.
@@ -320,26 +489,90 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
   nst::Image pixels;
   const bool image_rgb = gimp_image_base_type(image) == GIMP_RGB;
   const bool source_alpha = gimp_drawable_has_alpha(drawable);
+  std::string style_name = p.style_file;
   std::atomic<bool> cancel{false};
   try {
     const GeglRectangle rect = {x, y, width, height};
     const nst::Image content = read_drawable(drawable, rect);
-
-    gimp_progress_init(_("Neural style transfer"));
-    if (interactive) {
-      // Say which network will be used (the default is resolved here so that
-      // a missing network is reported before any work).
-      const std::string model = p.model_file.empty() ? nst::default_model() : p.model_file;
-      const nst::ModelInfo info = nst::inspect_model(model);
-      gimp_progress_set_text_printf(_("Neural style transfer with %s"), info.describe().c_str());
+    nst::Image style;
+    if (style_drawable > 0) {
+      const GeglRectangle style_rect = {0, 0, gimp_drawable_width(style_drawable),
+                                        gimp_drawable_height(style_drawable)};
+      style = read_drawable(style_drawable, style_rect);
+      gchar* name = gimp_item_get_name(style_drawable);
+      style_name = name ? name : "";
+      g_free(name);
     }
 
-    auto progress = [](const nst::Progress& pr) {
-      if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
-      gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration,
-                                    pr.iterations, pr.total_loss);
-    };
-    result = nst_plugin::run_neural_style(content, p, progress, &cancel);
+    gimp_progress_init(_("Neural style transfer"));
+    if (with_ui) {
+      // The engine runs on a worker thread; this thread keeps the dialog
+      // alive and makes every libgimp and GTK call.
+      nst_plugin::RunControl control;
+      control.preview_every = 1;  // the job keeps a few previews a second
+      nst_ui::TransferJob job([&](const nst::ProgressFn& progress, const std::atomic<bool>* c,
+                                  const std::atomic<bool>* finish_now) {
+        nst_plugin::RunControl rc = control;
+        rc.progress = progress;
+        rc.cancel = c;
+        rc.finish_now = finish_now;
+        return nst_plugin::run_neural_style(content, style, p, rc);
+      });
+
+      std::string model_path;
+      nst::ModelInfo info;
+      if (model_info_for(p.model_file, &info)) model_path = info.path;
+      nst_ui::ProgressContext ctx;
+      gchar* layer_name = gimp_item_get_name(drawable);
+      /* TRANSLATORS: first %s: the layer's name, second: the style's name. */
+      gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), layer_name ? layer_name : "",
+                                        nst_plugin::style_display_name(style_name).c_str());
+      ctx.subtitle = subtitle;
+      g_free(subtitle);
+      g_free(layer_name);
+      ctx.start_preview = content;
+      int ww = 0, wh = 0;
+      nst_ui::work_size(width, height, p.size, &ww, &wh);
+      ctx.estimate_seconds =
+          nst_ui::estimate_seconds(profile.speeds.find(model_path), ww, wh, p.iterations);
+      ctx.host_progress = [](double fraction, const std::string& text) {
+        gimp_progress_set_text(text.c_str());
+        gimp_progress_update(fraction);
+      };
+      std::string error;
+      const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(job, ctx, &error);
+      const nst_ui::JobSnapshot last = job.snapshot();
+      if (outcome == nst_ui::ProgressOutcome::Cancelled) {
+        nst_ui::test_hook_note("result", std::string("outcome=cancelled iterations=") +
+                                             std::to_string(last.iteration));
+        gimp_progress_end();
+        return fail(GIMP_PDB_CANCEL, _("Cancelled."));
+      }
+      if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
+      result = job.take_result();
+      // Remember how fast this network ran, for the next estimate.
+      if (!model_path.empty()) {
+        const nst_ui::Timing t = nst_ui::timing_from_progress(
+            last.elapsed_first, last.elapsed, last.iteration, result.work_width, result.work_height);
+        if (t.valid()) {
+          profile.speeds.set(model_path, nst_ui::refine_speed(profile.speeds.find(model_path), t));
+          nst_ui::save_profile(profile, profile_file);
+        }
+      }
+      nst_ui::test_hook_note("result", std::string("outcome=") + outcome_name(outcome) +
+                                           " iterations=" + std::to_string(result.iterations) +
+                                           " of=" + std::to_string(p.iterations));
+    } else {
+      auto progress = [](const nst::Progress& pr) {
+        if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+        gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"),
+                                      pr.iteration, pr.iterations, pr.total_loss);
+      };
+      nst_plugin::RunControl control;
+      control.progress = progress;
+      control.cancel = &cancel;
+      result = nst_plugin::run_neural_style(content, style, p, control);
+    }
 
     if (result.image.width <= 0 || result.image.height <= 0)
       throw nst::Error(_("The engine returned an empty image."));
@@ -349,50 +582,21 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
     return fail(GIMP_PDB_CANCEL, _("Cancelled."));
   } catch (const std::exception& e) {
     gimp_progress_end();
+    nst_ui::test_hook_note("result", std::string("outcome=failed error=") + e.what());
     return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
   } catch (...) {
     gimp_progress_end();
     return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("unknown error")));
   }
 
-  // Write the result as a new layer: one undo step.
-  GimpImageType type;
-  if (image_rgb)
-    type = source_alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
-  else
-    type = source_alpha ? GIMP_GRAYA_IMAGE : GIMP_GRAY_IMAGE;
-
-  gint32 parent = 0;
-  gint position = -1;
-  insertion_point(image, drawable, &parent, &position);
-  gint off_x = 0, off_y = 0;
-  gimp_drawable_offsets(drawable, &off_x, &off_y);
-
-  gimp_image_undo_group_start(image);
-  const std::string name = nst_plugin::layer_name_for_style(p.style_file);
-  const gint32 layer = gimp_layer_new(image, name.c_str(), pixels.width, pixels.height, type, 100.0,
-                                      GIMP_LAYER_MODE_NORMAL);
-  if (layer <= 0 || !gimp_image_insert_layer(image, layer, parent, position)) {
-    if (layer > 0) gimp_item_delete(layer);
-    gimp_image_undo_group_end(image);
-    gimp_progress_end();
-    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
-  }
-  gimp_layer_set_offsets(layer, off_x + x, off_y + y);
-
-  GeglBuffer* buffer = gimp_drawable_get_buffer(layer);
-  const GeglRectangle out_rect = {0, 0, pixels.width, pixels.height};
-  gegl_buffer_set(buffer, &out_rect, 0, babl_format_for(image_rgb, source_alpha), pixels.data.data(),
-                  GEGL_AUTO_ROWSTRIDE);
-  gegl_buffer_flush(buffer);
-  g_object_unref(buffer);
-  gimp_drawable_update(layer, 0, 0, pixels.width, pixels.height);
-  gimp_image_undo_group_end(image);
-
+  const gint32 layer = add_result_layer(image, drawable, x, y, pixels, image_rgb, source_alpha,
+                                        nst_plugin::layer_name_for_style(style_name));
   gimp_progress_update(1.0);
   gimp_progress_end();
+  if (layer <= 0)
+    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
 
-  save_last_values(p);
+  save_last_values(p, style_drawable, from_dialog);
   if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
 
   Outcome o;
@@ -405,7 +609,9 @@ void run(const gchar* /*name*/, gint nparams, const GimpParam* param, gint* nret
   static GimpParam values[2];
   static std::string message;  // must outlive run(): libgimp sends it after we return
 
-  bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+  // NST_LOCALEDIR: translations from another folder (tests use the build's po/).
+  const gchar* localedir = g_getenv("NST_LOCALEDIR");
+  bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
   // Keep number parsing in the core (model headers, option strings) independent
   // of the user's locale.

@@ -37,8 +37,8 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; 
 
 }  // namespace
 
-std::string validate_params(const PluginParams& p) {
-  if (p.style_file.empty())
+std::string validate_params(const PluginParams& p, bool style_in_memory) {
+  if (p.style_file.empty() && !style_in_memory)
     return _("No style image chosen yet: style-file is empty.");
   if (p.iterations < kMinIterations || p.iterations > kMaxIterations)
     return printf_string(_("iterations must be between %d and %d (got %d)."), kMinIterations,
@@ -104,7 +104,7 @@ nst::TransferOptions to_options(const PluginParams& p) {
   return o;
 }
 
-std::string layer_name_for_style(const std::string& style_path) {
+std::string style_display_name(const std::string& style_path) {
   std::string base = style_path;
   const size_t slash = base.find_last_of("/\\");
   if (slash != std::string::npos) base.erase(0, slash + 1);
@@ -126,7 +126,12 @@ std::string layer_name_for_style(const std::string& style_path) {
     word_start = false;
   }
   while (!words.empty() && words.back() == ' ') words.pop_back();
+  return words;
+}
 
+
+std::string layer_name_for_style(const std::string& style_path) {
+  const std::string words = style_display_name(style_path);
   if (words.empty()) return _("Neural style");
   /* TRANSLATORS: name of the new layer; %s is the style image's name. */
   return printf_string(_("%s (neural style)"), words.c_str());
@@ -135,12 +140,29 @@ std::string layer_name_for_style(const std::string& style_path) {
 nst::TransferResult run_neural_style(const nst::Image& content, const PluginParams& p,
                                      const nst::ProgressFn& progress,
                                      const std::atomic<bool>* cancel) {
-  const std::string problem = validate_params(p);
+  RunControl control;
+  control.progress = progress;
+  control.cancel = cancel;
+  return run_neural_style(content, nst::Image(), p, control);
+}
+
+nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image& style,
+                                     const PluginParams& p, const RunControl& control) {
+  const bool style_in_memory = !style.empty();
+  const std::string problem = validate_params(p, style_in_memory);
   if (!problem.empty()) throw nst::Error(problem);
   if (content.empty() || content.width <= 0 || content.height <= 0)
     throw nst::Error(_("The layer has no pixels to work on."));
-  const nst::Image style = nst::load_image(p.style_file);
-  return nst::transfer(content, style, to_options(p), progress, cancel);
+  if (style_in_memory && (style.width <= 0 || style.height <= 0))
+    throw nst::Error(_("The style layer has no pixels."));
+  nst::TransferOptions options = to_options(p);
+  options.preview_every = control.preview_every;
+  if (style_in_memory)
+    return nst::transfer(content, style, options, control.progress, control.cancel,
+                         control.finish_now);
+  const nst::Image loaded = nst::load_image(p.style_file);
+  return nst::transfer(content, loaded, options, control.progress, control.cancel,
+                       control.finish_now);
 }
 
 }  // namespace nst_plugin

@@ -1,0 +1,219 @@
+// Version-neutral logic of the plug-in's dialogs: what the controls mean
+// (plain-language values <-> engine parameters), the time estimate, the
+// checks shown in the dialog before anything runs, the recently used styles,
+// and how all of it is stored between runs.
+//
+// Plain C++ on top of core/nst.h and plugin/host.h: no GTK, GLib or libgimp,
+// so the GTK2 dialogs of the GIMP 2.10 plug-in and a later GTK3 host share it.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "host.h"
+#include "nst.h"
+
+namespace nst_ui {
+
+// --- the dialog's values ------------------------------------------------------
+
+enum class StyleSource { File = 0, Layer = 1 };
+
+// Slider ranges. Strength and smoothness are 0..100; 50 is the network's
+// own balance, every 25 steps multiply or divide the weight by 10.
+constexpr double kSliderMin = 0;
+constexpr double kSliderMax = 100;
+constexpr double kSliderNeutral = 50;
+constexpr double kStepsPerDecade = 25;
+
+struct DialogState {
+  StyleSource style_source = StyleSource::File;
+  std::string style_file;
+  int style_drawable = -1;      // host id of the layer used as style (GIMP 2: drawable ID)
+  double strength = kSliderNeutral;    // style/content balance
+  double smoothness = kSliderNeutral;  // total variation weight; 0 = off
+  int iterations = 300;
+  int size = 512;
+  int seed = 0;
+  bool random_seed = false;     // a new seed on every run
+  // Advanced
+  std::string model_file;       // "" = the best installed network
+  std::string style_layers;     // comma separated, "" = the network's default
+  std::string content_layers;
+  int optimizer = 0;            // 0 L-BFGS, 1 Adam
+  int init = 0;                 // 0 content, 1 noise, 2 image file
+  std::string init_file;
+  int pooling = 0;              // 0 max, 1 average
+  double learning_rate = 0;     // 0 = automatic
+  bool advanced_expanded = false;
+
+  bool operator==(const DialogState& o) const;
+  bool operator!=(const DialogState& o) const { return !(*this == o); }
+};
+
+// --- quality presets ----------------------------------------------------------
+
+struct QualityPreset {
+  const char* label;  // untranslated (mark with N_, translate when shown)
+  int iterations;
+  int size;
+};
+// Quick draft, Good, Fine, Best.
+const std::vector<QualityPreset>& quality_presets();
+// Index of the preset with exactly these values, or -1 ("Custom").
+int preset_index(int iterations, int size);
+// The preset used by default (Good: 300 iterations at 512 px).
+constexpr int kDefaultPreset = 1;
+
+// --- value mapping ------------------------------------------------------------
+
+// Multiplier of the network's default weight for a slider position:
+// 10^((value - 50) / 25), i.e. 0.01x .. 100x.
+double slider_factor(double value);
+// Inverse of slider_factor, clamped to the slider range.
+double slider_from_factor(double factor);
+
+// Engine parameters for the dialog's values. The weights are absolute
+// numbers derived from the network's defaults in `info`: style weight =
+// default x slider_factor(strength), content weight = default, TV weight =
+// 0 at smoothness 0, else default x slider_factor(smoothness).
+nst_plugin::PluginParams to_params(const DialogState& s, const nst::ModelInfo& info);
+// Dialog values for engine parameters (a script-fu call or old last values);
+// negative weights mean the network's default. Other fields of `base` (recent
+// styles, expander) are kept.
+DialogState from_params(const nst_plugin::PluginParams& p, const nst::ModelInfo* info,
+                        const DialogState& base = DialogState());
+
+// --- working size and time estimate ---------------------------------------------
+
+// The engine's working size for a w x h content and a size limit (longest
+// side; content is never upscaled).
+void work_size(int width, int height, int size, int* work_width, int* work_height);
+
+// Measured speed of one network on this machine: a run takes
+// setup + iterations x (iteration_seconds + seconds_per_mpix x megapixels).
+struct Speed {
+  double setup_seconds = 0;      // loading the network, style features
+  double iteration_seconds = 0;  // fixed cost of one iteration (optimiser, small tensors)
+  double seconds_per_mpix = 0;   // cost of one iteration per megapixel of working size
+  bool valid() const { return seconds_per_mpix > 0; }
+};
+
+// Known speeds keyed by resolved model path; stored between sessions.
+class SpeedTable {
+ public:
+  Speed find(const std::string& model) const;
+  void set(const std::string& model, const Speed& s);
+  std::string serialize() const;  // one "speed<TAB>setup<TAB>iteration<TAB>per-mpix<TAB>path" line each
+  void parse_line(const std::string& line);
+  size_t size() const { return speeds_.size(); }
+
+ private:
+  std::map<std::string, Speed> speeds_;
+};
+
+// Timing of one run on `pixels` working pixels.
+struct Timing {
+  double pixels = 0;
+  double setup = 0;          // seconds before the first iteration
+  double per_iteration = 0;  // seconds
+  bool valid() const { return pixels > 0 && per_iteration > 0; }
+};
+// From progress reports: `elapsed_first` seconds when iteration 1 ended,
+// `elapsed_last` when iteration `last` ended. Invalid below two iterations.
+Timing timing_from_progress(double elapsed_first, double elapsed_last, int last, int work_w,
+                            int work_h);
+// Speed from runs at two sizes (fixed + per-pixel cost); with one valid
+// timing, or two that do not make sense, all cost is taken as per-pixel.
+Speed fit_speed(const Timing& small, const Timing& large);
+// Speed after a real run: keeps the fixed cost, takes the per-pixel cost and
+// the setup from the run.
+Speed refine_speed(const Speed& old, const Timing& run);
+
+// Seconds a run will take, < 0 if the speed is unknown.
+double estimate_seconds(const Speed& speed, int work_width, int work_height, int iterations);
+
+// Measuring a network's speed in the background: see calibration.h.
+
+// "less than a minute", "about 3 min", "about 1 h 20 min" (translated).
+std::string format_estimate(double seconds);
+// "0:42", "12:05", "1:02:03".
+std::string format_clock(double seconds);
+
+// --- the progress dialog's texts ----------------------------------------------------
+
+// Seconds left, from the time per iteration so far (iterations after the
+// first, which also paid for the setup). < 0 when not known yet.
+double eta_seconds(int iteration, int iterations, double elapsed, double elapsed_first);
+// "Iteration 42 of 300".
+std::string format_iteration(int iteration, int iterations);
+// "Elapsed 0:42, about 3 min left".
+std::string format_times(double elapsed, double eta);
+// "Loss 1.23e+04 (content 1.2e+03, style 1.1e+04, smoothness 12)".
+std::string format_losses(double total, double content, double style, double tv);
+
+// --- checks before anything runs --------------------------------------------------
+
+// The network a model setting refers to: "" -> nst::default_model().
+// Throws nst::Error (with the installation hint) when none is installed.
+std::string resolve_model(const std::string& model_file);
+
+// Short name of a network for menus: "VGG-19 (torchvision weights)".
+std::string model_display_name(const nst::ModelInfo& info);
+// The same for a path, without reading the file: "vgg19-dcbb9e9d.pth".
+std::string file_display_name(const std::string& path);
+
+// Checks the dialog's values and caches what it learnt (the network's
+// description and layer names, whether the style file can be read), so that
+// calling it after every change of a slider costs nothing.
+class Validator {
+ public:
+  // Empty when the values can run, else one translated sentence saying what
+  // to change. `style_layer_ok`: the host's verdict on s.style_drawable.
+  std::string check(const DialogState& s, bool style_layer_ok);
+  // The network of the last successful check (valid when check() returned
+  // "" or a problem that was not about the network).
+  const nst::ModelInfo* model() const { return model_ok_ ? &model_ : nullptr; }
+  // Problem with the network alone ("" if fine); fills model().
+  std::string check_model(const std::string& model_file);
+  // Problem with a style or init image file alone ("" if fine).
+  std::string check_image_file(const std::string& path);
+
+ private:
+  std::string model_key_, model_problem_;
+  nst::ModelInfo model_;
+  bool model_ok_ = false;
+  std::map<std::string, std::string> image_problems_;  // path + mtime -> problem
+};
+
+// --- recently used styles ---------------------------------------------------------
+
+constexpr size_t kMaxRecentStyles = 6;
+
+// `path` moves to the front; the list is cut to kMaxRecentStyles.
+void remember_style(std::vector<std::string>& recent, const std::string& path);
+// The entries whose file still exists.
+std::vector<std::string> existing_styles(const std::vector<std::string>& recent);
+// With no style chosen yet (a new GIMP session forgets the dialog's values),
+// the most recently used style that still exists.
+void default_to_recent_style(DialogState& s, const std::vector<std::string>& recent);
+
+// --- storage ------------------------------------------------------------------
+
+// The dialog's values as text (one "key=value" line each) and back. parse
+// ignores unknown keys and keeps `s`'s values for missing ones; false when the
+// text is not a stored dialog state.
+std::string serialize_state(const DialogState& s);
+bool parse_state(const std::string& text, DialogState& s);
+
+// What is kept across GIMP sessions in the user's profile: recent styles and
+// measured speeds. Plain text, one entry per line.
+struct Profile {
+  std::vector<std::string> recent_styles;
+  SpeedTable speeds;
+};
+Profile load_profile(const std::string& path);         // empty Profile if missing or unreadable
+bool save_profile(const Profile& p, const std::string& path);  // atomic replace
+
+}  // namespace nst_ui

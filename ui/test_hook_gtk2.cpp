@@ -1,0 +1,123 @@
+// Test hooks of the GTK2 dialogs. See test_hook_gtk2.h.
+#include "test_hook_gtk2.h"
+
+#include <gdk/gdkx.h>
+#include <glib/gstdio.h>
+
+#include <cstdio>
+#include <sstream>
+
+namespace nst_ui {
+
+namespace {
+
+const char* test_dir() {
+  const char* d = g_getenv("NST_UI_TEST_DIR");
+  return d && *d ? d : nullptr;
+}
+
+void write_atomically(const char* name, const std::string& text) {
+  const char* dir = test_dir();
+  if (!dir) return;
+  gchar* path = g_strdup_printf("%s/%s.txt", dir, name);
+  gchar* tmp = g_strdup_printf("%s.tmp", path);
+  if (g_file_set_contents(tmp, text.data(), gssize(text.size()), nullptr)) g_rename(tmp, path);
+  g_free(tmp);
+  g_free(path);
+}
+
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
+  return out;
+}
+
+std::string widget_value(GtkWidget* w) {
+  std::ostringstream v;
+  if (GTK_IS_FILE_CHOOSER(w)) {
+    gchar* f = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(w));
+    v << (f ? f : "");
+    g_free(f);
+  } else if (GTK_IS_SPIN_BUTTON(w)) {
+    v << gtk_spin_button_get_value(GTK_SPIN_BUTTON(w));
+  } else if (GTK_IS_RANGE(w)) {
+    v << gtk_range_get_value(GTK_RANGE(w));
+  } else if (GTK_IS_COMBO_BOX(w)) {
+    v << gtk_combo_box_get_active(GTK_COMBO_BOX(w));
+    GtkTreeIter iter;
+    GtkTreeModel* model = gtk_combo_box_get_model(GTK_COMBO_BOX(w));
+    if (model && gtk_combo_box_get_active_iter(GTK_COMBO_BOX(w), &iter) &&
+        gtk_tree_model_get_n_columns(model) > 1 &&
+        gtk_tree_model_get_column_type(model, 1) == G_TYPE_STRING) {
+      gchar* text = nullptr;  // GimpIntStore: column 1 is the label
+      gtk_tree_model_get(model, &iter, 1, &text, -1);
+      if (text) v << " " << text;
+      g_free(text);
+    } else if (model && gtk_combo_box_get_active_iter(GTK_COMBO_BOX(w), &iter) &&
+               gtk_tree_model_get_column_type(model, 0) == G_TYPE_STRING) {
+      gchar* text = nullptr;
+      gtk_tree_model_get(model, &iter, 0, &text, -1);
+      if (text) v << " " << text;
+      g_free(text);
+    }
+  } else if (GTK_IS_TOGGLE_BUTTON(w)) {
+    v << (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w)) ? 1 : 0);
+  } else if (GTK_IS_BUTTON(w)) {
+    const gchar* label = gtk_button_get_label(GTK_BUTTON(w));
+    v << (label ? label : "");
+  } else if (GTK_IS_LABEL(w)) {
+    v << gtk_label_get_text(GTK_LABEL(w));
+  } else if (GTK_IS_ENTRY(w)) {
+    v << gtk_entry_get_text(GTK_ENTRY(w));
+  } else if (GTK_IS_EXPANDER(w)) {
+    v << (gtk_expander_get_expanded(GTK_EXPANDER(w)) ? 1 : 0);
+  } else if (GTK_IS_PROGRESS_BAR(w)) {
+    v << gtk_progress_bar_get_fraction(GTK_PROGRESS_BAR(w));
+  } else if (GTK_IS_IMAGE(w)) {
+    GdkPixbuf* pb = gtk_image_get_storage_type(GTK_IMAGE(w)) == GTK_IMAGE_PIXBUF
+                        ? gtk_image_get_pixbuf(GTK_IMAGE(w))
+                        : nullptr;
+    if (pb)
+      v << gdk_pixbuf_get_width(pb) << "x" << gdk_pixbuf_get_height(pb);
+    else
+      v << "none";
+  }
+  return one_line(v.str());
+}
+
+void dump_widget(GtkWidget* w, GtkWidget* top, std::ostringstream& out) {
+  const gchar* name = gtk_widget_get_name(w);
+  if (name && g_str_has_prefix(name, "nst-")) {
+    gint x = 0, y = 0;
+    GtkAllocation a;
+    gtk_widget_get_allocation(w, &a);
+    if (!gtk_widget_translate_coordinates(w, top, 0, 0, &x, &y)) x = y = -1;
+    out << "widget " << name << " " << G_OBJECT_TYPE_NAME(w) << " x=" << x << " y=" << y
+        << " w=" << a.width << " h=" << a.height
+        << " visible=" << (gtk_widget_is_drawable(w) ? 1 : 0)
+        << " sensitive=" << (gtk_widget_is_sensitive(w) ? 1 : 0) << " value=" << widget_value(w)
+        << "\n";
+  }
+  if (GTK_IS_CONTAINER(w)) {
+    GList* children = gtk_container_get_children(GTK_CONTAINER(w));
+    for (GList* c = children; c; c = c->next) dump_widget(GTK_WIDGET(c->data), top, out);
+    g_list_free(children);
+  }
+}
+
+}  // namespace
+
+bool test_hook_enabled() { return test_dir() != nullptr; }
+
+void test_hook_dump(GtkWidget* dialog, const char* name) {
+  if (!test_dir() || !dialog) return;
+  std::ostringstream out;
+  GdkWindow* win = gtk_widget_get_window(dialog);
+  if (win) out << "window " << (unsigned long)GDK_WINDOW_XID(win) << "\n";
+  dump_widget(dialog, dialog, out);
+  write_atomically(name, out.str());
+}
+
+void test_hook_note(const char* name, const std::string& text) { write_atomically(name, text); }
+
+}  // namespace nst_ui
