@@ -6,8 +6,9 @@
 # Installs
 #   BUILD_DIR/plugin/neural-style  ->  ${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}/plug-ins/neural-style/neural-style
 #   BUILD_DIR/core/nst             ->  ${PREFIX:-$HOME/.local}/bin/nst
-#   BUILD_DIR/po/<lang>/LC_MESSAGES/*.mo  ->  ${XDG_DATA_HOME:-$HOME/.local/share}/locale/<lang>/LC_MESSAGES/
-#                                             (when the translations were built)
+#   BUILD_DIR/po/<lang>/LC_MESSAGES/*.mo  ->  <plug-in folder>/locale/<lang>/LC_MESSAGES/
+#                                             (when the translations were built; the plug-in
+#                                             looks for a locale/ folder beside itself)
 # The feature networks are installed separately: install-scripts/install-models.sh.
 set -euo pipefail
 
@@ -30,7 +31,7 @@ cli_src=$build_dir/core/nst
 gimp_dir=${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}
 plugin_dir=$gimp_dir/plug-ins/neural-style
 bin_dir=${PREFIX:-$HOME/.local}/bin
-locale_dir=${XDG_DATA_HOME:-$HOME/.local/share}/locale
+locale_dir=$plugin_dir/locale
 
 # A GIMP profile folder that holds nothing but plug-ins/ makes GIMP skip creating the rest
 # of the profile on its first start. If there is no profile yet, let GIMP create it first.

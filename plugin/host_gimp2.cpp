@@ -69,8 +69,28 @@ GimpParamDef g_return_vals[] = {
     {GIMP_PDB_LAYER, (gchar*)"new-layer", (gchar*)"The new layer holding the stylised pixels"},
 };
 
+// Where the translations are: $NST_LOCALEDIR (tests use the build's po/), else
+// a locale/ folder beside the executable (per-user installs by
+// install-scripts/install-plugin.sh), else the build's LOCALEDIR.
+std::string locale_dir() {
+  const gchar* env = g_getenv("NST_LOCALEDIR");
+  if (env && *env) return env;
+  gchar* exe = g_file_read_link("/proc/self/exe", nullptr);
+  if (exe) {
+    gchar* dir = g_path_get_dirname(exe);
+    gchar* beside = g_build_filename(dir, "locale", nullptr);
+    const bool found = g_file_test(beside, G_FILE_TEST_IS_DIR);
+    std::string result = found ? beside : "";
+    g_free(beside);
+    g_free(dir);
+    g_free(exe);
+    if (found) return result;
+  }
+  return LOCALEDIR;
+}
+
 void query() {
-  gimp_plugin_domain_register(GETTEXT_PACKAGE, LOCALEDIR);
+  gimp_plugin_domain_register(GETTEXT_PACKAGE, locale_dir().c_str());
 
   gimp_install_procedure(
       kProcName,
@@ -609,9 +629,7 @@ void run(const gchar* /*name*/, gint nparams, const GimpParam* param, gint* nret
   static GimpParam values[2];
   static std::string message;  // must outlive run(): libgimp sends it after we return
 
-  // NST_LOCALEDIR: translations from another folder (tests use the build's po/).
-  const gchar* localedir = g_getenv("NST_LOCALEDIR");
-  bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+  bindtextdomain(GETTEXT_PACKAGE, locale_dir().c_str());
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
   // Keep number parsing in the core (model headers, option strings) independent
   // of the user's locale.
