@@ -13,26 +13,6 @@ namespace nst_plugin {
 
 namespace {
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-std::string printf_string(const char* format, ...) {
-  va_list args;
-  va_start(args, format);
-  va_list copy;
-  va_copy(copy, args);
-  const int n = std::vsnprintf(nullptr, 0, format, copy);
-  va_end(copy);
-  std::string out;
-  if (n > 0) {
-    out.resize(size_t(n) + 1);
-    std::vsnprintf(&out[0], out.size(), format, args);
-    out.resize(size_t(n));
-  }
-  va_end(args);
-  return out;
-}
-
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 }  // namespace
@@ -163,6 +143,23 @@ nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image
   const nst::Image loaded = nst::load_image(p.style_file);
   return nst::transfer(content, loaded, options, control.progress, control.cancel,
                        control.finish_now);
+}
+
+std::string printf_string(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list copy;
+  va_copy(copy, args);
+  const int n = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  std::string out;
+  if (n > 0) {
+    out.resize(size_t(n) + 1);
+    std::vsnprintf(&out[0], out.size(), format, args);
+    out.resize(size_t(n));
+  }
+  va_end(args);
+  return out;
 }
 
 }  // namespace nst_plugin

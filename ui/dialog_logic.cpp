@@ -17,25 +17,7 @@ namespace nst_ui {
 
 namespace {
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2)))
-#endif
-std::string format(const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  va_list copy;
-  va_copy(copy, args);
-  const int n = std::vsnprintf(nullptr, 0, fmt, copy);
-  va_end(copy);
-  std::string out;
-  if (n > 0) {
-    out.resize(size_t(n) + 1);
-    std::vsnprintf(&out[0], out.size(), fmt, args);
-    out.resize(size_t(n));
-  }
-  va_end(args);
-  return out;
-}
+using nst_plugin::printf_string;
 
 // Numbers in stored text never depend on the user's locale.
 std::string number(double v) {
@@ -308,10 +290,10 @@ std::string format_estimate(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds)) return std::string();
   if (seconds < 50) return _("less than a minute");
   const long minutes = std::max(1L, std::lround(seconds / 60));
-  if (minutes < 60) return format(_("about %ld min"), minutes);
+  if (minutes < 60) return printf_string(_("about %ld min"), minutes);
   const long hours = minutes / 60, rest = minutes % 60;
-  if (rest == 0) return format(_("about %ld h"), hours);
-  return format(_("about %ld h %ld min"), hours, rest);
+  if (rest == 0) return printf_string(_("about %ld h"), hours);
+  return printf_string(_("about %ld h %ld min"), hours, rest);
 }
 
 std::string format_clock(double seconds) {
@@ -333,20 +315,20 @@ double eta_seconds(int iteration, int iterations, double elapsed, double elapsed
 }
 
 std::string format_iteration(int iteration, int iterations) {
-  return format(_("Iteration %d of %d"), iteration, iterations);
+  return printf_string(_("Iteration %d of %d"), iteration, iterations);
 }
 
 std::string format_times(double elapsed, double eta) {
   const std::string e = format_clock(elapsed);
-  if (eta < 0) return format(_("Elapsed %s"), e.c_str());
+  if (eta < 0) return printf_string(_("Elapsed %s"), e.c_str());
   /* TRANSLATORS: the first %s is a clock time like 1:05, the second a phrase
      like "about 3 min" or "less than a minute". */
-  return format(_("Elapsed %s, %s left"), e.c_str(), format_estimate(eta).c_str());
+  return printf_string(_("Elapsed %s, %s left"), e.c_str(), format_estimate(eta).c_str());
 }
 
 std::string format_losses(double total, double content, double style, double tv) {
   /* TRANSLATORS: the engine's loss values; "smoothness" is the total variation term. */
-  return format(_("Loss %.3g (content %.3g, style %.3g, smoothness %.3g)"), total, content, style,
+  return printf_string(_("Loss %.3g (content %.3g, style %.3g, smoothness %.3g)"), total, content, style,
                 tv);
 }
 
@@ -379,7 +361,7 @@ std::string Validator::check_model(const std::string& model_file) {
   } catch (const std::exception& e) {
     model_ok_ = false;
     model_key_.clear();
-    return format(_("No network is installed: %s"), e.what());
+    return printf_string(_("No network is installed: %s"), e.what());
   }
   struct stat st;
   std::string key = path;
@@ -392,7 +374,7 @@ std::string Validator::check_model(const std::string& model_file) {
     model_ = nst::inspect_model(path);
     model_ok_ = true;
   } catch (const std::exception& e) {
-    model_problem_ = format(_("The network file cannot be used: %s"), e.what());
+    model_problem_ = printf_string(_("The network file cannot be used: %s"), e.what());
   }
   return model_problem_;
 }
@@ -400,14 +382,14 @@ std::string Validator::check_model(const std::string& model_file) {
 std::string Validator::check_image_file(const std::string& path) {
   if (path.empty()) return _("no file chosen");
   struct stat st;
-  if (!file_exists(path, &st)) return format(_("“%s” does not exist"), path.c_str());
+  if (!file_exists(path, &st)) return printf_string(_("“%s” does not exist"), path.c_str());
   const std::string key = path + "\n" + std::to_string(st.st_mtime) + "\n" + std::to_string(st.st_size);
   auto it = image_problems_.find(key);
   if (it != image_problems_.end()) return it->second;
   std::string problem;
   try {
     const nst::Image img = nst::load_image(path);
-    if (img.empty()) problem = format(_("“%s” holds no pixels"), path.c_str());
+    if (img.empty()) problem = printf_string(_("“%s” holds no pixels"), path.c_str());
   } catch (const std::exception& e) {
     problem = e.what();
   }
@@ -420,7 +402,7 @@ std::string Validator::check(const DialogState& s, bool style_layer_ok) {
   if (s.style_source == StyleSource::File) {
     if (s.style_file.empty()) return _("Choose a style image (a painting) first.");
     const std::string problem = check_image_file(s.style_file);
-    if (!problem.empty()) return format(_("The style image cannot be used: %s."), problem.c_str());
+    if (!problem.empty()) return printf_string(_("The style image cannot be used: %s."), problem.c_str());
   } else if (!style_layer_ok) {
     return _("Choose the layer to take the style from.");
   }
@@ -435,7 +417,7 @@ std::string Validator::check(const DialogState& s, bool style_layer_ok) {
         continue;
       std::string all;
       for (const std::string& l : model_.layers) all += (all.empty() ? "" : ", ") + l;
-      return format(pass == 0 ? _("The network has no style layer named “%s”. Its layers are: %s.")
+      return printf_string(pass == 0 ? _("The network has no style layer named “%s”. Its layers are: %s.")
                               : _("The network has no content layer named “%s”. Its layers are: %s."),
                     name.c_str(), all.c_str());
     }
@@ -444,7 +426,7 @@ std::string Validator::check(const DialogState& s, bool style_layer_ok) {
   if (s.init == 2) {
     if (s.init_file.empty()) return _("Choose the start image file, or start from the layer itself.");
     const std::string problem = check_image_file(s.init_file);
-    if (!problem.empty()) return format(_("The start image cannot be used: %s."), problem.c_str());
+    if (!problem.empty()) return printf_string(_("The start image cannot be used: %s."), problem.c_str());
   }
 
   nst_plugin::PluginParams p = to_params(s, model_);
