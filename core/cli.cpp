@@ -1,7 +1,9 @@
 // `nst`: the command-line front end of the core library.
 #include "nst.h"
 
+#include <chrono>
 #include <csignal>
+#include <iomanip>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -16,7 +18,9 @@ void on_signal(int) { g_cancel = true; }
 
 const char* kUsage =
     "Usage: nst transfer --content FILE --style FILE --output FILE [options]\n"
-    "       nst models                 list installed feature networks\n"
+    "       nst fast --model DIR|FILE --content FILE --output FILE [--size PX] [--tile PX]\n"
+    "       nst train --style FILE --images DIR --output MODEL [options]\n"
+    "       nst models                 list installed feature networks and fast-style networks\n"
     "\n"
     "Paints the content image in the style of the style image (Gatys et al.).\n"
     "\n"
@@ -39,7 +43,17 @@ const char* kUsage =
     "  --preprocess torchvision|caffe  VGG weight convention (default: from the file name)\n"
     "  --threads N              (default: all cores)\n"
     "  --stats                  print a JSON summary line on stdout at the end\n"
-    "  --quiet                  no progress bar\n";
+    "  --quiet                  no progress bar\n"
+    "\n"
+    "Options of `nst fast` (feed-forward networks, Johnson et al.; about a second per megapixel):\n"
+    "  --model DIR|FILE         ml5 fast-style folder (manifest.json), TransformerNet .pth, or the\n"
+    "                           name of an installed one (see `nst models`)\n"
+    "  --size PX                working size, longest side (default: the image's own size)\n"
+    "  --tile PX                larger working images run in overlapping tiles (default 1024)\n"
+    "  --overlap PX             tile overlap (default 128)\n"
+    "  --precision auto|fp32|bf16  (default auto: bf16 where the CPU has it)\n"
+    "  --threads N              (default: all cores)\n"
+    "  --quiet                  no progress\n";
 
 struct Fail : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -104,6 +118,63 @@ int cmd_models() {
       std::cout << "  " << found[i] << " (unusable: " << e.what() << ")\n";
     }
   }
+  auto fast = nst::list_fast_models();
+  std::cout << "fast-style networks (nst fast --model NAME):\n";
+  if (fast.empty()) std::cout << "  none installed (install-scripts/install-models.sh --download fast-style)\n";
+  for (const auto& f : fast) std::cout << "  " << f.name << "  " << f.path << "\n";
+  return 0;
+}
+
+// --model NAME: an installed fast-style network by name, else a path.
+std::string resolve_fast_model(const std::string& m) {
+  if (m.find('/') == std::string::npos)
+    for (const auto& f : nst::list_fast_models())
+      if (f.name == m) return f.path;
+  return m;
+}
+
+int cmd_fast(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> v;
+  bool quiet = false;
+  static const char* valued[] = {"--model", "--content", "--output", "--size", "--tile", "--overlap", "--precision", "--threads"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--quiet") { quiet = true; continue; }
+    if (a == "--help" || a == "-h") { std::cout << kUsage; return 0; }
+    bool known = false;
+    for (const char* k : valued) known |= a == k;
+    if (!known) throw Fail("unknown option '" + a + "' for nst fast (see nst --help)");
+    if (i + 1 >= args.size()) throw Fail(a + " needs a value");
+    v[a] = args[++i];
+  }
+  for (const char* req : {"--model", "--content", "--output"})
+    if (!v.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
+  nst::FastOptions o;
+  if (v.count("--size")) o.size = int(to_int("--size", v["--size"]));
+  if (v.count("--tile")) o.tile = int(to_int("--tile", v["--tile"]));
+  if (v.count("--overlap")) o.overlap = int(to_int("--overlap", v["--overlap"]));
+  if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
+  if (v.count("--precision")) {
+    const std::string& s = v["--precision"];
+    if (s == "auto") o.precision = nst::Precision::Auto;
+    else if (s == "fp32" || s == "float32") o.precision = nst::Precision::Float32;
+    else if (s == "bf16" || s == "bfloat16") o.precision = nst::Precision::BFloat16;
+    else throw Fail("--precision must be auto, fp32 or bf16, got '" + s + "'");
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  nst::FastModel model(resolve_fast_model(v["--model"]));
+  const nst::Image content = nst::load_image(v["--content"]);
+  if (!quiet) std::cerr << "network: " << model.info().describe() << "\n";
+  auto bar = [&](const nst::Progress& p) {
+    if (!quiet && p.iterations > 1 && p.iteration > 0)
+      std::cerr << "tile " << p.iteration << "/" << p.iterations << "  " << clock_str(p.elapsed_seconds) << "\n";
+  };
+  nst::Image out = model.stylize(content, o, bar, &g_cancel);
+  nst::save_image(out, v["--output"]);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!quiet)
+    std::cerr << "wrote " << v["--output"] << " (" << out.width << "x" << out.height << ", " << std::fixed
+              << std::setprecision(2) << secs << " s, peak memory " << peak_rss_kb() / 1024 << " MB)\n";
   return 0;
 }
 
@@ -212,6 +283,7 @@ int main(int argc, char** argv) {
     const std::string cmd = args[0];
     args.erase(args.begin());
     if (cmd == "transfer") return cmd_transfer(args);
+    if (cmd == "fast") return cmd_fast(args);
     if (cmd == "models") return cmd_models();
     throw Fail("unknown command '" + cmd + "' (see nst --help)");
   } catch (const nst::Cancelled&) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -135,5 +136,60 @@ struct TransferResult {
 TransferResult transfer(const Image& content, const Image& style, const TransferOptions& options,
                         const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
                         const std::atomic<bool>* finish_now = nullptr);
+
+// --- fast feed-forward style transfer (Johnson et al.) ----------------------
+// A pretrained style network paints an image in one pass (about a second per
+// megapixel here). Models: ml5.js fast-style folders (manifest.json +
+// Variable files), pytorch/examples TransformerNet state dicts (mosaic.pth,
+// ...), and networks trained with train_fast().
+
+enum class Precision { Auto, Float32, BFloat16 };  // Auto: bfloat16 where the CPU has it natively
+
+struct FastModelInfo {
+  std::string name;        // style name: the folder or file name without extension
+  std::string path;
+  std::string format;      // "ml5" (deeplearn.js checkpoint) or "torch" (TransformerNet state dict)
+  std::string upsampling;  // "transposed" (ml5) or "nearest" (pytorch/examples, nst train)
+  std::string describe() const;  // e.g. "wave (ml5 fast-style network) from /path"
+};
+
+// Fast-style networks installed in models_dir()/fast-style/: folders with a
+// manifest.json and *.pth files, sorted by name. Only their presence is
+// checked (cheap); loading reports damage.
+std::vector<FastModelInfo> list_fast_models();
+// Reads the model enough to validate and describe it; throws Error.
+FastModelInfo inspect_fast_model(const std::string& path);
+
+struct FastOptions {
+  int size = 0;        // working size: longest side in pixels (scales up or down); 0: the image's own size
+  int tile = 1024;     // working images larger than tile x tile run in overlapping tiles (bounded memory)
+  int overlap = 128;   // pixels shared by neighbouring tiles (blended)
+  Precision precision = Precision::Auto;
+  int threads = 0;     // 0: all cores
+};
+
+// A loaded network, for repeated use (e.g. previews in a dialog). Not to be
+// used from two threads at once.
+class FastModel {
+ public:
+  explicit FastModel(const std::string& path);  // throws Error
+  ~FastModel();
+  FastModel(FastModel&&) noexcept;
+  FastModel& operator=(FastModel&&) noexcept;
+  const FastModelInfo& info() const;
+  // Returns the content's size and channel layout, alpha carried over.
+  // progress: iteration = tiles done, iterations = tiles in all. Throws
+  // Cancelled when *cancel became true (checked between tiles).
+  Image stylize(const Image& content, const FastOptions& options = {}, const ProgressFn& progress = {},
+                const std::atomic<bool>* cancel = nullptr) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One-shot: loads `model` (file or folder) and stylises.
+Image fast_stylize(const Image& content, const std::string& model, const FastOptions& options = {},
+                   const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace nst
