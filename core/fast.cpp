@@ -251,14 +251,37 @@ const Layer& TransformNet::cast_layer(size_t i, at::ScalarType t) const {
   return bf16_[i];
 }
 
+namespace {
+// Reflection padding on all four sides; LibTorch 1.13 has no bfloat16 kernel
+// for it, so other types are padded from flipped slices.
+at::Tensor reflect_pad(const at::Tensor& x, int64_t p) {
+  if (p == 0) return x;
+  if (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble) return at::reflection_pad2d(x, {p, p, p, p});
+  const int64_t h = x.size(2), w = x.size(3);
+  at::Tensor y = at::cat({x.narrow(3, 1, p).flip(3), x, x.narrow(3, w - 1 - p, p).flip(3)}, 3);
+  return at::cat({y.narrow(2, 1, p).flip(2), y, y.narrow(2, h - 1 - p, p).flip(2)}, 2)
+      .contiguous(x.suggest_memory_format());
+}
+}  // namespace
+
+NormStats NormSums::stats() const {
+  NormStats s;
+  for (size_t i = 0; i < sum.size(); ++i) {
+    at::Tensor mean = sum[i] / count[i];
+    s.mean.push_back(mean.to(at::kFloat));
+    s.var.push_back((sumsq[i] / count[i] - mean * mean).clamp_min(0).to(at::kFloat));
+  }
+  return s;
+}
+
 at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, NormStats* record,
-                               const NormStats* use) const {
+                               const NormStats* use, NormSums* sums) const {
   const Layer& l = cast_layer(i, in.scalar_type());
   const int64_t pad = l.kernel / 2;
   at::Tensor x = in;
   if (up_ == Upsampling::Nearest) {
     if (l.upsample) x = at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2});
-    x = at::reflection_pad2d(x, {pad, pad, pad, pad});
+    x = reflect_pad(x, pad);
     x = at::conv2d(x, l.weight, l.bias, l.stride);
   } else if (l.transposed) {
     // TF "same" transposed conv as a sub-pixel conv (see subpixel_weight).
@@ -279,6 +302,20 @@ at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, N
     if (use) {
       mean = use->mean.at(norm_i).view({1, -1, 1, 1});
       var = use->var.at(norm_i).view({1, -1, 1, 1});
+      if (sums) {
+        const int64_t f = sums->input_h / x.size(2);  // 1, 2 or 4
+        at::Tensor r = x.narrow(2, sums->y0 / f, (sums->y1 - sums->y0) / f)
+                           .narrow(3, sums->x0 / f, (sums->x1 - sums->x0) / f)
+                           .to(at::kDouble);
+        if (sums->sum.size() <= norm_i) {
+          sums->sum.push_back(at::zeros({x.size(1)}, at::kDouble));
+          sums->sumsq.push_back(at::zeros({x.size(1)}, at::kDouble));
+          sums->count.push_back(0);
+        }
+        sums->sum[norm_i] += r.sum({0, 2, 3});
+        sums->sumsq[norm_i] += (r * r).sum({0, 2, 3});
+        sums->count[norm_i] += double(r.numel() / r.size(1));
+      }
     } else {
       std::tie(var, mean) = at::var_mean(x.scalar_type() == at::kFloat ? x : x.to(at::kFloat), {2, 3}, false, true);
       if (record) {
@@ -295,17 +332,21 @@ at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, N
   return x;
 }
 
-at::Tensor TransformNet::forward(const at::Tensor& input, NormStats* record, const NormStats* use) const {
+at::Tensor TransformNet::forward(const at::Tensor& input, NormStats* record, const NormStats* use,
+                                 NormSums* sums, size_t stop) const {
   if (input.dim() != 4 || input.size(1) != 3) throw Error("transform network input must be (N, 3, H, W)");
   size_t ni = 0;
   at::Tensor x = input;
-  for (size_t i = 0; i < 3; ++i) x = layer(i, x, ni, record, use);
+  for (size_t i = 0; i < 3; ++i) {
+    if (i == stop) return x;
+    x = layer(i, x, ni, record, use, sums);
+  }
   for (size_t r = 0; r < 5; ++r) {
-    at::Tensor y = layer(3 + 2 * r, x, ni, record, use);
-    y = layer(4 + 2 * r, y, ni, record, use);
+    at::Tensor y = layer(3 + 2 * r, x, ni, record, use, sums);
+    y = layer(4 + 2 * r, y, ni, record, use, sums);
     x = x + y;
   }
-  for (size_t i = 13; i < 16; ++i) x = layer(i, x, ni, record, use);
+  for (size_t i = 13; i < 16; ++i) x = layer(i, x, ni, record, use, sums);
   if (up_ == Upsampling::Transposed) x = at::tanh(x) * 150.0 + 127.5;
   return x;
 }
@@ -359,12 +400,9 @@ std::unique_ptr<TransformNet> create(int c1, uint64_t seed) {
   return std::make_unique<TransformNet>(info, TransformNet::Upsampling::Nearest, std::move(layers), 1e-5);
 }
 
-void save(const TransformNet& net, const std::string& path) {
-  if (net.upsampling() != TransformNet::Upsampling::Nearest)
-    throw Error("only networks with nearest-neighbour upsampling can be saved");
+void save_tensors(const std::vector<std::pair<std::string, at::Tensor>>& entries, const std::string& path) {
   c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
-  auto& self = const_cast<TransformNet&>(net);
-  for (auto& [name, t] : self.parameters()) dict.insert(name, t->detach().contiguous().clone());
+  for (const auto& [name, t] : entries) dict.insert(name, t.detach().to(at::kFloat).contiguous().clone());
   std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(dict));
   const std::string tmp = path + ".part";
   {
@@ -374,6 +412,14 @@ void save(const TransformNet& net, const std::string& path) {
     if (!f) throw Error("cannot write '" + path + "': disk full?");
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("cannot write '" + path + "' (rename failed)");
+}
+
+void save(const TransformNet& net, const std::string& path) {
+  if (net.upsampling() != TransformNet::Upsampling::Nearest)
+    throw Error("only networks with nearest-neighbour upsampling can be saved");
+  std::vector<std::pair<std::string, at::Tensor>> entries;
+  for (auto& [name, t] : const_cast<TransformNet&>(net).parameters()) entries.push_back({name, *t});
+  save_tensors(entries, path);
 }
 
 bool cpu_has_bf16() {
@@ -414,16 +460,21 @@ at::Tensor pad4(const at::Tensor& x) {
   return at::replication_pad2d(x, {0, pw, 0, ph});
 }
 
+constexpr int kStatsSize = 1024;
+
 struct Runner {
   const fast::TransformNet& net;
   at::ScalarType dtype;
 
   // RGB [0,255] float (1,3,h,w) -> (1,3,h,w) float [0,255].
-  at::Tensor run(const at::Tensor& x255, fast::NormStats* record, const fast::NormStats* use) const {
+  at::Tensor run(const at::Tensor& x255, fast::NormStats* record, const fast::NormStats* use,
+                 fast::NormSums* sums = nullptr, size_t stop = 16) const {
     c10::InferenceMode guard;
     const int64_t h = x255.size(2), w = x255.size(3);
     at::Tensor x = pad4(x255).to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
-    at::Tensor y = net.forward(x, record, use);
+    if (sums) sums->input_h = x.size(2);
+    at::Tensor y = net.forward(x, record, use, sums, stop);
+    if (stop < 16) return y;
     return y.narrow(2, 0, h).narrow(3, 0, w).to(at::kFloat).clamp(0, 255).contiguous();
   }
 };
@@ -480,9 +531,11 @@ Image stylize_rgb(const fast::TransformNet& net, const Image& rgb, const FastOpt
     report(1, 1);
     return out;
   }
-  // Whole-image instance-norm statistics, from a copy that fits one tile.
-  const double s = double(o.tile) / std::max(W, H);
-  const Image small = resize(rgb, std::max(4, int(std::lround(W * s))), std::max(4, int(std::lround(H * s))));
+  // Whole-image instance-norm statistics, from a copy no larger than
+  // max(tile, 1024) pixels (memory stays bounded; smaller copies shift the
+  // statistics of the finer layers noticeably).
+  const double s = std::min(1.0, double(std::max(o.tile, kStatsSize)) / std::max(W, H));
+  const Image small = s < 1 ? resize(rgb, std::max(4, int(std::lround(W * s))), std::max(4, int(std::lround(H * s)))) : rgb;
   const std::vector<int> xs = tile_starts(W, o.tile, o.overlap), ys = tile_starts(H, o.tile, o.overlap);
   const int total = int(xs.size() * ys.size()) + 1;
   report(0, total);
@@ -490,6 +543,32 @@ Image stylize_rgb(const fast::TransformNet& net, const Image& rgb, const FastOpt
   r.run(to_tensor255(small, 0, 0, small.width, small.height), &stats, nullptr);
   int done = 1;
   report(done, total);
+  // Each image pixel belongs to one tile: the one whose centre is nearest
+  // (the borders lie in the middle of the overlaps).
+  auto own = [](const std::vector<int>& starts, size_t i, int tile, int size) {
+    const int a = i == 0 ? 0 : (starts[i] + std::min(starts[i - 1] + tile, size)) / 2;
+    const int b = i + 1 == starts.size() ? size : (starts[i + 1] + std::min(starts[i] + tile, size)) / 2;
+    return std::make_pair(a - starts[i], b - starts[i]);
+  };
+  if (s < 1) {
+    // The first layer sees the finest detail, which the small copy lacks:
+    // its statistics come from the full-resolution tiles (a cheap pass of
+    // one convolution). The deeper layers' statistics are close to the small
+    // copy's, and measuring them on tiles normalised with approximate
+    // statistics does worse (the errors compound from layer to layer).
+    fast::NormSums sums;
+    for (size_t iy = 0; iy < ys.size(); ++iy)
+      for (size_t ix = 0; ix < xs.size(); ++ix) {
+        check_cancel();
+        const int tw = std::min(o.tile, W - xs[ix]), th = std::min(o.tile, H - ys[iy]);
+        std::tie(sums.x0, sums.x1) = own(xs, ix, o.tile, W);
+        std::tie(sums.y0, sums.y1) = own(ys, iy, o.tile, H);
+        r.run(to_tensor255(rgb, xs[ix], ys[iy], tw, th), nullptr, &stats, &sums, 1);
+      }
+    fast::NormStats est = sums.stats();
+    stats.mean[0] = est.mean[0];
+    stats.var[0] = est.var[0];
+  }
   std::vector<float> wsum(size_t(W) * H, 0.f);
   for (int ty : ys)
     for (int tx : xs) {

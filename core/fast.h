@@ -47,6 +47,16 @@ struct NormStats {
   std::vector<at::Tensor> mean, var;  // per layer, float32 (C)
 };
 
+// Sums over one region of a tile, to estimate the whole image's statistics
+// from tiles: the region [x0, x1) x [y0, y1) in input pixels of the tile
+// (each image pixel in exactly one tile's region).
+struct NormSums {
+  int64_t x0 = 0, y0 = 0, x1 = 0, y1 = 0, input_h = 0;
+  std::vector<at::Tensor> sum, sumsq;  // per layer, float64 (C)
+  std::vector<double> count;
+  NormStats stats() const;
+};
+
 class TransformNet {
  public:
   enum class Upsampling { Transposed, Nearest };
@@ -64,14 +74,18 @@ class TransformNet {
   // precision. record: fills it with the batch's statistics (N = 1); use:
   // normalises with these instead of the input's own. Differentiable (used
   // for training) unless `use` is given.
-  at::Tensor forward(const at::Tensor& x, NormStats* record = nullptr, const NormStats* use = nullptr) const;
+  // sums: with `use`, also adds each normalised layer's sums over sums->region.
+  // stop < 16: returns the output of the first `stop` layers (stop <= 3).
+  at::Tensor forward(const at::Tensor& x, NormStats* record = nullptr, const NormStats* use = nullptr,
+                     NormSums* sums = nullptr, size_t stop = 16) const;
 
   // The parameters that training updates, in a fixed order, with names
   // (state dict keys in the pytorch/examples layout).
   std::vector<std::pair<std::string, at::Tensor*>> parameters();
 
  private:
-  at::Tensor layer(size_t i, const at::Tensor& x, size_t& norm_i, NormStats* record, const NormStats* use) const;
+  at::Tensor layer(size_t i, const at::Tensor& x, size_t& norm_i, NormStats* record, const NormStats* use,
+                   NormSums* sums) const;
   const Layer& cast_layer(size_t i, at::ScalarType t) const;
 
   FastModelInfo info_;
@@ -92,6 +106,10 @@ std::unique_ptr<TransformNet> create(int width1 = 32, uint64_t seed = 0);
 // Writes the network as a torch.save-compatible zip state dict (loads with
 // load() and with pytorch/examples' TransformerNet.load_state_dict).
 void save(const TransformNet& net, const std::string& path);
+
+// Writes named tensors as a torch.save-compatible zip dict (atomically:
+// through a temporary file).
+void save_tensors(const std::vector<std::pair<std::string, at::Tensor>>& entries, const std::string& path);
 
 // Whether this CPU runs bfloat16 convolutions natively (AVX-512 BF16 / AMX).
 bool cpu_has_bf16();

@@ -192,4 +192,47 @@ class FastModel {
 Image fast_stylize(const Image& content, const std::string& model, const FastOptions& options = {},
                    const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
 
+// --- training fast-style networks -------------------------------------------
+// Trains a TransformerNet (nearest-upsampling variant) for one style image on
+// a folder of content photos with perceptual losses (Johnson et al.) from a
+// feature network, with Adam. Writes a TransformerNet state dict that
+// FastModel loads (and pytorch/examples can load too), plus a checkpoint to
+// resume from.
+struct TrainOptions {
+  std::string style;            // style image file
+  std::string images;           // folder of content images (jpg, png, ...; not recursive)
+  std::string output;           // model file to write (.pth)
+  std::string features;         // feature network file or folder; empty: default_model()
+  int size = 256;               // training crops: shorter side resized to this, centre crop size x size
+  int style_size = 512;         // style image: longest side
+  int batch = 4;
+  int epochs = 2;
+  int max_steps = 0;            // > 0: stop after this many steps in all (tests, trials)
+  double learning_rate = 1e-3;
+  double content_weight = -1;   // < 0: the feature network's default (VGG: 1e5; see README)
+  double style_weight = -1;     // < 0: the feature network's default (VGG: 1e10)
+  double tv_weight = 0;
+  std::vector<std::string> content_layers, style_layers;  // empty: defaults of the network family
+  std::string checkpoint;       // empty: output + ".ckpt"
+  int checkpoint_every = 500;   // steps; also written at the end and on cancel
+  bool resume = true;           // continue from the checkpoint when it exists
+  int width = 32;               // channels of the first layer (32 as published; 64 and 128 follow)
+  uint64_t seed = 42;
+  int threads = 0;              // 0: all cores
+};
+
+struct TrainResult {
+  int steps = 0;                // steps done in all (including resumed ones)
+  int resumed_from = 0;         // step the run resumed from (0: fresh)
+  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;  // last step, weighted
+  double seconds = 0;
+  std::string model, checkpoint;
+};
+
+// progress: iteration = step done, iterations = total steps, losses of the
+// step. Throws Error on bad input; on cancel writes the checkpoint and the
+// model, then throws Cancelled.
+TrainResult train_fast(const TrainOptions& options, const ProgressFn& progress = {},
+                       const std::atomic<bool>* cancel = nullptr);
+
 }  // namespace nst

@@ -119,6 +119,8 @@ Obj reduce(const Obj& callable, const Obj& args, const std::string& what) {
     return t;
   }
   if (name == "torch._utils._rebuild_parameter" && !args->items.empty()) return args->items[0];
+  // LibTorch's torch::pickle_save tags typed containers: restore_type_tag(dict, "Dict[str, Tensor]").
+  if (name == "torch.jit._pickle.restore_type_tag" && !args->items.empty()) return args->items[0];
   auto o = make(PyObj::Object);
   o->s = name;
   return o;

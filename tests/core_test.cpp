@@ -305,8 +305,9 @@ TEST(DarknetLoader, LoadsRealModelWithFoldedBatchNorm) {
 
 TEST(DarknetLoader, RejectsDamagedCopies) {
   REQUIRE_SHARED();
-  const std::string dir = testing::TempDir() + "/darknet-damaged";
-  mkdir(dir.c_str(), 0755);
+  std::string tmpl = testing::TempDir() + "/darknet-damaged-XXXXXX";  // fresh: /tmp outlives runs
+  ASSERT_NE(mkdtemp(&tmpl[0]), nullptr);
+  const std::string dir = tmpl;
   std::ifstream src(kDarknet + "/model.json");
   std::stringstream json;
   json << src.rdbuf();
@@ -430,8 +431,9 @@ TEST(Engine, RejectsBadOptions) {
 }
 
 TEST(Models, DefaultIsTheBestInstalledNetwork) {
-  const std::string dir = testing::TempDir() + "/models-dir";
-  mkdir(dir.c_str(), 0755);
+  std::string tmpl = testing::TempDir() + "/models-dir-XXXXXX";  // fresh: /tmp outlives runs
+  ASSERT_NE(mkdtemp(&tmpl[0]), nullptr);
+  const std::string dir = tmpl;
   setenv("NST_MODELS_DIR", dir.c_str(), 1);
   EXPECT_NE(error_of([] { nst::default_model(); }).find("install-models.sh"), std::string::npos);
   mkdir((dir + "/darknet-tiny").c_str(), 0755);
