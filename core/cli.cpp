@@ -51,7 +51,7 @@ const char* kUsage =
     "  --size PX                working size, longest side (default: the image's own size)\n"
     "  --tile PX                larger working images run in overlapping tiles (default 1024)\n"
     "  --overlap PX             tile overlap (default 128)\n"
-    "  --precision auto|fp32|bf16  (default auto: bf16 where the CPU has it)\n"
+    "  --precision auto|fp32|bf16  (default auto: bf16 on CPUs with AMX, else fp32)\n"
     "  --threads N              (default: all cores)\n"
     "  --quiet                  no progress\n"
     "\n"

@@ -148,7 +148,10 @@ std::unique_ptr<TransformNet> load_ml5(const std::string& manifest, const std::s
     // TF [kh, kw, in, out] -> (out, in, kh, kw); transposed [kh, kw, out, in] -> (in, out, kh, kw),
     // then rewritten as an equivalent sub-pixel convolution.
     l.weight = w.tensor.permute({3, 2, 0, 1}).contiguous();
-    if (transposed) l.weight = subpixel_weight(l.weight);
+    if (transposed) {
+      l.transposed_weight = l.weight;
+      l.weight = subpixel_weight(l.weight);
+    }
     l.beta = var(3 * i + 1).tensor;   // shift comes first,
     l.gamma = var(3 * i + 2).tensor;  // then scale
     l.kernel = g.kernel;
@@ -264,6 +267,94 @@ at::Tensor reflect_pad(const at::Tensor& x, int64_t p) {
 }
 }  // namespace
 
+// Instance norm (+ ReLU) in place on a channels-last (N,H,W,C) tensor
+// without autograd: one pass for the statistics (sums shifted by the first
+// pixel, for accuracy), one to apply x * scale + shift. ATen's own path
+// takes five passes and converts bfloat16 to float on the way.
+template <typename T>
+void norm_act_nhwc(at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta, double eps, bool relu,
+                   NormStats* record, const NormStats* use, size_t norm_i) {
+  const int64_t n = x.size(0), c = x.size(1), px = x.size(2) * x.size(3);
+  T* base = x.data_ptr<T>();
+  const float* g = gamma.data_ptr<float>();
+  const float* b = beta.data_ptr<float>();
+  constexpr int64_t kChunk = 4096;
+  for (int64_t s = 0; s < n; ++s) {
+    T* d = base + s * px * c;
+    std::vector<double> mean(c), var(c);
+    if (use) {
+      for (int64_t k = 0; k < c; ++k) {
+        mean[k] = use->mean.at(norm_i)[k].item<double>();
+        var[k] = use->var.at(norm_i)[k].item<double>();
+      }
+    } else {
+      const int64_t chunks = (px + kChunk - 1) / kChunk;
+      std::vector<double> s1(chunks * c), s2(chunks * c);
+      std::vector<float> shift(c);
+      for (int64_t k = 0; k < c; ++k) shift[k] = float(d[k]);
+      at::parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+        std::vector<float> a1(c), a2(c);
+        for (int64_t ch = c0; ch < c1; ++ch) {
+          std::fill(a1.begin(), a1.end(), 0.f);
+          std::fill(a2.begin(), a2.end(), 0.f);
+          double* o1 = &s1[ch * c];
+          double* o2 = &s2[ch * c];
+          const int64_t p1 = std::min(px, (ch + 1) * kChunk);
+          for (int64_t p = ch * kChunk; p < p1; ++p) {
+            const T* row = d + p * c;
+            for (int64_t k = 0; k < c; ++k) {
+              const float v = float(row[k]) - shift[k];
+              a1[k] += v;
+              a2[k] += v * v;
+            }
+            if ((p & 255) == 255 || p + 1 == p1) {  // flush float partials every 256 pixels
+              for (int64_t k = 0; k < c; ++k) {
+                o1[k] += a1[k];
+                o2[k] += a2[k];
+                a1[k] = a2[k] = 0.f;
+              }
+            }
+          }
+        }
+      });
+      for (int64_t k = 0; k < c; ++k) {
+        double t1 = 0, t2 = 0;
+        for (int64_t ch = 0; ch < chunks; ++ch) {
+          t1 += s1[ch * c + k];
+          t2 += s2[ch * c + k];
+        }
+        const double m = t1 / double(px);
+        mean[k] = shift[k] + m;
+        var[k] = std::max(0.0, t2 / double(px) - m * m);
+      }
+      if (record) {
+        record->mean.push_back(at::tensor(std::vector<float>(mean.begin(), mean.end())));
+        record->var.push_back(at::tensor(std::vector<float>(var.begin(), var.end())));
+      }
+    }
+    std::vector<float> scale(c), off(c);
+    for (int64_t k = 0; k < c; ++k) {
+      scale[k] = float(g[k] / std::sqrt(var[k] + eps));
+      off[k] = float(b[k] - mean[k] * g[k] / std::sqrt(var[k] + eps));
+    }
+    at::parallel_for(0, px, kChunk, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        T* row = d + p * c;
+        if (relu)
+          for (int64_t k = 0; k < c; ++k) row[k] = T(std::max(float(row[k]) * scale[k] + off[k], 0.f));
+        else
+          for (int64_t k = 0; k < c; ++k) row[k] = T(float(row[k]) * scale[k] + off[k]);
+      }
+    });
+  }
+}
+
+void norm_act_(at::Tensor& x, const Layer& l, double eps, NormStats* record, const NormStats* use, size_t norm_i) {
+  const at::Tensor g = l.gamma.to(at::kFloat).contiguous(), b = l.beta.to(at::kFloat).contiguous();
+  if (x.scalar_type() == at::kFloat) norm_act_nhwc<float>(x, g, b, eps, l.relu, record, use, norm_i);
+  else norm_act_nhwc<at::BFloat16>(x, g, b, eps, l.relu, record, use, norm_i);
+}
+
 NormStats NormSums::stats() const {
   NormStats s;
   for (size_t i = 0; i < sum.size(); ++i) {
@@ -277,6 +368,18 @@ NormStats NormSums::stats() const {
 at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, NormStats* record,
                                const NormStats* use, NormSums* sums) const {
   const Layer& l = cast_layer(i, in.scalar_type());
+  // NST_FAST_PROFILE=1: per-layer times on stderr (for bench/).
+  static const bool profile = std::getenv("NST_FAST_PROFILE") != nullptr;
+  struct Timer {
+    bool on;
+    size_t i;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    ~Timer() {
+      if (on)
+        std::fprintf(stderr, "layer %2zu %8.2f ms\n", i,
+                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  } timer{profile, i};
   const int64_t pad = l.kernel / 2;
   at::Tensor x = in;
   if (up_ == Upsampling::Nearest) {
@@ -296,6 +399,14 @@ at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, N
     const int64_t tw = std::max<int64_t>(l.kernel - (x.size(3) % 2 ? 1 : 2), 0);
     x = at::constant_pad_nd(x, {tw / 2, tw - tw / 2, th / 2, th - th / 2});
     x = at::conv2d(x, l.weight, l.bias, l.stride);
+  }
+  const bool fused = !sums && !at::GradMode::is_enabled() && l.gamma.defined() &&
+                     (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16);
+  if (fused) {
+    if (!x.is_contiguous(at::MemoryFormat::ChannelsLast)) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+    norm_act_(x, l, eps_, record, use, norm_i);
+    ++norm_i;
+    return x;
   }
   if (l.gamma.defined()) {
     at::Tensor mean, var;
@@ -335,6 +446,10 @@ at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, N
 at::Tensor TransformNet::forward(const at::Tensor& input, NormStats* record, const NormStats* use,
                                  NormSums* sums, size_t stop) const {
   if (input.dim() != 4 || input.size(1) != 3) throw Error("transform network input must be (N, 3, H, W)");
+  static const bool aten_only = std::getenv("NST_FAST_ATEN") != nullptr;  // bench/: compare both paths
+  if (!aten_only && !sums && stop >= 16 && !at::GradMode::is_enabled() && input.size(0) == 1 &&
+      input.scalar_type() == at::kFloat)
+    return forward_dnnl(*this, input, record, use);
   size_t ni = 0;
   at::Tensor x = input;
   for (size_t i = 0; i < 3; ++i) {
@@ -422,12 +537,12 @@ void save(const TransformNet& net, const std::string& path) {
   save_tensors(entries, path);
 }
 
-bool cpu_has_bf16() {
+bool cpu_has_amx() {
   static const bool has = [] {
     std::ifstream f("/proc/cpuinfo");
     std::string line;
     while (std::getline(f, line))
-      if (line.rfind("flags", 0) == 0) return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
+      if (line.rfind("flags", 0) == 0) return line.find(" amx_bf16") != std::string::npos;
     return false;
   }();
   return has;
@@ -618,7 +733,7 @@ Image FastModel::stylize(const Image& content, const FastOptions& o, const Progr
   if (o.threads > 0) at::set_num_threads(o.threads);
   else at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
   at::ScalarType dtype = at::kFloat;
-  if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && fast::cpu_has_bf16())) dtype = at::kBFloat16;
+  if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && fast::cpu_has_amx())) dtype = at::kBFloat16;
 
   Image rgb = convert_channels(content, 3);
   if (o.size > 0) {

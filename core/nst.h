@@ -143,7 +143,7 @@ TransferResult transfer(const Image& content, const Image& style, const Transfer
 // Variable files), pytorch/examples TransformerNet state dicts (mosaic.pth,
 // ...), and networks trained with train_fast().
 
-enum class Precision { Auto, Float32, BFloat16 };  // Auto: bfloat16 where the CPU has it natively
+enum class Precision { Auto, Float32, BFloat16 };  // Auto: bfloat16 on CPUs with AMX, else float32
 
 struct FastModelInfo {
   std::string name;        // style name: the folder or file name without extension
