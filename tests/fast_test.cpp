@@ -177,9 +177,11 @@ TEST(FastLoader, SavedNetworkReloadsIdentically) {
   const std::string path = testing::TempDir() + "/saved.pth";
   nst::fast::save(*net, path);
   auto back = nst::fast::load(path);
-  at::NoGradGuard g;
   at::Tensor x = at::rand({1, 3, 16, 12}) * 255;
+  at::Tensor aten = back->forward(x).detach();  // autograd on: the ATen path
+  at::NoGradGuard g;
   EXPECT_EQ((net->forward(x) - back->forward(x)).abs().max().item<float>(), 0.f);
+  EXPECT_LT((aten - back->forward(x)).abs().max().item<float>(), 1e-3);  // the oneDNN path
 }
 
 // ---------------------------------------------------------------- ml5 networks
@@ -215,6 +217,17 @@ TEST(FastMl5, InfoAndOddSizes) {
   EXPECT_EQ(m.info().format, "ml5");
   EXPECT_EQ(m.info().upsampling, "transposed");
   EXPECT_EQ(nst::inspect_fast_model(kMl5 + "/udnie/manifest.json").name, "udnie");
+  // The oneDNN inference path (no autograd) and the ATen path (autograd on,
+  // as in training) compute the same network.
+  auto net = nst::fast::load(kMl5 + "/udnie");
+  at::Tensor x = at::rand({1, 3, 36, 44}) * 255;
+  at::Tensor aten = net->forward(x).detach();
+  at::Tensor dnnl;
+  {
+    at::NoGradGuard g;
+    dnnl = net->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
+  }
+  EXPECT_LT((aten - dnnl).abs().max().item<double>(), 1e-3);
   nst::Image out = m.stylize(gradient_image(37, 23, 3), fp32());
   EXPECT_EQ(out.width, 37);
   EXPECT_EQ(out.height, 23);
