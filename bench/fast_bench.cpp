@@ -56,7 +56,12 @@ int main(int argc, char** argv) {
   std::vector<double> ms;
   const at::ScalarType dtype = precision == "bf16" ? at::kBFloat16 : at::kFloat;
   if (api) {
-    nst::FastModel m(model);
+    std::string path = model;
+    if (model == "random") {  // FastModel loads files: save the random network first
+      path = "/tmp/fast_bench_random.pth";
+      nst::fast::save(*nst::fast::create(32, 1), path);
+    }
+    nst::FastModel m(path);
     nst::Image img(size, size, 3);
     for (size_t i = 0; i < img.data.size(); ++i) img.data[i] = float((i * 2654435761u) % 1000) / 1000.f;
     nst::FastOptions o;

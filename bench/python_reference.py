@@ -52,8 +52,12 @@ def ml5_forward(layers, x):
 
     def deconv(x, l):
         h, w = x.shape[2], x.shape[3]
-        # (LibTorch 1.13's oneDNN transposed conv fails on channels-last weights)
-        y = F.conv_transpose2d(x, l["w"].contiguous(), stride=2)[:, :, : 2 * h, : 2 * w]
+        if x.dtype == torch.bfloat16:
+            # torch 1.13's bfloat16 transposed conv fails on the CPU ("expected input ... to have 64
+            # channels, but got 128"): run it in float32.
+            y = F.conv_transpose2d(x.float(), l["w"].float(), stride=2)[:, :, : 2 * h, : 2 * w].to(x.dtype)
+        else:
+            y = F.conv_transpose2d(x, l["w"], stride=2)[:, :, : 2 * h, : 2 * w]
         return norm(y, l, True)
 
     x = conv(x, layers[0], 1, True)
@@ -88,7 +92,10 @@ def tn_forward(layers, x):
     def layer(l, x):
         if l["up"]:
             x = F.interpolate(x, scale_factor=2, mode="nearest")
-        x = F.pad(x, (l["k"] // 2,) * 4, mode="reflect")
+        if x.dtype == torch.bfloat16:  # torch 1.13 has no bfloat16 reflection_pad2d: pad in float32
+            x = F.pad(x.float(), (l["k"] // 2,) * 4, mode="reflect").to(torch.bfloat16)
+        else:
+            x = F.pad(x, (l["k"] // 2,) * 4, mode="reflect")
         x = F.conv2d(x, l["w"], l["b"], stride=l["stride"])
         if l["relu"] is not None:
             x = F.instance_norm(x, weight=l["g"].to(x.dtype), bias=l["beta"].to(x.dtype), eps=1e-5)
