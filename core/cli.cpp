@@ -1,7 +1,9 @@
 // `nst`: the command-line front end of the core library.
 #include "nst.h"
 
+#include <chrono>
 #include <csignal>
+#include <iomanip>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -16,7 +18,9 @@ void on_signal(int) { g_cancel = true; }
 
 const char* kUsage =
     "Usage: nst transfer --content FILE --style FILE --output FILE [options]\n"
-    "       nst models                 list installed feature networks\n"
+    "       nst fast --model DIR|FILE --content FILE --output FILE [--size PX] [--tile PX]\n"
+    "       nst train --style FILE --images DIR --output MODEL [options]\n"
+    "       nst models                 list installed feature networks and fast-style networks\n"
     "\n"
     "Paints the content image in the style of the style image (Gatys et al.).\n"
     "\n"
@@ -41,7 +45,40 @@ const char* kUsage =
     "                           measured path, currently fp32; losses stay fp32)\n"
     "  --threads N              (default: all cores)\n"
     "  --stats                  print a JSON summary line on stdout at the end\n"
-    "  --quiet                  no progress bar\n";
+    "  --quiet                  no progress bar\n"
+    "\n"
+    "Options of `nst fast` (feed-forward networks, Johnson et al.; about a second per megapixel):\n"
+    "  --model DIR|FILE         ml5 fast-style folder (manifest.json), TransformerNet .pth, or the\n"
+    "                           name of an installed one (see `nst models`)\n"
+    "  --size PX                working size, longest side (default: the image's own size)\n"
+    "  --tile PX                larger working images run in overlapping tiles (default 1024)\n"
+    "  --overlap PX             tile overlap (default 128)\n"
+    "  --precision auto|fp32|bf16  (default auto: bf16 on CPUs with AMX, else fp32)\n"
+    "  --threads N              (default: all cores)\n"
+    "  --quiet                  no progress\n"
+    "\n"
+    "Options of `nst train` (trains a network for `nst fast`; a real run needs a GPU build of\n"
+    "LibTorch or many hours: see README):\n"
+    "  --style FILE             style image\n"
+    "  --images DIR             folder of content photos (e.g. COCO train2014)\n"
+    "  --output MODEL           model file to write (.pth; put it in <models>/fast-style/ for the plug-in)\n"
+    "  --features FILE|DIR      feature network for the losses (default: the best installed)\n"
+    "  --size PX                training crop size (default 256)\n"
+    "  --style-size PX          style image size, longest side (default 512)\n"
+    "  --batch N                (default 4)\n"
+    "  --epochs N               (default 2)\n"
+    "  --steps N                stop after N steps in all (default: the epochs' steps)\n"
+    "  --learning-rate R        Adam learning rate (default 1e-3)\n"
+    "  --content-weight W       (default: 1e5 for VGG, see README for the others)\n"
+    "  --style-weight W         (default: 1e10 for VGG, see README for the others)\n"
+    "  --tv-weight W            (default 0)\n"
+    "  --content-layers L,..    --style-layers L,..  (default: the feature network's)\n"
+    "  --checkpoint FILE        (default MODEL.ckpt); an existing one is resumed\n"
+    "  --checkpoint-every N     steps (default 500)\n"
+    "  --no-resume              start afresh even when the checkpoint exists\n"
+    "  --width N                first-layer channels (default 32)\n"
+    "  --seed N                 (default 42)\n"
+    "  --threads N              (default: all cores)\n";
 
 struct Fail : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -106,6 +143,131 @@ int cmd_models() {
       std::cout << "  " << found[i] << " (unusable: " << e.what() << ")\n";
     }
   }
+  auto fast = nst::list_fast_models();
+  std::cout << "fast-style networks (nst fast --model NAME):\n";
+  if (fast.empty()) std::cout << "  none installed (install-scripts/install-models.sh --download fast-style)\n";
+  for (const auto& f : fast) std::cout << "  " << f.name << "  " << f.path << "\n";
+  return 0;
+}
+
+// --model NAME: an installed fast-style network by name, else a path.
+std::string resolve_fast_model(const std::string& m) {
+  if (m.find('/') == std::string::npos)
+    for (const auto& f : nst::list_fast_models())
+      if (f.name == m) return f.path;
+  return m;
+}
+
+int cmd_fast(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> v;
+  bool quiet = false;
+  static const char* valued[] = {"--model", "--content", "--output", "--size", "--tile", "--overlap", "--precision", "--threads"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--quiet") { quiet = true; continue; }
+    if (a == "--help" || a == "-h") { std::cout << kUsage; return 0; }
+    bool known = false;
+    for (const char* k : valued) known |= a == k;
+    if (!known) throw Fail("unknown option '" + a + "' for nst fast (see nst --help)");
+    if (i + 1 >= args.size()) throw Fail(a + " needs a value");
+    v[a] = args[++i];
+  }
+  for (const char* req : {"--model", "--content", "--output"})
+    if (!v.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
+  nst::FastOptions o;
+  if (v.count("--size")) o.size = int(to_int("--size", v["--size"]));
+  if (v.count("--tile")) o.tile = int(to_int("--tile", v["--tile"]));
+  if (v.count("--overlap")) o.overlap = int(to_int("--overlap", v["--overlap"]));
+  if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
+  if (v.count("--precision")) {
+    const std::string& s = v["--precision"];
+    if (s == "auto") o.precision = nst::Precision::Auto;
+    else if (s == "fp32" || s == "float32") o.precision = nst::Precision::Float32;
+    else if (s == "bf16" || s == "bfloat16") o.precision = nst::Precision::BFloat16;
+    else throw Fail("--precision must be auto, fp32 or bf16, got '" + s + "'");
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  nst::FastModel model(resolve_fast_model(v["--model"]));
+  const nst::Image content = nst::load_image(v["--content"]);
+  if (!quiet) std::cerr << "network: " << model.info().describe() << "\n";
+  auto bar = [&](const nst::Progress& p) {
+    if (!quiet && p.iterations > 1 && p.iteration > 0)
+      std::cerr << "tile " << p.iteration << "/" << p.iterations << "  " << clock_str(p.elapsed_seconds) << "\n";
+  };
+  nst::Image out = model.stylize(content, o, bar, &g_cancel);
+  nst::save_image(out, v["--output"]);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!quiet)
+    std::cerr << "wrote " << v["--output"] << " (" << out.width << "x" << out.height << ", " << std::fixed
+              << std::setprecision(2) << secs << " s, peak memory " << peak_rss_kb() / 1024 << " MB)\n";
+  return 0;
+}
+
+int cmd_train(const std::vector<std::string>& args) {
+  std::map<std::string, std::string> v;
+  bool quiet = false;
+  nst::TrainOptions o;
+  static const char* valued[] = {"--style", "--images", "--output", "--features", "--size", "--style-size", "--batch",
+                                 "--epochs", "--steps", "--learning-rate", "--content-weight", "--style-weight",
+                                 "--tv-weight", "--content-layers", "--style-layers", "--checkpoint",
+                                 "--checkpoint-every", "--width", "--seed", "--threads"};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--quiet") { quiet = true; continue; }
+    if (a == "--no-resume") { o.resume = false; continue; }
+    if (a == "--help" || a == "-h") { std::cout << kUsage; return 0; }
+    bool known = false;
+    for (const char* k : valued) known |= a == k;
+    if (!known) throw Fail("unknown option '" + a + "' for nst train (see nst --help)");
+    if (i + 1 >= args.size()) throw Fail(a + " needs a value");
+    v[a] = args[++i];
+  }
+  for (const char* req : {"--style", "--images", "--output"})
+    if (!v.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
+  o.style = v["--style"];
+  o.images = v["--images"];
+  o.output = v["--output"];
+  if (v.count("--features")) o.features = v["--features"];
+  if (v.count("--size")) o.size = int(to_int("--size", v["--size"]));
+  if (v.count("--style-size")) o.style_size = int(to_int("--style-size", v["--style-size"]));
+  if (v.count("--batch")) o.batch = int(to_int("--batch", v["--batch"]));
+  if (v.count("--epochs")) o.epochs = int(to_int("--epochs", v["--epochs"]));
+  if (v.count("--steps")) o.max_steps = int(to_int("--steps", v["--steps"]));
+  if (v.count("--learning-rate")) o.learning_rate = to_double("--learning-rate", v["--learning-rate"]);
+  if (v.count("--content-weight")) o.content_weight = to_double("--content-weight", v["--content-weight"]);
+  if (v.count("--style-weight")) o.style_weight = to_double("--style-weight", v["--style-weight"]);
+  if (v.count("--tv-weight")) o.tv_weight = to_double("--tv-weight", v["--tv-weight"]);
+  if (v.count("--content-layers")) o.content_layers = split(v["--content-layers"]);
+  if (v.count("--style-layers")) o.style_layers = split(v["--style-layers"]);
+  if (v.count("--checkpoint")) o.checkpoint = v["--checkpoint"];
+  if (v.count("--checkpoint-every")) o.checkpoint_every = int(to_int("--checkpoint-every", v["--checkpoint-every"]));
+  if (v.count("--width")) o.width = int(to_int("--width", v["--width"]));
+  if (v.count("--seed")) o.seed = uint64_t(to_int("--seed", v["--seed"]));
+  if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
+  if (o.features.empty()) o.features = nst::default_model();
+  const std::string features = nst::inspect_model(o.features).describe();
+  if (!quiet) std::cerr << "feature network: " << features << "\n";
+  int first = -1;
+  auto bar = [&](const nst::Progress& p) {
+    if (quiet) return;
+    if (first < 0) {
+      first = p.iteration - 1;
+      if (first > 0) std::cerr << "resumed at step " << first << "\n";
+    }
+    const int done = p.iteration - first;
+    const double eta = done ? p.elapsed_seconds / done * (p.iterations - p.iteration) : 0;
+    if (p.iteration == p.iterations || p.iteration % 10 == 0 || done <= 3) {
+      char line[256];
+      std::snprintf(line, sizeof line, "step %d/%d  loss %.4g (content %.4g, style %.4g, tv %.3g)  %s, ETA %s",
+                    p.iteration, p.iterations, p.total_loss, p.content_loss, p.style_loss, p.tv_loss,
+                    clock_str(p.elapsed_seconds).c_str(), clock_str(eta).c_str());
+      std::cerr << line << "\n";
+    }
+  };
+  nst::TrainResult r = nst::train_fast(o, bar, &g_cancel);
+  if (!quiet)
+    std::cerr << "wrote " << r.model << " after " << r.steps << " steps (checkpoint " << r.checkpoint << ", "
+              << clock_str(r.seconds) << ")\n";
   return 0;
 }
 
@@ -221,6 +383,8 @@ int main(int argc, char** argv) {
     const std::string cmd = args[0];
     args.erase(args.begin());
     if (cmd == "transfer") return cmd_transfer(args);
+    if (cmd == "fast") return cmd_fast(args);
+    if (cmd == "train") return cmd_train(args);
     if (cmd == "models") return cmd_models();
     throw Fail("unknown command '" + cmd + "' (see nst --help)");
   } catch (const nst::Cancelled&) {

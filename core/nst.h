@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -140,5 +141,103 @@ struct TransferResult {
 TransferResult transfer(const Image& content, const Image& style, const TransferOptions& options,
                         const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
                         const std::atomic<bool>* finish_now = nullptr);
+
+// --- fast feed-forward style transfer (Johnson et al.) ----------------------
+// A pretrained style network paints an image in one pass (about a second per
+// megapixel here). Models: ml5.js fast-style folders (manifest.json +
+// Variable files), pytorch/examples TransformerNet state dicts (mosaic.pth,
+// ...), and networks trained with train_fast().
+
+enum class Precision { Auto, Float32, BFloat16 };  // Auto: bfloat16 on CPUs with AMX, else float32
+
+struct FastModelInfo {
+  std::string name;        // style name: the folder or file name without extension
+  std::string path;
+  std::string format;      // "ml5" (deeplearn.js checkpoint) or "torch" (TransformerNet state dict)
+  std::string upsampling;  // "transposed" (ml5) or "nearest" (pytorch/examples, nst train)
+  std::string describe() const;  // e.g. "wave (ml5 fast-style network) from /path"
+};
+
+// Fast-style networks installed in models_dir()/fast-style/: folders with a
+// manifest.json and *.pth files, sorted by name. Only their presence is
+// checked (cheap); loading reports damage.
+std::vector<FastModelInfo> list_fast_models();
+// Reads the model enough to validate and describe it; throws Error.
+FastModelInfo inspect_fast_model(const std::string& path);
+
+struct FastOptions {
+  int size = 0;        // working size: longest side in pixels (scales up or down); 0: the image's own size
+  int tile = 1024;     // working images larger than tile x tile run in overlapping tiles (bounded memory)
+  int overlap = 128;   // pixels shared by neighbouring tiles (blended)
+  Precision precision = Precision::Auto;
+  int threads = 0;     // 0: all cores
+};
+
+// A loaded network, for repeated use (e.g. previews in a dialog). Not to be
+// used from two threads at once.
+class FastModel {
+ public:
+  explicit FastModel(const std::string& path);  // throws Error
+  ~FastModel();
+  FastModel(FastModel&&) noexcept;
+  FastModel& operator=(FastModel&&) noexcept;
+  const FastModelInfo& info() const;
+  // Returns the content's size and channel layout, alpha carried over.
+  // progress: iteration = tiles done, iterations = tiles in all. Throws
+  // Cancelled when *cancel became true (checked between tiles).
+  Image stylize(const Image& content, const FastOptions& options = {}, const ProgressFn& progress = {},
+                const std::atomic<bool>* cancel = nullptr) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// One-shot: loads `model` (file or folder) and stylises.
+Image fast_stylize(const Image& content, const std::string& model, const FastOptions& options = {},
+                   const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr);
+
+// --- training fast-style networks -------------------------------------------
+// Trains a TransformerNet (nearest-upsampling variant) for one style image on
+// a folder of content photos with perceptual losses (Johnson et al.) from a
+// feature network, with Adam. Writes a TransformerNet state dict that
+// FastModel loads (and pytorch/examples can load too), plus a checkpoint to
+// resume from.
+struct TrainOptions {
+  std::string style;            // style image file
+  std::string images;           // folder of content images (jpg, png, ...; not recursive)
+  std::string output;           // model file to write (.pth)
+  std::string features;         // feature network file or folder; empty: default_model()
+  int size = 256;               // training crops: shorter side resized to this, centre crop size x size
+  int style_size = 512;         // style image: longest side
+  int batch = 4;
+  int epochs = 2;
+  int max_steps = 0;            // > 0: stop after this many steps in all (tests, trials)
+  double learning_rate = 1e-3;
+  double content_weight = -1;   // < 0: the feature network's default (VGG: 1e5; see README)
+  double style_weight = -1;     // < 0: the feature network's default (VGG: 1e10)
+  double tv_weight = 0;
+  std::vector<std::string> content_layers, style_layers;  // empty: defaults of the network family
+  std::string checkpoint;       // empty: output + ".ckpt"
+  int checkpoint_every = 500;   // steps; also written at the end and on cancel
+  bool resume = true;           // continue from the checkpoint when it exists
+  int width = 32;               // channels of the first layer (32 as published; 64 and 128 follow)
+  uint64_t seed = 42;
+  int threads = 0;              // 0: all cores
+};
+
+struct TrainResult {
+  int steps = 0;                // steps done in all (including resumed ones)
+  int resumed_from = 0;         // step the run resumed from (0: fresh)
+  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;  // last step, weighted
+  double seconds = 0;
+  std::string model, checkpoint;
+};
+
+// progress: iteration = step done, iterations = total steps, losses of the
+// step. Throws Error on bad input; on cancel writes the checkpoint and the
+// model, then throws Cancelled.
+TrainResult train_fast(const TrainOptions& options, const ProgressFn& progress = {},
+                       const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace nst

@@ -119,6 +119,8 @@ Obj reduce(const Obj& callable, const Obj& args, const std::string& what) {
     return t;
   }
   if (name == "torch._utils._rebuild_parameter" && !args->items.empty()) return args->items[0];
+  // LibTorch's torch::pickle_save tags typed containers: restore_type_tag(dict, "Dict[str, Tensor]").
+  if (name == "torch.jit._pickle.restore_type_tag" && !args->items.empty()) return args->items[0];
   auto o = make(PyObj::Object);
   o->s = name;
   return o;
@@ -476,6 +478,52 @@ StateDict load_tfjs(const std::string& model_json, const KeyFilter& want) {
     }
     if (pos != blob.size())
       throw Error("model '" + model_json + "': weight shards are larger than the manifest says (wrong files?)");
+  }
+  return sd;
+}
+
+StateDict load_dljs(const std::string& manifest, const KeyFilter& want) {
+  const std::string what = "checkpoint manifest '" + manifest + "'";
+  std::ifstream f(manifest);
+  if (!f) throw Error("cannot open " + what + ": file does not exist or is not readable");
+  nlohmann::json j;
+  try {
+    f >> j;
+  } catch (const std::exception& e) {
+    throw Error(what + " is not valid JSON (truncated?)");
+  }
+  if (!j.is_object() || j.empty())
+    throw Error(what + " is not a deeplearn.js checkpoint manifest (expected an object of variables)");
+  const std::string dir = manifest.substr(0, manifest.find_last_of('/') + 1);
+  StateDict sd;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    Entry e;
+    e.name = it.key();
+    const auto& v = it.value();
+    if (!v.is_object() || !v.contains("filename") || !v["filename"].is_string() || !v.contains("shape") ||
+        !v["shape"].is_array())
+      throw Error(what + ": variable '" + e.name + "' has no filename or shape (not a deeplearn.js checkpoint)");
+    for (const auto& d : v["shape"]) {
+      if (!d.is_number_integer() || d.get<int64_t>() < 0)
+        throw Error(what + ": variable '" + e.name + "' has an invalid shape");
+      e.shape.push_back(d.get<int64_t>());
+    }
+    int64_t n = 1;
+    for (auto d : e.shape) n *= d;
+    const std::string file = dir + v["filename"].get<std::string>();
+    std::ifstream s(file, std::ios::binary | std::ios::ate);
+    if (!s) throw Error("variable file '" + file + "' is missing (incomplete download?)");
+    const auto bytes = int64_t(s.tellg());
+    if (bytes != n * 4)
+      throw Error("variable file '" + file + "' has " + std::to_string(bytes) + " bytes, expected " +
+                  std::to_string(n * 4) + " for float32 shape of '" + e.name + "' (truncated or wrong file)");
+    if (!want || want(e.name)) {
+      e.tensor = at::empty(e.shape, at::kFloat);
+      s.seekg(0);
+      s.read(static_cast<char*>(e.tensor.data_ptr()), std::streamsize(bytes));
+      if (s.gcount() != bytes) throw Error("cannot read variable file '" + file + "'");
+    }
+    sd.push_back(std::move(e));
   }
   return sd;
 }

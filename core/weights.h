@@ -30,6 +30,12 @@ StateDict load_torch(const std::string& path, const KeyFilter& load = {});
 // ("weightsManifest": groups of shard files, weights in order).
 StateDict load_tfjs(const std::string& model_json, const KeyFilter& load = {});
 
+// Reads a deeplearn.js checkpoint (as ml5's fast style networks are shipped):
+// manifest.json maps variable names to {"filename", "shape"}; each file holds
+// the raw little-endian float32 values of one variable. Entries come sorted by
+// name. Throws nst::Error naming the missing or damaged file.
+StateDict load_dljs(const std::string& manifest_json, const KeyFilter& load = {});
+
 const Entry* find(const StateDict& sd, const std::string& name);
 
 }  // namespace nst::weights

@@ -42,10 +42,18 @@ struct CmdResult {
   std::string out, err;
 };
 
+<<<<<<< HEAD
 // Runs `nst ARGS`, capturing stdout and stderr.
 CmdResult nst(const std::string& args) {
   const std::string& dir = tmp();
   const std::string cmd = g_nst + " " + args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
+=======
+// Runs `nst ARGS` (with environment assignments `env` before it), capturing
+// stdout and stderr.
+CmdResult nst(const std::string& args, const std::string& env = "") {
+  const std::string dir = testing::TempDir();
+  const std::string cmd = env + " " + g_nst + " " + args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
+>>>>>>> fast
   int rc = std::system(cmd.c_str());
   auto slurp = [](const std::string& p) {
     std::ifstream f(p);
@@ -126,8 +134,111 @@ TEST(Cli, HelpListsOptions) {
   EXPECT_EQ(r.status, 0);
   for (const char* flag : {"--content", "--style", "--output", "--model", "--size", "--iterations", "--optimizer",
                            "--init", "--seed", "--content-weight", "--style-weight", "--tv-weight", "--style-layers",
-                           "--content-layers"})
+                           "--content-layers", "nst fast", "--tile", "nst train", "--images", "--checkpoint", "--epochs", "--batch"})
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+}
+
+// ---------------------------------------------------------------- nst fast / nst train
+std::string fixtures_dir() {
+  const char* v = std::getenv("NST_FIXTURES");
+  return v && *v ? v : "tests";
+}
+
+TEST(CliFast, StylisesRealPhotoInTheNamedPaintingsStyle) {
+  REQUIRE_SHARED();
+  const std::string s = shared_dir();
+  const std::string content = s + "/testdata/content/chelsea.jpg", out = testing::TempDir() + "/chelsea_wave.png";
+  std::remove(out.c_str());
+  CmdResult r = nst("fast --model " + s + "/models/fast-style-ml5/wave --content " + content + " --output " + out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("network: wave (ml5 fast-style network)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wrote " + out + " (451x300"), std::string::npos) << r.err;
+  nst::Image c = nst::load_image(content), o = nst::load_image(out);
+  ASSERT_EQ(o.width, c.width);
+  ASSERT_EQ(o.height, c.height);
+  // The "wave" network was trained on Hokusai's Great Wave: its output is
+  // much closer to that print's style than the photo is.
+  const nst::Image wave = nst::load_image(s + "/testdata/style/great_wave.jpg");
+  auto net = nst::load_network(s + "/models/darknet-tiny");
+  const double before = style_distance(*net, c, wave), after = style_distance(*net, o, wave);
+  EXPECT_LT(after, 0.5 * before) << "style distance photo->wave " << before << ", output->wave " << after;
+}
+
+TEST(CliFast, FindsInstalledNetworksByNameAndListsThem) {
+  const std::string models = testing::TempDir() + "/cli-models";
+  mkdir(models.c_str(), 0755);
+  mkdir((models + "/fast-style").c_str(), 0755);
+  std::ifstream in(fixtures_dir() + "/tn-zip.pth", std::ios::binary);
+  ASSERT_TRUE(in.good()) << "fixture tn-zip.pth missing";
+  std::ofstream(models + "/fast-style/mosaic.pth", std::ios::binary) << in.rdbuf();
+  const std::string env = "NST_MODELS_DIR=" + models;
+  CmdResult r = nst("models", env);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("mosaic  " + models + "/fast-style/mosaic.pth"), std::string::npos) << r.out;
+  nst::Image img(70, 50, 4);
+  for (size_t i = 0; i < img.data.size(); ++i) img.data[i] = float(i % 97) / 96.f;
+  const std::string in_png = testing::TempDir() + "/rgba.png", out_png = testing::TempDir() + "/rgba-out.png";
+  nst::save_image(img, in_png);
+  r = nst("fast --model mosaic --content " + in_png + " --output " + out_png + " --size 40 --precision fp32", env);
+  ASSERT_EQ(r.status, 0) << r.err;
+  nst::Image o = nst::load_image(out_png);
+  ASSERT_EQ(o.channels, 4);
+  ASSERT_EQ(o.width, 70);
+  for (int y = 0; y < 50; ++y)
+    for (int x = 0; x < 70; ++x) ASSERT_FLOAT_EQ(o.at(x, y, 3), nst::load_image(in_png).at(x, y, 3));
+}
+
+TEST(CliFast, FailsWithOneLineReason) {
+  const std::string out = testing::TempDir() + "/never-fast.png";
+  struct Case {
+    std::string args, expect;
+  } cases[] = {
+      {"fast --model /nonexistent/model.pth --content a.jpg --output " + out,
+       "nst: error: fast-style model '/nonexistent/model.pth' does not exist"},
+      {"fast --content a.jpg --output " + out, "nst: error: missing --model"},
+      {"fast --model m --content a.jpg --output x.png --size big", "--size expects an integer, got 'big'"},
+      {"fast --model m --content a.jpg --output x.png --precision fp16", "--precision must be auto, fp32 or bf16, got 'fp16'"},
+      {"fast --model m --content a.jpg --output x.png --iterations 3", "unknown option '--iterations' for nst fast"},
+      {"train --style s.jpg --output m.pth", "nst: error: missing --images"},
+      {"train --style s.jpg --images /nonexistent/coco --output m.pth --features /nonexistent/vgg19.pth",
+       "model file '/nonexistent/vgg19.pth' does not exist"},
+  };
+  for (const auto& c : cases) {
+    CmdResult r = nst(c.args);
+    EXPECT_EQ(r.status, 1) << c.args;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.args << ": " << r.err;
+    int lines = 0;
+    std::istringstream ss(r.err);
+    for (std::string l; std::getline(ss, l);) lines += !l.empty();
+    EXPECT_EQ(lines, 1) << c.args << ": " << r.err;
+  }
+  EXPECT_FALSE(exists(out));
+}
+
+TEST(CliTrain, TrainsAndResumesAModelThatFastLoads) {
+  REQUIRE_SHARED();
+  const std::string s = shared_dir(), dir = testing::TempDir() + "/cli-train";
+  mkdir(dir.c_str(), 0755);
+  const std::string model = dir + "/wave-mine.pth";
+  std::remove(model.c_str());
+  std::remove((model + ".ckpt").c_str());
+  const std::string common = "train --style " + s + "/testdata/style/great_wave.jpg --images " + s +
+                             "/testdata/content --output " + model + " --features " + s +
+                             "/models/darknet-tiny --size 64 --batch 2 --width 8 --style-size 96";
+  CmdResult r = nst(common + " --steps 2");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("feature network: Darknet-tiny"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("step 2/2  loss "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("wrote " + model + " after 2 steps"), std::string::npos) << r.err;
+  r = nst(common + " --steps 4");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("resumed at step 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("step 4/4"), std::string::npos) << r.err;
+  const std::string out = dir + "/styled.png";
+  r = nst("fast --model " + model + " --content " + s + "/testdata/content/coffee.jpg --output " + out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("network: wave-mine (TransformerNet state dict)"), std::string::npos) << r.err;
+  EXPECT_EQ(nst::load_image(out).width, 600);
 }
 
 }  // namespace

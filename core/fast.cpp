@@ -1,0 +1,791 @@
+// Feed-forward style transfer: the transform network, its loaders, tiled
+// inference and the public FastModel API.
+#include "fast.h"
+
+#include "weights.h"
+
+#include <caffe2/serialize/inline_container.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/jit/serialization/pickle.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <dirent.h>
+#include <fstream>
+#include <sys/stat.h>
+#include <thread>
+
+namespace nst {
+namespace fast {
+namespace {
+
+bool is_dir(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+bool exists(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0;
+}
+std::string base_name(std::string p) {
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  auto s = p.find_last_of('/');
+  return s == std::string::npos ? p : p.substr(s + 1);
+}
+std::string strip_ext(const std::string& n) {
+  auto d = n.find_last_of('.');
+  return d == std::string::npos || d == 0 ? n : n.substr(0, d);
+}
+bool ends_with(const std::string& s, const std::string& e) {
+  return s.size() >= e.size() && s.compare(s.size() - e.size(), e.size(), e) == 0;
+}
+std::string shape_str(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// Layer names, in order, shared by both variants (pytorch/examples naming).
+std::vector<std::string> layer_names() {
+  std::vector<std::string> n = {"conv1", "conv2", "conv3"};
+  for (int r = 1; r <= 5; ++r) {
+    n.push_back("res" + std::to_string(r) + ".conv1");
+    n.push_back("res" + std::to_string(r) + ".conv2");
+  }
+  n.insert(n.end(), {"deconv1", "deconv2", "deconv3"});
+  return n;
+}
+// pytorch/examples instance-norm key of layer i ("in1".."in5", "resN.in1/2").
+std::string norm_name(size_t i) {
+  if (i < 3) return "in" + std::to_string(i + 1);
+  if (i < 13) return "res" + std::to_string((i - 3) / 2 + 1) + ".in" + std::to_string((i - 3) % 2 + 1);
+  return "in" + std::to_string(i - 13 + 4);
+}
+
+struct Geometry {
+  int kernel, stride;
+  bool relu, norm;
+};
+Geometry geometry(size_t i) {
+  if (i == 0) return {9, 1, true, true};
+  if (i < 3) return {3, 2, true, true};
+  if (i < 13) return {3, 1, (i - 3) % 2 == 0, true};
+  if (i < 15) return {3, 1, true, true};
+  return {9, 1, false, false};
+}
+// Input and output channels of layer i for widths c1 < c2 < c3.
+std::pair<int64_t, int64_t> channels(size_t i, int64_t c1, int64_t c2, int64_t c3) {
+  static const int in_idx[16] = {0, 1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1};
+  static const int out_idx[16] = {1, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 0};
+  const int64_t w[4] = {3, c1, c2, c3};
+  return {w[in_idx[i]], w[out_idx[i]]};
+}
+
+// A 3x3 stride-2 transposed convolution with TF "same" padding (output 2H x
+// 2W: the full 2H+1 output without its last row and column) equals a 2x2
+// convolution over the input padded by one zero row/column before, giving
+// 4x the channels, followed by pixel_shuffle(2). Per dimension, output 2m
+// takes x[m-1]*w[2] + x[m]*w[0] and output 2m+1 takes x[m]*w[1], so the 2x2
+// window (x[m-1], x[m]) uses taps (2, 0) for phase 0 and (none, 1) for phase 1.
+// wt: (in, out, 3, 3) -> (out*4, in, 2, 2), channel o*4 + ry*2 + rx.
+at::Tensor subpixel_weight(const at::Tensor& wt) {
+  const int64_t cin = wt.size(0), cout = wt.size(1);
+  at::Tensor k = at::zeros({cout, 2, 2, cin, 2, 2}, wt.options());
+  const int tap[2][2] = {{2, 0}, {-1, 1}};  // [phase][window position] -> kernel index
+  for (int ry = 0; ry < 2; ++ry)
+    for (int rx = 0; rx < 2; ++rx)
+      for (int jy = 0; jy < 2; ++jy)
+        for (int jx = 0; jx < 2; ++jx) {
+          const int ky = tap[ry][jy], kx = tap[rx][jx];
+          if (ky < 0 || kx < 0) continue;
+          k.select(1, ry).select(1, rx).select(2, jy).select(2, jx).copy_(wt.select(2, ky).select(2, kx).t());
+        }
+  return k.reshape({cout * 4, cin, 2, 2}).contiguous();
+}
+
+// --- ml5 deeplearn.js checkpoints -------------------------------------------
+std::unique_ptr<TransformNet> load_ml5(const std::string& manifest, const std::string& folder) {
+  const std::string what = "fast-style model '" + folder + "'";
+  weights::StateDict sd = weights::load_dljs(manifest);
+  if (sd.size() != 48)
+    throw Error(what + " has " + std::to_string(sd.size()) +
+                " variables, expected 48 (16 convolutions with instance-norm shift and scale)");
+  auto var = [&](size_t id) -> const weights::Entry& {
+    const std::string key = id == 0 ? "Variable" : "Variable_" + std::to_string(id);
+    const weights::Entry* e = weights::find(sd, key);
+    if (!e) throw Error(what + ": manifest.json lacks variable '" + key + "' (not an ml5 style transfer model?)");
+    return *e;
+  };
+  const auto& first = var(0);
+  if (first.shape.size() != 4) throw Error(what + ": 'Variable' has shape " + shape_str(first.shape) + ", expected [9, 9, 3, C]");
+  const int64_t c1 = first.shape[3];
+  const auto& v3 = var(3);
+  const auto& v6 = var(6);
+  const int64_t c2 = v3.shape.size() == 4 ? v3.shape[3] : -1, c3 = v6.shape.size() == 4 ? v6.shape[3] : -1;
+  const std::vector<std::string> names = layer_names();
+  std::vector<Layer> layers;
+  for (size_t i = 0; i < 16; ++i) {
+    const Geometry g = geometry(i);
+    auto [cin, cout] = channels(i, c1, c2, c3);
+    const bool transposed = i == 13 || i == 14;
+    const auto& w = var(3 * i);
+    const std::vector<int64_t> ws = transposed ? std::vector<int64_t>{3, 3, cout, cin}
+                                               : std::vector<int64_t>{g.kernel, g.kernel, cin, cout};
+    const std::string key = i == 0 ? "Variable" : "Variable_" + std::to_string(3 * i);
+    if (w.shape != ws)
+      throw Error(what + ": '" + key + "' (" + names[i] + " kernel) has shape " + shape_str(w.shape) + ", expected " +
+                  shape_str(ws));
+    for (int k = 1; k <= 2; ++k) {
+      const auto& n = var(3 * i + k);
+      if (n.shape != std::vector<int64_t>{cout})
+        throw Error(what + ": 'Variable_" + std::to_string(3 * i + k) + "' (" + names[i] + " instance norm) has shape " +
+                    shape_str(n.shape) + ", expected " + shape_str({cout}));
+    }
+    Layer l;
+    l.name = names[i];
+    // TF [kh, kw, in, out] -> (out, in, kh, kw); transposed [kh, kw, out, in] -> (in, out, kh, kw),
+    // then rewritten as an equivalent sub-pixel convolution.
+    l.weight = w.tensor.permute({3, 2, 0, 1}).contiguous();
+    if (transposed) {
+      l.transposed_weight = l.weight;
+      l.weight = subpixel_weight(l.weight);
+    }
+    l.beta = var(3 * i + 1).tensor;   // shift comes first,
+    l.gamma = var(3 * i + 2).tensor;  // then scale
+    l.kernel = g.kernel;
+    l.stride = transposed ? 2 : g.stride;
+    l.transposed = transposed;
+    l.relu = g.relu;
+    layers.push_back(std::move(l));
+  }
+  FastModelInfo info;
+  info.name = base_name(folder);
+  info.path = folder;
+  info.format = "ml5";
+  info.upsampling = "transposed";
+  return std::make_unique<TransformNet>(info, TransformNet::Upsampling::Transposed, std::move(layers), 1e-3);
+}
+
+// --- TransformerNet state dicts -------------------------------------------------
+std::unique_ptr<TransformNet> load_torch_net(const std::string& path) {
+  const std::string what = "fast-style model '" + path + "'";
+  auto wanted = [](const std::string& k) { return k.find("running_") == std::string::npos && !ends_with(k, "num_batches_tracked"); };
+  weights::StateDict sd = weights::load_torch(path, wanted);
+  const weights::Entry* c1w = weights::find(sd, "conv1.conv2d.weight");
+  if (!c1w || !weights::find(sd, "deconv1.conv2d.weight")) {
+    std::string keys;
+    for (size_t i = 0; i < sd.size() && i < 4; ++i) keys += (i ? ", " : "") + sd[i].name;
+    if (weights::find(sd, "features.0.weight"))
+      throw Error("'" + path + "' is a VGG feature network, not a fast-style network (use it with `nst transfer --model`)");
+    throw Error(what + " is not a TransformerNet state dict (expected keys conv1.conv2d.weight, in1.weight, "
+                "res1.conv1.conv2d.weight, deconv1.conv2d.weight ...; found " + keys + (sd.size() > 4 ? ", ..." : "") + ")");
+  }
+  if (c1w->shape.size() != 4) throw Error(what + ": 'conv1.conv2d.weight' has shape " + shape_str(c1w->shape));
+  auto width = [&](const char* key) -> int64_t {
+    const weights::Entry* e = weights::find(sd, key);
+    return e && !e->shape.empty() ? e->shape[0] : -1;
+  };
+  const int64_t c1 = c1w->shape[0], c2 = width("conv2.conv2d.weight"), c3 = width("conv3.conv2d.weight");
+  const std::vector<std::string> names = layer_names();
+  std::vector<Layer> layers;
+  for (size_t i = 0; i < 16; ++i) {
+    const Geometry g = geometry(i);
+    auto [cin, cout] = channels(i, c1, c2, c3);
+    auto get = [&](const std::string& key, const std::vector<int64_t>& shape) -> at::Tensor {
+      const weights::Entry* e = weights::find(sd, key);
+      if (!e) throw Error(what + " lacks '" + key + "' (not a TransformerNet state dict, or truncated)");
+      if (e->shape != shape)
+        throw Error(what + ": '" + key + "' has shape " + shape_str(e->shape) + ", expected " + shape_str(shape));
+      return e->tensor;
+    };
+    Layer l;
+    l.name = names[i];
+    l.weight = get(names[i] + ".conv2d.weight", {cout, cin, g.kernel, g.kernel});
+    l.bias = get(names[i] + ".conv2d.bias", {cout});
+    if (g.norm) {
+      l.gamma = get(norm_name(i) + ".weight", {cout});
+      l.beta = get(norm_name(i) + ".bias", {cout});
+    }
+    l.kernel = g.kernel;
+    l.stride = g.stride;
+    l.upsample = i == 13 || i == 14;
+    l.relu = g.relu;
+    layers.push_back(std::move(l));
+  }
+  FastModelInfo info;
+  info.name = strip_ext(base_name(path));
+  info.path = path;
+  info.format = "torch";
+  info.upsampling = "nearest";
+  return std::make_unique<TransformNet>(info, TransformNet::Upsampling::Nearest, std::move(layers), 1e-5);
+}
+
+}  // namespace
+
+TransformNet::TransformNet(FastModelInfo info, Upsampling up, std::vector<Layer> layers, double eps)
+    : info_(std::move(info)), up_(up), layers_(std::move(layers)), eps_(eps) {}
+
+std::vector<std::pair<std::string, at::Tensor*>> TransformNet::parameters() {
+  std::vector<std::pair<std::string, at::Tensor*>> p;
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    Layer& l = layers_[i];
+    p.push_back({l.name + ".conv2d.weight", &l.weight});
+    if (l.bias.defined()) p.push_back({l.name + ".conv2d.bias", &l.bias});
+    if (l.gamma.defined()) {
+      p.push_back({norm_name(i) + ".weight", &l.gamma});
+      p.push_back({norm_name(i) + ".bias", &l.beta});
+    }
+  }
+  return p;
+}
+
+const Layer& TransformNet::cast_layer(size_t i, at::ScalarType t) const {
+  if (t == at::kFloat) return layers_[i];
+  if (bf16_.empty()) {
+    for (const Layer& l : layers_) {
+      Layer c = l;
+      c.weight = l.weight.detach().to(t).contiguous(at::MemoryFormat::ChannelsLast);
+      if (l.bias.defined()) c.bias = l.bias.detach().to(t);
+      bf16_.push_back(std::move(c));
+    }
+  }
+  return bf16_[i];
+}
+
+namespace {
+// Reflection padding on all four sides; LibTorch 1.13 has no bfloat16 kernel
+// for it, so other types are padded from flipped slices.
+at::Tensor reflect_pad(const at::Tensor& x, int64_t p) {
+  if (p == 0) return x;
+  if (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble) return at::reflection_pad2d(x, {p, p, p, p});
+  const int64_t h = x.size(2), w = x.size(3);
+  at::Tensor y = at::cat({x.narrow(3, 1, p).flip(3), x, x.narrow(3, w - 1 - p, p).flip(3)}, 3);
+  return at::cat({y.narrow(2, 1, p).flip(2), y, y.narrow(2, h - 1 - p, p).flip(2)}, 2)
+      .contiguous(x.suggest_memory_format());
+}
+}  // namespace
+
+// Instance norm (+ ReLU) in place on a channels-last (N,H,W,C) tensor
+// without autograd: one pass for the statistics (sums shifted by the first
+// pixel, for accuracy), one to apply x * scale + shift. ATen's own path
+// takes five passes and converts bfloat16 to float on the way.
+template <typename T>
+void norm_act_nhwc(at::Tensor& x, const at::Tensor& gamma, const at::Tensor& beta, double eps, bool relu,
+                   NormStats* record, const NormStats* use, size_t norm_i) {
+  const int64_t n = x.size(0), c = x.size(1), px = x.size(2) * x.size(3);
+  T* base = x.data_ptr<T>();
+  const float* g = gamma.data_ptr<float>();
+  const float* b = beta.data_ptr<float>();
+  constexpr int64_t kChunk = 4096;
+  for (int64_t s = 0; s < n; ++s) {
+    T* d = base + s * px * c;
+    std::vector<double> mean(c), var(c);
+    if (use) {
+      for (int64_t k = 0; k < c; ++k) {
+        mean[k] = use->mean.at(norm_i)[k].item<double>();
+        var[k] = use->var.at(norm_i)[k].item<double>();
+      }
+    } else {
+      const int64_t chunks = (px + kChunk - 1) / kChunk;
+      std::vector<double> s1(chunks * c), s2(chunks * c);
+      std::vector<float> shift(c);
+      for (int64_t k = 0; k < c; ++k) shift[k] = float(d[k]);
+      at::parallel_for(0, chunks, 1, [&](int64_t c0, int64_t c1) {
+        std::vector<float> a1(c), a2(c);
+        for (int64_t ch = c0; ch < c1; ++ch) {
+          std::fill(a1.begin(), a1.end(), 0.f);
+          std::fill(a2.begin(), a2.end(), 0.f);
+          double* o1 = &s1[ch * c];
+          double* o2 = &s2[ch * c];
+          const int64_t p1 = std::min(px, (ch + 1) * kChunk);
+          for (int64_t p = ch * kChunk; p < p1; ++p) {
+            const T* row = d + p * c;
+            for (int64_t k = 0; k < c; ++k) {
+              const float v = float(row[k]) - shift[k];
+              a1[k] += v;
+              a2[k] += v * v;
+            }
+            if ((p & 255) == 255 || p + 1 == p1) {  // flush float partials every 256 pixels
+              for (int64_t k = 0; k < c; ++k) {
+                o1[k] += a1[k];
+                o2[k] += a2[k];
+                a1[k] = a2[k] = 0.f;
+              }
+            }
+          }
+        }
+      });
+      for (int64_t k = 0; k < c; ++k) {
+        double t1 = 0, t2 = 0;
+        for (int64_t ch = 0; ch < chunks; ++ch) {
+          t1 += s1[ch * c + k];
+          t2 += s2[ch * c + k];
+        }
+        const double m = t1 / double(px);
+        mean[k] = shift[k] + m;
+        var[k] = std::max(0.0, t2 / double(px) - m * m);
+      }
+      if (record) {
+        record->mean.push_back(at::tensor(std::vector<float>(mean.begin(), mean.end())));
+        record->var.push_back(at::tensor(std::vector<float>(var.begin(), var.end())));
+      }
+    }
+    std::vector<float> scale(c), off(c);
+    for (int64_t k = 0; k < c; ++k) {
+      scale[k] = float(g[k] / std::sqrt(var[k] + eps));
+      off[k] = float(b[k] - mean[k] * g[k] / std::sqrt(var[k] + eps));
+    }
+    at::parallel_for(0, px, kChunk, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        T* row = d + p * c;
+        if (relu)
+          for (int64_t k = 0; k < c; ++k) row[k] = T(std::max(float(row[k]) * scale[k] + off[k], 0.f));
+        else
+          for (int64_t k = 0; k < c; ++k) row[k] = T(float(row[k]) * scale[k] + off[k]);
+      }
+    });
+  }
+}
+
+void norm_act_(at::Tensor& x, const Layer& l, double eps, NormStats* record, const NormStats* use, size_t norm_i) {
+  const at::Tensor g = l.gamma.to(at::kFloat).contiguous(), b = l.beta.to(at::kFloat).contiguous();
+  if (x.scalar_type() == at::kFloat) norm_act_nhwc<float>(x, g, b, eps, l.relu, record, use, norm_i);
+  else norm_act_nhwc<at::BFloat16>(x, g, b, eps, l.relu, record, use, norm_i);
+}
+
+NormStats NormSums::stats() const {
+  NormStats s;
+  for (size_t i = 0; i < sum.size(); ++i) {
+    at::Tensor mean = sum[i] / count[i];
+    s.mean.push_back(mean.to(at::kFloat));
+    s.var.push_back((sumsq[i] / count[i] - mean * mean).clamp_min(0).to(at::kFloat));
+  }
+  return s;
+}
+
+at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, NormStats* record,
+                               const NormStats* use, NormSums* sums) const {
+  const Layer& l = cast_layer(i, in.scalar_type());
+  // NST_FAST_PROFILE=1: per-layer times on stderr (for bench/).
+  static const bool profile = std::getenv("NST_FAST_PROFILE") != nullptr;
+  struct Timer {
+    bool on;
+    size_t i;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    ~Timer() {
+      if (on)
+        std::fprintf(stderr, "layer %2zu %8.2f ms\n", i,
+                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  } timer{profile, i};
+  const int64_t pad = l.kernel / 2;
+  at::Tensor x = in;
+  if (up_ == Upsampling::Nearest) {
+    if (l.upsample) x = at::upsample_nearest2d(x, {x.size(2) * 2, x.size(3) * 2});
+    x = reflect_pad(x, pad);
+    x = at::conv2d(x, l.weight, l.bias, l.stride);
+  } else if (l.transposed) {
+    // TF "same" transposed conv as a sub-pixel conv (see subpixel_weight).
+    const int64_t h = x.size(2), w = x.size(3);
+    x = at::conv2d(x, l.weight, l.bias.defined() ? l.bias.repeat_interleave(4) : l.bias, 1, 1);
+    x = at::pixel_shuffle(x.narrow(2, 0, h).narrow(3, 0, w), 2);
+  } else if (l.stride == 1) {
+    x = at::conv2d(x, l.weight, l.bias, 1, pad);
+  } else {
+    // TF "same" with stride 2: total padding k - 2 + (H odd), the extra one after.
+    const int64_t th = std::max<int64_t>(l.kernel - (x.size(2) % 2 ? 1 : 2), 0);
+    const int64_t tw = std::max<int64_t>(l.kernel - (x.size(3) % 2 ? 1 : 2), 0);
+    x = at::constant_pad_nd(x, {tw / 2, tw - tw / 2, th / 2, th - th / 2});
+    x = at::conv2d(x, l.weight, l.bias, l.stride);
+  }
+  const bool fused = !sums && !at::GradMode::is_enabled() && l.gamma.defined() &&
+                     (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16);
+  if (fused) {
+    if (!x.is_contiguous(at::MemoryFormat::ChannelsLast)) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+    norm_act_(x, l, eps_, record, use, norm_i);
+    ++norm_i;
+    return x;
+  }
+  if (l.gamma.defined()) {
+    at::Tensor mean, var;
+    if (use) {
+      mean = use->mean.at(norm_i).view({1, -1, 1, 1});
+      var = use->var.at(norm_i).view({1, -1, 1, 1});
+      if (sums) {
+        const int64_t f = sums->input_h / x.size(2);  // 1, 2 or 4
+        at::Tensor r = x.narrow(2, sums->y0 / f, (sums->y1 - sums->y0) / f)
+                           .narrow(3, sums->x0 / f, (sums->x1 - sums->x0) / f)
+                           .to(at::kDouble);
+        if (sums->sum.size() <= norm_i) {
+          sums->sum.push_back(at::zeros({x.size(1)}, at::kDouble));
+          sums->sumsq.push_back(at::zeros({x.size(1)}, at::kDouble));
+          sums->count.push_back(0);
+        }
+        sums->sum[norm_i] += r.sum({0, 2, 3});
+        sums->sumsq[norm_i] += (r * r).sum({0, 2, 3});
+        sums->count[norm_i] += double(r.numel() / r.size(1));
+      }
+    } else {
+      std::tie(var, mean) = at::var_mean(x.scalar_type() == at::kFloat ? x : x.to(at::kFloat), {2, 3}, false, true);
+      if (record) {
+        record->mean.push_back(mean.detach().view({-1}).clone());
+        record->var.push_back(var.detach().view({-1}).clone());
+      }
+    }
+    at::Tensor scale = l.gamma.view({1, -1, 1, 1}) * at::rsqrt(var + eps_);
+    at::Tensor shift = l.beta.view({1, -1, 1, 1}) - mean * scale;
+    x = x * scale.to(x.scalar_type()) + shift.to(x.scalar_type());
+    ++norm_i;
+  }
+  if (l.relu) x = at::relu(x);
+  return x;
+}
+
+at::Tensor TransformNet::forward(const at::Tensor& input, NormStats* record, const NormStats* use,
+                                 NormSums* sums, size_t stop) const {
+  if (input.dim() != 4 || input.size(1) != 3) throw Error("transform network input must be (N, 3, H, W)");
+  static const bool aten_only = std::getenv("NST_FAST_ATEN") != nullptr;  // bench/: compare both paths
+  if (!aten_only && !sums && stop >= 16 && !at::GradMode::is_enabled() && input.size(0) == 1 &&
+      input.scalar_type() == at::kFloat)
+    return forward_dnnl(*this, input, record, use);
+  size_t ni = 0;
+  at::Tensor x = input;
+  for (size_t i = 0; i < 3; ++i) {
+    if (i == stop) return x;
+    x = layer(i, x, ni, record, use, sums);
+  }
+  for (size_t r = 0; r < 5; ++r) {
+    at::Tensor y = layer(3 + 2 * r, x, ni, record, use, sums);
+    y = layer(4 + 2 * r, y, ni, record, use, sums);
+    x = x + y;
+  }
+  for (size_t i = 13; i < 16; ++i) x = layer(i, x, ni, record, use, sums);
+  if (up_ == Upsampling::Transposed) x = at::tanh(x) * 150.0 + 127.5;
+  return x;
+}
+
+std::unique_ptr<TransformNet> load(const std::string& path) {
+  if (path.empty()) throw Error("no fast-style model given");
+  if (is_dir(path)) {
+    if (exists(path + "/manifest.json")) return load_ml5(path + "/manifest.json", path);
+    if (exists(path + "/model.json"))
+      throw Error("'" + path + "' holds a TensorFlow.js Layers model (a feature network?), not a fast-style network");
+    throw Error("model folder '" + path + "' holds no manifest.json (expected an ml5 fast-style network)");
+  }
+  if (!exists(path)) throw Error("fast-style model '" + path + "' does not exist");
+  if (base_name(path) == "manifest.json") {
+    const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.find_last_of('/'));
+    return load_ml5(path, dir);
+  }
+  if (ends_with(path, ".json"))
+    throw Error("'" + path + "' is not a fast-style network (expected an ml5 folder with manifest.json or a .pth file)");
+  return load_torch_net(path);
+}
+
+std::unique_ptr<TransformNet> create(int c1, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  const int64_t c2 = 2 * c1, c3 = 4 * c1;
+  const std::vector<std::string> names = layer_names();
+  std::vector<Layer> layers;
+  for (size_t i = 0; i < 16; ++i) {
+    const Geometry g = geometry(i);
+    auto [cin, cout] = channels(i, c1, c2, c3);
+    // PyTorch's default conv initialisation (uniform, bound 1/sqrt(fan_in)).
+    const double bound = 1.0 / std::sqrt(double(cin * g.kernel * g.kernel));
+    Layer l;
+    l.name = names[i];
+    l.weight = at::rand({cout, cin, g.kernel, g.kernel}, gen, at::kFloat) * (2 * bound) - bound;
+    l.bias = at::rand({cout}, gen, at::kFloat) * (2 * bound) - bound;
+    if (g.norm) {
+      l.gamma = at::ones({cout});
+      l.beta = at::zeros({cout});
+    }
+    l.kernel = g.kernel;
+    l.stride = g.stride;
+    l.upsample = i == 13 || i == 14;
+    l.relu = g.relu;
+    layers.push_back(std::move(l));
+  }
+  FastModelInfo info;
+  info.name = "untrained";
+  info.format = "torch";
+  info.upsampling = "nearest";
+  return std::make_unique<TransformNet>(info, TransformNet::Upsampling::Nearest, std::move(layers), 1e-5);
+}
+
+void save_tensors(const std::vector<std::pair<std::string, at::Tensor>>& entries, const std::string& path) {
+  c10::impl::GenericDict dict(c10::StringType::get(), c10::TensorType::get());
+  for (const auto& [name, t] : entries) dict.insert(name, t.detach().to(at::kFloat).contiguous().clone());
+  std::vector<char> bytes = torch::jit::pickle_save(c10::IValue(dict));
+  const std::string tmp = path + ".part";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw Error("cannot write '" + path + "': folder does not exist or is not writable");
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+    if (!f) throw Error("cannot write '" + path + "': disk full?");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("cannot write '" + path + "' (rename failed)");
+}
+
+void save(const TransformNet& net, const std::string& path) {
+  if (net.upsampling() != TransformNet::Upsampling::Nearest)
+    throw Error("only networks with nearest-neighbour upsampling can be saved");
+  std::vector<std::pair<std::string, at::Tensor>> entries;
+  for (auto& [name, t] : const_cast<TransformNet&>(net).parameters()) entries.push_back({name, *t});
+  save_tensors(entries, path);
+}
+
+bool cpu_has_amx() {
+  static const bool has = [] {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind("flags", 0) == 0) return line.find(" amx_bf16") != std::string::npos;
+    return false;
+  }();
+  return has;
+}
+
+}  // namespace fast
+
+// --- tiled inference and the public API -------------------------------------
+namespace {
+
+at::Tensor to_tensor255(const Image& rgb, int x0, int y0, int w, int h) {
+  at::Tensor t = at::empty({1, 3, h, w}, at::kFloat);
+  float* d = t.data_ptr<float>();
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < h; ++y) {
+      const float* s = &rgb.data[(size_t(y0 + y) * rgb.width + x0) * 3 + c];
+      float* o = d + (size_t(c) * h + y) * w;
+      for (int x = 0; x < w; ++x) o[x] = s[size_t(x) * 3] * 255.f;
+    }
+  return t;
+}
+
+// Reflection-pads (N,C,H,W) on the bottom/right to multiples of 4 (or
+// replicates when the image is too small to reflect).
+at::Tensor pad4(const at::Tensor& x) {
+  const int64_t h = x.size(2), w = x.size(3);
+  const int64_t ph = (4 - h % 4) % 4, pw = (4 - w % 4) % 4;
+  if (!ph && !pw) return x;
+  if (ph < h && pw < w) return at::reflection_pad2d(x, {0, pw, 0, ph});
+  return at::replication_pad2d(x, {0, pw, 0, ph});
+}
+
+constexpr int kStatsSize = 1024;
+
+struct Runner {
+  const fast::TransformNet& net;
+  at::ScalarType dtype;
+
+  // RGB [0,255] float (1,3,h,w) -> (1,3,h,w) float [0,255].
+  at::Tensor run(const at::Tensor& x255, fast::NormStats* record, const fast::NormStats* use,
+                 fast::NormSums* sums = nullptr, size_t stop = 16) const {
+    c10::InferenceMode guard;
+    const int64_t h = x255.size(2), w = x255.size(3);
+    at::Tensor x = pad4(x255).to(dtype).contiguous(at::MemoryFormat::ChannelsLast);
+    if (sums) sums->input_h = x.size(2);
+    at::Tensor y = net.forward(x, record, use, sums, stop);
+    if (stop < 16) return y;
+    return y.narrow(2, 0, h).narrow(3, 0, w).to(at::kFloat).clamp(0, 255).contiguous();
+  }
+};
+
+// Weight of a pixel at distance d from an inner tile edge: 0 near the edge
+// (where the tile's own padding shows), a linear ramp in the middle of the
+// overlap, 1 beyond.
+float edge_weight(int d, int overlap) {
+  const float skip = overlap * 0.25f, ramp = overlap * 0.5f;
+  return std::clamp((float(d) + 0.5f - skip) / ramp, 0.f, 1.f);
+}
+
+std::vector<int> tile_starts(int size, int tile, int overlap) {
+  std::vector<int> s;
+  if (size <= tile) return {0};
+  const int step = tile - overlap;
+  const int n = 1 + (size - tile + step - 1) / step;
+  for (int i = 0; i < n; ++i) s.push_back(std::min(i * step, size - tile));
+  return s;
+}
+
+Image stylize_rgb(const fast::TransformNet& net, const Image& rgb, const FastOptions& o, at::ScalarType dtype,
+                  const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Runner r{net, dtype};
+  const int W = rgb.width, H = rgb.height;
+  Image out(W, H, 3);
+  Progress p;
+  auto report = [&](int done, int total) {
+    p.iteration = done;
+    p.iterations = total;
+    p.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (progress) progress(p);
+  };
+  auto check_cancel = [&] {
+    if (cancel && cancel->load()) throw Cancelled();
+  };
+  auto write = [&](const at::Tensor& y, int x0, int y0, const std::function<float(int, int)>& weight, Image* acc,
+                   std::vector<float>* wsum) {
+    const int h = int(y.size(2)), w = int(y.size(3));
+    const float* d = y.data_ptr<float>();
+    for (int yy = 0; yy < h; ++yy)
+      for (int xx = 0; xx < w; ++xx) {
+        const size_t o = size_t(y0 + yy) * W + (x0 + xx);
+        const float wt = weight ? weight(xx, yy) : 1.f;
+        if (wsum) (*wsum)[o] += wt;
+        for (int c = 0; c < 3; ++c) acc->data[o * 3 + c] += wt * d[(size_t(c) * h + yy) * w + xx] / 255.f;
+      }
+  };
+  check_cancel();
+  if (W <= o.tile && H <= o.tile) {
+    report(0, 1);
+    write(r.run(to_tensor255(rgb, 0, 0, W, H), nullptr, nullptr), 0, 0, {}, &out, nullptr);
+    report(1, 1);
+    return out;
+  }
+  // Whole-image instance-norm statistics, from a copy no larger than
+  // max(tile, 1024) pixels (memory stays bounded; smaller copies shift the
+  // statistics of the finer layers noticeably).
+  const double s = std::min(1.0, double(std::max(o.tile, kStatsSize)) / std::max(W, H));
+  const Image small = s < 1 ? resize(rgb, std::max(4, int(std::lround(W * s))), std::max(4, int(std::lround(H * s)))) : rgb;
+  const std::vector<int> xs = tile_starts(W, o.tile, o.overlap), ys = tile_starts(H, o.tile, o.overlap);
+  const int total = int(xs.size() * ys.size()) + 1;
+  report(0, total);
+  fast::NormStats stats;
+  r.run(to_tensor255(small, 0, 0, small.width, small.height), &stats, nullptr);
+  int done = 1;
+  report(done, total);
+  // Each image pixel belongs to one tile: the one whose centre is nearest
+  // (the borders lie in the middle of the overlaps).
+  auto own = [](const std::vector<int>& starts, size_t i, int tile, int size) {
+    const int a = i == 0 ? 0 : (starts[i] + std::min(starts[i - 1] + tile, size)) / 2;
+    const int b = i + 1 == starts.size() ? size : (starts[i + 1] + std::min(starts[i] + tile, size)) / 2;
+    return std::make_pair(a - starts[i], b - starts[i]);
+  };
+  if (s < 1) {
+    // The first layer sees the finest detail, which the small copy lacks:
+    // its statistics come from the full-resolution tiles (a cheap pass of
+    // one convolution). The deeper layers' statistics are close to the small
+    // copy's, and measuring them on tiles normalised with approximate
+    // statistics does worse (the errors compound from layer to layer).
+    fast::NormSums sums;
+    for (size_t iy = 0; iy < ys.size(); ++iy)
+      for (size_t ix = 0; ix < xs.size(); ++ix) {
+        check_cancel();
+        const int tw = std::min(o.tile, W - xs[ix]), th = std::min(o.tile, H - ys[iy]);
+        std::tie(sums.x0, sums.x1) = own(xs, ix, o.tile, W);
+        std::tie(sums.y0, sums.y1) = own(ys, iy, o.tile, H);
+        r.run(to_tensor255(rgb, xs[ix], ys[iy], tw, th), nullptr, &stats, &sums, 1);
+      }
+    fast::NormStats est = sums.stats();
+    stats.mean[0] = est.mean[0];
+    stats.var[0] = est.var[0];
+  }
+  std::vector<float> wsum(size_t(W) * H, 0.f);
+  for (int ty : ys)
+    for (int tx : xs) {
+      check_cancel();
+      const int tw = std::min(o.tile, W - tx), th = std::min(o.tile, H - ty);
+      at::Tensor y = r.run(to_tensor255(rgb, tx, ty, tw, th), nullptr, &stats);
+      // Inner edges fade; the image's own borders keep full weight.
+      auto weight = [&](int xx, int yy) {
+        float wt = 1.f;
+        if (tx > 0) wt *= edge_weight(xx, o.overlap);
+        if (tx + tw < W) wt *= edge_weight(tw - 1 - xx, o.overlap);
+        if (ty > 0) wt *= edge_weight(yy, o.overlap);
+        if (ty + th < H) wt *= edge_weight(th - 1 - yy, o.overlap);
+        return wt;
+      };
+      write(y, tx, ty, weight, &out, &wsum);
+      report(++done, total);
+    }
+  for (size_t i = 0; i < wsum.size(); ++i)
+    for (int c = 0; c < 3; ++c) out.data[i * 3 + c] = std::clamp(out.data[i * 3 + c] / std::max(wsum[i], 1e-6f), 0.f, 1.f);
+  return out;
+}
+
+}  // namespace
+
+std::string FastModelInfo::describe() const {
+  return name + (format == "ml5" ? " (ml5 fast-style network)" : " (TransformerNet state dict)") + " from " + path;
+}
+
+struct FastModel::Impl {
+  std::unique_ptr<fast::TransformNet> net;
+};
+
+FastModel::FastModel(const std::string& path) : impl_(std::make_unique<Impl>()) { impl_->net = fast::load(path); }
+FastModel::~FastModel() = default;
+FastModel::FastModel(FastModel&&) noexcept = default;
+FastModel& FastModel::operator=(FastModel&&) noexcept = default;
+const FastModelInfo& FastModel::info() const { return impl_->net->info(); }
+
+Image FastModel::stylize(const Image& content, const FastOptions& o, const ProgressFn& progress,
+                         const std::atomic<bool>* cancel) const {
+  if (content.empty() || content.width <= 0 || content.height <= 0) throw Error("the content image is empty");
+  if (o.size < 0 || (o.size > 0 && o.size < 16)) throw Error("working size must be at least 16 pixels (got " + std::to_string(o.size) + ")");
+  if (o.tile < 128) throw Error("tile size must be at least 128 pixels (got " + std::to_string(o.tile) + ")");
+  if (o.overlap < 0 || o.overlap > o.tile / 2)
+    throw Error("tile overlap must be between 0 and half the tile size (got " + std::to_string(o.overlap) + ")");
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  else at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
+  at::ScalarType dtype = at::kFloat;
+  if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && fast::cpu_has_amx())) dtype = at::kBFloat16;
+
+  Image rgb = convert_channels(content, 3);
+  if (o.size > 0) {
+    const double s = double(o.size) / std::max(content.width, content.height);
+    rgb = resize(rgb, std::max(1, int(std::lround(content.width * s))), std::max(1, int(std::lround(content.height * s))));
+  }
+  Image styled = stylize_rgb(*impl_->net, rgb, o, dtype, progress, cancel);
+  styled = resize(styled, content.width, content.height);
+  Image out = convert_channels(styled, content.channels);
+  if (content.has_alpha()) {
+    const size_t n = size_t(out.width) * out.height;
+    for (size_t i = 0; i < n; ++i)
+      out.data[i * out.channels + out.channels - 1] = content.data[i * content.channels + content.channels - 1];
+  }
+  return out;
+}
+
+Image fast_stylize(const Image& content, const std::string& model, const FastOptions& options,
+                   const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  return FastModel(model).stylize(content, options, progress, cancel);
+}
+
+FastModelInfo inspect_fast_model(const std::string& path) { return fast::load(path)->info(); }
+
+std::vector<FastModelInfo> list_fast_models() {
+  const std::string dir = models_dir() + "/fast-style";
+  std::vector<FastModelInfo> found;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return found;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.empty() || name[0] == '.') continue;
+    const std::string p = dir + "/" + name;
+    FastModelInfo m;
+    m.path = p;
+    if (fast::is_dir(p) && fast::exists(p + "/manifest.json")) {
+      m.name = name;
+      m.format = "ml5";
+      m.upsampling = "transposed";
+    } else if (!fast::is_dir(p) && (fast::ends_with(name, ".pth") || fast::ends_with(name, ".pt") ||
+                                     fast::ends_with(name, ".model"))) {
+      m.name = fast::strip_ext(name);
+      m.format = "torch";
+      m.upsampling = "nearest";
+    } else {
+      continue;
+    }
+    found.push_back(m);
+  }
+  closedir(d);
+  std::sort(found.begin(), found.end(), [](const FastModelInfo& a, const FastModelInfo& b) { return a.name < b.name; });
+  return found;
+}
+
+}  // namespace nst

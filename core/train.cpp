@@ -1,0 +1,277 @@
+// Training fast-style networks (Johnson et al. 2016): a TransformerNet is fitted
+// so that its output keeps the content features of photos and takes on the
+// Gram matrices of one style image, measured by a fixed feature network.
+#include "fast.h"
+#include "networks.h"
+#include "nst.h"
+#include "weights.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <dirent.h>
+#include <map>
+#include <random>
+#include <sys/stat.h>
+#include <thread>
+
+namespace nst {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool exists(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0;
+}
+bool is_dir(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::vector<std::string> list_images(const std::string& dir) {
+  if (!is_dir(dir)) throw Error("training image folder '" + dir + "' does not exist or is not a folder");
+  std::vector<std::string> files;
+  DIR* d = opendir(dir.c_str());
+  if (!d) throw Error("cannot read training image folder '" + dir + "'");
+  while (dirent* e = readdir(d)) {
+    std::string n = e->d_name;
+    std::string lower = n;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (const char* ext : {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}) {
+      const std::string x = ext;
+      if (lower.size() > x.size() && lower.compare(lower.size() - x.size(), x.size(), x) == 0) {
+        files.push_back(dir + "/" + n);
+        break;
+      }
+    }
+  }
+  closedir(d);
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error("training image folder '" + dir + "' holds no images (jpg, png, ...)");
+  return files;
+}
+
+// Shorter side resized to `size`, then the centre size x size crop, as
+// (3, size, size) RGB in 0..255.
+at::Tensor training_crop(const std::string& path, int size) {
+  Image img = convert_channels(load_image(path), 3);
+  const double s = double(size) / std::min(img.width, img.height);
+  const int w = std::max(size, int(std::lround(img.width * s))), h = std::max(size, int(std::lround(img.height * s)));
+  img = resize(img, w, h);
+  const int x0 = (w - size) / 2, y0 = (h - size) / 2;
+  at::Tensor t = at::from_blob(img.data.data(), {h, w, 3}, at::kFloat);
+  return t.narrow(0, y0, size).narrow(1, x0, size).permute({2, 0, 1}).contiguous() * 255.0;
+}
+
+// Gram matrix per sample: (N,C,H,W) -> (N,C,C), divided by C*H*W.
+at::Tensor batch_gram(const at::Tensor& f) {
+  const int64_t n = f.size(0), c = f.size(1), hw = f.size(2) * f.size(3);
+  at::Tensor m = f.reshape({n, c, hw});
+  return at::bmm(m, m.transpose(1, 2)) / double(c * hw);
+}
+
+struct Defaults {
+  std::vector<std::string> content, style;
+  double content_weight, style_weight;
+};
+
+// The usual settings (pytorch/examples: VGG-16 relu2_2 for content,
+// relu1_2/2_2/3_3/4_3 for style, weights 1e5 and 1e10 for torchvision
+// weights), rescaled to each feature network's loss scale.
+Defaults defaults_for(const ModelInfo& info) {
+  if (info.family == "darknet-tiny")
+    // Darknet-tiny features (batch-normalised, [0,1] input) are smaller than
+    // VGG's: the weights are scaled so the losses of an untrained network
+    // start in the same ratio and range as with VGG (see README).
+    return {{"leaky4"}, {"leaky1", "leaky2", "leaky4", "leaky6", "leaky8"}, 1e5, 2e6};
+  Defaults d{{"relu2_2"}, {"relu1_2", "relu2_2", "relu3_3", "relu4_3"}, 1e5, 1e10};
+  if (info.input == "caffe") {  // features of a 0..255 input: content x255^2, Gram x255^4
+    d.content_weight /= 255.0 * 255.0;
+    d.style_weight /= 255.0 * 255.0 * 255.0 * 255.0;
+  }
+  return d;
+}
+
+struct Adam {
+  double lr, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  std::vector<at::Tensor> m, v;
+  int64_t t = 0;
+  void step(const std::vector<at::Tensor*>& params) {
+    at::NoGradGuard g;
+    ++t;
+    const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
+    for (size_t i = 0; i < params.size(); ++i) {
+      at::Tensor& p = *params[i];
+      if (!p.grad().defined()) continue;
+      const at::Tensor& grad = p.grad();
+      m[i].mul_(b1).add_(grad, 1 - b1);
+      v[i].mul_(b2).addcmul_(grad, grad, 1 - b2);
+      at::Tensor denom = (v[i] / c2).sqrt_().add_(eps);
+      p.addcdiv_(m[i], denom, -lr / c1);
+      p.mutable_grad().zero_();
+    }
+  }
+};
+
+}  // namespace
+
+TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  const auto t0 = Clock::now();
+  if (o.style.empty()) throw Error("no style image given");
+  if (o.output.empty()) throw Error("no output model file given");
+  if (o.size < 32 || o.size % 4) throw Error("training size must be a multiple of 4 and at least 32 (got " + std::to_string(o.size) + ")");
+  if (o.batch < 1) throw Error("batch size must be at least 1");
+  if (o.epochs < 1 && o.max_steps < 1) throw Error("epochs must be at least 1");
+  if (o.learning_rate <= 0) throw Error("learning rate must be positive");
+  if (o.width < 1 || o.width > 256) throw Error("network width must be between 1 and 256");
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  else at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
+
+  const std::vector<std::string> files = list_images(o.images);
+  const Image style_img = load_image(o.style);
+  std::unique_ptr<FeatureNet> fnet = load_network(o.features.empty() ? default_model() : o.features);
+  const Defaults def = defaults_for(fnet->info());
+  const std::vector<std::string> content_layers = o.content_layers.empty() ? def.content : o.content_layers;
+  const std::vector<std::string> style_layers = o.style_layers.empty() ? def.style : o.style_layers;
+  const double cw = o.content_weight >= 0 ? o.content_weight : def.content_weight;
+  const double sw = o.style_weight >= 0 ? o.style_weight : def.style_weight;
+  std::vector<std::string> all = content_layers;
+  all.insert(all.end(), style_layers.begin(), style_layers.end());
+  for (const auto& l : all) fnet->index_of(l);  // validates names
+
+  // Style targets.
+  std::vector<at::Tensor> style_grams;
+  {
+    at::NoGradGuard g;
+    const double s = double(o.style_size) / std::max(style_img.width, style_img.height);
+    Image st = resize(convert_channels(style_img, 3), std::max(16, int(std::lround(style_img.width * s))),
+                      std::max(16, int(std::lround(style_img.height * s))));
+    at::Tensor x = at::from_blob(st.data.data(), {st.height, st.width, 3}, at::kFloat).permute({2, 0, 1}).unsqueeze(0).contiguous();
+    for (const at::Tensor& f : fnet->features(x, style_layers)) style_grams.push_back(batch_gram(f));
+  }
+
+  std::unique_ptr<fast::TransformNet> net = fast::create(o.width, o.seed);
+  auto named = net->parameters();
+  std::vector<at::Tensor*> params;
+  for (auto& [n, p] : named) params.push_back(p);
+  Adam adam{o.learning_rate};
+  for (auto* p : params) {
+    adam.m.push_back(at::zeros_like(*p));
+    adam.v.push_back(at::zeros_like(*p));
+  }
+
+  const std::string ckpt = o.checkpoint.empty() ? o.output + ".ckpt" : o.checkpoint;
+  TrainResult result;
+  result.model = o.output;
+  result.checkpoint = ckpt;
+  int step = 0;
+  if (o.resume && exists(ckpt)) {
+    weights::StateDict sd = weights::load_torch(ckpt);
+    auto get = [&](const std::string& key, const at::Tensor& like) {
+      const weights::Entry* e = weights::find(sd, key);
+      if (!e) throw Error("checkpoint '" + ckpt + "' lacks '" + key + "' (written by another version? delete it to start afresh)");
+      if (e->tensor.sizes() != like.sizes())
+        throw Error("checkpoint '" + ckpt + "' holds a network of another width (" + key +
+                    " differs): use the same --width or delete the checkpoint");
+      return e->tensor;
+    };
+    for (size_t i = 0; i < named.size(); ++i) {
+      named[i].second->copy_(get("model." + named[i].first, *named[i].second));
+      adam.m[i].copy_(get("adam.m." + named[i].first, adam.m[i]));
+      adam.v[i].copy_(get("adam.v." + named[i].first, adam.v[i]));
+    }
+    const weights::Entry* st = weights::find(sd, "step");
+    if (!st) throw Error("checkpoint '" + ckpt + "' lacks its step counter");
+    step = int(std::lround(st->tensor.item<double>()));
+    adam.t = step;
+    result.resumed_from = step;
+  }
+  for (auto* p : params) p->set_requires_grad(true);
+
+  const int per_epoch = int((files.size() + o.batch - 1) / o.batch);
+  const int total = o.max_steps > 0 ? o.max_steps : per_epoch * o.epochs;
+
+  auto write_checkpoint = [&] {
+    std::vector<std::pair<std::string, at::Tensor>> e;
+    for (size_t i = 0; i < named.size(); ++i) {
+      e.push_back({"model." + named[i].first, *named[i].second});
+      e.push_back({"adam.m." + named[i].first, adam.m[i]});
+      e.push_back({"adam.v." + named[i].first, adam.v[i]});
+    }
+    e.push_back({"step", at::full({1}, double(step), at::kDouble)});
+    fast::save_tensors(e, ckpt);
+    fast::save(*net, o.output);
+  };
+
+  Progress p;
+  p.iterations = total;
+  while (step < total) {
+    if (cancel && cancel->load()) {
+      write_checkpoint();
+      throw Cancelled();
+    }
+    // The order of an epoch is fixed by the seed, so a resumed run continues it.
+    const int epoch = step / per_epoch, in_epoch = step % per_epoch;
+    std::vector<size_t> order(files.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::mt19937_64 rng(o.seed * 1000003ULL + uint64_t(epoch));
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<at::Tensor> crops;
+    for (int b = 0; b < o.batch; ++b) {
+      const size_t idx = size_t(in_epoch) * o.batch + b;
+      if (idx >= order.size()) break;
+      crops.push_back(training_crop(files[order[idx]], o.size));
+    }
+    at::Tensor x = at::stack(crops);  // (N,3,S,S), 0..255
+    std::vector<at::Tensor> content_targets;
+    {
+      at::NoGradGuard g;
+      content_targets = fnet->features(x / 255.0, content_layers);
+    }
+    at::Tensor y = net->forward(x);
+    std::vector<at::Tensor> f = fnet->features(y / 255.0, all);
+    at::Tensor lc = at::zeros({}), ls = at::zeros({});
+    for (size_t i = 0; i < content_layers.size(); ++i) lc = lc + at::mse_loss(f[i], content_targets[i]);
+    for (size_t i = 0; i < style_layers.size(); ++i) {
+      at::Tensor g = batch_gram(f[content_layers.size() + i]);
+      ls = ls + at::mse_loss(g, style_grams[i].expand_as(g));
+    }
+    at::Tensor ltv = at::zeros({});
+    if (o.tv_weight > 0) {
+      using namespace at::indexing;
+      ltv = (y.index({"...", Slice(), Slice(1, None)}) - y.index({"...", Slice(), Slice(None, -1)})).abs().mean() +
+            (y.index({"...", Slice(1, None), Slice()}) - y.index({"...", Slice(None, -1), Slice()})).abs().mean();
+    }
+    at::Tensor loss = cw * lc + sw * ls + o.tv_weight * ltv;
+    torch::autograd::backward({loss});
+    adam.step(params);
+    ++step;
+    p.iteration = step;
+    p.content_loss = cw * lc.item<double>();
+    p.style_loss = sw * ls.item<double>();
+    p.tv_loss = o.tv_weight * ltv.item<double>();
+    p.total_loss = loss.item<double>();
+    p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!std::isfinite(p.total_loss))
+      throw Error("training diverged (loss is not finite) at step " + std::to_string(step) +
+                  ": lower the learning rate or the style weight");
+    if (progress) progress(p);
+    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step < total) write_checkpoint();
+  }
+  for (auto* pp : params) pp->set_requires_grad(false);
+  write_checkpoint();
+  result.steps = step;
+  result.content_loss = p.content_loss;
+  result.style_loss = p.style_loss;
+  result.tv_loss = p.tv_loss;
+  result.total_loss = p.total_loss;
+  result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return result;
+}
+
+}  // namespace nst
