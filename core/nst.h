@@ -148,8 +148,6 @@ TransferResult transfer(const Image& content, const Image& style, const Transfer
 // Variable files), pytorch/examples TransformerNet state dicts (mosaic.pth,
 // ...), and networks trained with train_fast().
 
-enum class Precision { Auto, Float32, BFloat16 };  // Auto: bfloat16 on CPUs with AMX, else float32
-
 struct FastModelInfo {
   std::string name;        // style name: the folder or file name without extension
   std::string path;
@@ -169,7 +167,7 @@ struct FastOptions {
   int size = 0;        // working size: longest side in pixels (scales up or down); 0: the image's own size
   int tile = 1024;     // working images larger than tile x tile run in overlapping tiles (bounded memory)
   int overlap = 128;   // pixels shared by neighbouring tiles (blended)
-  Precision precision = Precision::Auto;
+  Precision precision = Precision::Auto;  // Auto here: bf16 on CPUs with AMX, else fp32
   int threads = 0;     // 0: all cores
 };
 

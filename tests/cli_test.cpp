@@ -42,18 +42,11 @@ struct CmdResult {
   std::string out, err;
 };
 
-<<<<<<< HEAD
-// Runs `nst ARGS`, capturing stdout and stderr.
-CmdResult nst(const std::string& args) {
-  const std::string& dir = tmp();
-  const std::string cmd = g_nst + " " + args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
-=======
 // Runs `nst ARGS` (with environment assignments `env` before it), capturing
 // stdout and stderr.
 CmdResult nst(const std::string& args, const std::string& env = "") {
-  const std::string dir = testing::TempDir();
+  const std::string& dir = tmp();
   const std::string cmd = env + " " + g_nst + " " + args + " >" + dir + "/out.txt 2>" + dir + "/err.txt";
->>>>>>> fast
   int rc = std::system(cmd.c_str());
   auto slurp = [](const std::string& p) {
     std::ifstream f(p);
@@ -147,7 +140,7 @@ std::string fixtures_dir() {
 TEST(CliFast, StylisesRealPhotoInTheNamedPaintingsStyle) {
   REQUIRE_SHARED();
   const std::string s = shared_dir();
-  const std::string content = s + "/testdata/content/chelsea.jpg", out = testing::TempDir() + "/chelsea_wave.png";
+  const std::string content = s + "/testdata/content/chelsea.jpg", out = tmp() + "/chelsea_wave.png";
   std::remove(out.c_str());
   CmdResult r = nst("fast --model " + s + "/models/fast-style-ml5/wave --content " + content + " --output " + out);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -165,7 +158,7 @@ TEST(CliFast, StylisesRealPhotoInTheNamedPaintingsStyle) {
 }
 
 TEST(CliFast, FindsInstalledNetworksByNameAndListsThem) {
-  const std::string models = testing::TempDir() + "/cli-models";
+  const std::string models = tmp() + "/cli-models";
   mkdir(models.c_str(), 0755);
   mkdir((models + "/fast-style").c_str(), 0755);
   std::ifstream in(fixtures_dir() + "/tn-zip.pth", std::ios::binary);
@@ -177,7 +170,7 @@ TEST(CliFast, FindsInstalledNetworksByNameAndListsThem) {
   EXPECT_NE(r.out.find("mosaic  " + models + "/fast-style/mosaic.pth"), std::string::npos) << r.out;
   nst::Image img(70, 50, 4);
   for (size_t i = 0; i < img.data.size(); ++i) img.data[i] = float(i % 97) / 96.f;
-  const std::string in_png = testing::TempDir() + "/rgba.png", out_png = testing::TempDir() + "/rgba-out.png";
+  const std::string in_png = tmp() + "/rgba.png", out_png = tmp() + "/rgba-out.png";
   nst::save_image(img, in_png);
   r = nst("fast --model mosaic --content " + in_png + " --output " + out_png + " --size 40 --precision fp32", env);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -189,7 +182,7 @@ TEST(CliFast, FindsInstalledNetworksByNameAndListsThem) {
 }
 
 TEST(CliFast, FailsWithOneLineReason) {
-  const std::string out = testing::TempDir() + "/never-fast.png";
+  const std::string out = tmp() + "/never-fast.png";
   struct Case {
     std::string args, expect;
   } cases[] = {
@@ -217,7 +210,7 @@ TEST(CliFast, FailsWithOneLineReason) {
 
 TEST(CliTrain, TrainsAndResumesAModelThatFastLoads) {
   REQUIRE_SHARED();
-  const std::string s = shared_dir(), dir = testing::TempDir() + "/cli-train";
+  const std::string s = shared_dir(), dir = tmp() + "/cli-train";
   mkdir(dir.c_str(), 0755);
   const std::string model = dir + "/wave-mine.pth";
   std::remove(model.c_str());

@@ -338,13 +338,7 @@ TEST(DarknetLoader, Bf16FeaturesStayCloseToFp32) {
 
 TEST(DarknetLoader, RejectsDamagedCopies) {
   REQUIRE_SHARED();
-<<<<<<< HEAD
   const std::string dir = fresh_dir("darknet-damaged");
-=======
-  std::string tmpl = testing::TempDir() + "/darknet-damaged-XXXXXX";  // fresh: /tmp outlives runs
-  ASSERT_NE(mkdtemp(&tmpl[0]), nullptr);
-  const std::string dir = tmpl;
->>>>>>> fast
   std::ifstream src(kDarknet + "/model.json");
   std::stringstream json;
   json << src.rdbuf();
@@ -468,13 +462,7 @@ TEST(Engine, RejectsBadOptions) {
 }
 
 TEST(Models, DefaultIsTheBestInstalledNetwork) {
-<<<<<<< HEAD
   const std::string dir = fresh_dir("models");
-=======
-  std::string tmpl = testing::TempDir() + "/models-dir-XXXXXX";  // fresh: /tmp outlives runs
-  ASSERT_NE(mkdtemp(&tmpl[0]), nullptr);
-  const std::string dir = tmpl;
->>>>>>> fast
   setenv("NST_MODELS_DIR", dir.c_str(), 1);
   EXPECT_NE(error_of([] { nst::default_model(); }).find("install-models.sh"), std::string::npos);
   mkdir((dir + "/darknet-tiny").c_str(), 0755);
