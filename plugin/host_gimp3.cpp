@@ -72,15 +72,15 @@ void init_i18n() {
 
 void add_gatys_arguments(GimpProcedure* procedure) {
   const GParamFlags rw = G_PARAM_READWRITE;
-  gimp_procedure_add_string_argument(procedure, "style-file", _("St_yle image"),
+  gimp_procedure_add_string_argument(procedure, "style-file", _("Style _image"),
                                      _("Path of the style image (the painting)"), "", rw);
-  gimp_procedure_add_string_argument(procedure, "model-file", _("_Network file"),
+  gimp_procedure_add_string_argument(procedure, "model-file", _("Networ_k file"),
                                      _("Feature network file or folder; \"\" = the best installed network"),
                                      "", rw);
-  gimp_procedure_add_int_argument(procedure, "iterations", _("_Iterations"),
+  gimp_procedure_add_int_argument(procedure, "iterations", _("I_terations"),
                                   _("Optimisation steps (1-100000, default 300)"),
                                   nst_plugin::kMinIterations, nst_plugin::kMaxIterations, 300, rw);
-  gimp_procedure_add_int_argument(procedure, "size", _("Working si_ze"),
+  gimp_procedure_add_int_argument(procedure, "size", _("_Working size"),
                                   _("Working size: longest side in pixels (16-16384, default 512; never upscales)"),
                                   nst_plugin::kMinSize, nst_plugin::kMaxSize, 512, rw);
   gimp_procedure_add_double_argument(procedure, "content-weight", _("Content weight"),
@@ -91,23 +91,23 @@ void add_gatys_arguments(GimpProcedure* procedure) {
   gimp_procedure_add_double_argument(procedure, "tv-weight", _("Smoothness weight"),
                                      _("Total variation (smoothness) weight (-1 = the network's default)"),
                                      -1, 1e12, -1, rw);
-  gimp_procedure_add_int_argument(procedure, "optimizer", _("_Optimizer"),
+  gimp_procedure_add_int_argument(procedure, "optimizer", _("Optimi_zer"),
                                   _("Optimiser { L-BFGS (0), Adam (1) }"), 0, 1, 0, rw);
-  gimp_procedure_add_int_argument(procedure, "init", _("Start _from"),
+  gimp_procedure_add_int_argument(procedure, "init", _("_Begin with"),
                                   _("Start image { content (0), noise (1), image file (2) }"), 0, 2, 0, rw);
-  gimp_procedure_add_string_argument(procedure, "init-file", _("Start i_mage"),
+  gimp_procedure_add_string_argument(procedure, "init-file", _("Start image _file"),
                                      _("Start image file when init is 2, else ignored"), "", rw);
-  gimp_procedure_add_int_argument(procedure, "seed", _("Random _seed"), _("Random seed (noise start)"),
+  gimp_procedure_add_int_argument(procedure, "seed", _("Random see_d"), _("Random seed (noise start)"),
                                   G_MININT32, G_MAXINT32, 0, rw);
-  gimp_procedure_add_string_argument(procedure, "style-layers", _("St_yle layers"),
+  gimp_procedure_add_string_argument(procedure, "style-layers", _("Style la_yers"),
                                      _("Comma separated style layer names (\"\" = the network's default)"),
                                      "", rw);
-  gimp_procedure_add_string_argument(procedure, "content-layers", _("Con_tent layers"),
+  gimp_procedure_add_string_argument(procedure, "content-layers", _("Co_ntent layers"),
                                      _("Comma separated content layer names (\"\" = the network's default)"),
                                      "", rw);
   gimp_procedure_add_int_argument(procedure, "pooling", _("_Pooling"), _("Pooling { max (0), average (1) }"),
                                   0, 1, 0, rw);
-  gimp_procedure_add_double_argument(procedure, "learning-rate", _("_Learning rate"),
+  gimp_procedure_add_double_argument(procedure, "learning-rate", _("Learnin_g rate"),
                                      _("Optimiser step size (0 = default: 1.0 for L-BFGS, 0.02 for Adam)"), 0,
                                      1e6, 0, rw);
 

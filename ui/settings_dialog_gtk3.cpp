@@ -10,6 +10,7 @@
 #include <libgimp/gimpui.h>
 
 #include <string>
+#include <vector>
 
 #include "i18n.h"
 
@@ -86,7 +87,7 @@ void update_thumbnail(SettingsUi* ui, const std::string& path) {
     gtk_image_set_from_pixbuf(GTK_IMAGE(ui->thumbnail), pb);
     g_object_unref(pb);
   } else {
-    gtk_image_set_from_icon_name(GTK_IMAGE(ui->thumbnail), "image-missing", GTK_ICON_SIZE_DIALOG);
+    gtk_image_clear(GTK_IMAGE(ui->thumbnail));
   }
 }
 
@@ -154,16 +155,12 @@ void on_style_file_set(GtkFileChooserButton* button, gpointer data) {
 }
 
 GtkListStore* quality_store() {
-  GtkListStore* store = gimp_int_store_new(nullptr, 0, nullptr);
-  gtk_list_store_clear(store);
+  // Values 0..n-1: the presets, then Custom.
   const auto& presets = quality_presets();
-  for (size_t i = 0; i <= presets.size(); ++i) {
-    GtkTreeIter iter;
-    gtk_list_store_append(store, &iter);
-    gtk_list_store_set(store, &iter, GIMP_INT_STORE_VALUE, int(i), GIMP_INT_STORE_LABEL,
-                       i < presets.size() ? _(presets[i].label) : _("Custom"), -1);
-  }
-  return store;
+  std::vector<const gchar*> labels;
+  for (const QualityPreset& p : presets) labels.push_back(_(p.label));
+  labels.push_back(_("Custom"));
+  return gimp_int_store_new_array(gint(labels.size()), labels.data());
 }
 
 }  // namespace
@@ -171,7 +168,7 @@ GtkListStore* quality_store() {
 void add_dialog_arguments(GimpProcedure* procedure) {
   const GParamFlags rw = G_PARAM_READWRITE;
   gimp_procedure_add_double_aux_argument(
-      procedure, "strength", _("Style _strength"),
+      procedure, "strength", _("Style str_ength"),
       _("How much of the painting's look replaces the photo's details. 50 is the network's own balance; "
         "every 25 steps up make the style ten times stronger."),
       kSliderMin, kSliderMax, kSliderNeutral, rw);
@@ -208,7 +205,7 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
 
   ui.dialog = gimp_procedure_dialog_new(procedure, config, _("Neural Style Transfer"));
   GimpProcedureDialog* dialog = GIMP_PROCEDURE_DIALOG(ui.dialog);
-  gimp_procedure_dialog_set_ok_label(dialog, _("_Start"));
+  gimp_procedure_dialog_set_ok_label(dialog, _("St_art"));
 
   // Widgets other than the defaults, made before the fill calls use them.
   gimp_procedure_dialog_get_int_combo(dialog, "quality", GIMP_INT_STORE(quality_store()));
@@ -220,7 +217,9 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   gimp_procedure_dialog_get_int_combo(
       dialog, "pooling", GIMP_INT_STORE(gimp_int_store_new(_("Max"), 0, _("Average"), 1, nullptr)));
   for (const char* spin : {"iterations", "size", "seed", "learning-rate"})
-    gimp_procedure_dialog_get_widget(dialog, spin, GTK_TYPE_SPIN_BUTTON);
+    gimp_procedure_dialog_get_widget(dialog, spin, GIMP_TYPE_LABEL_SPIN);
+  gimp_procedure_dialog_get_scale_entry(dialog, "strength", 1.0);
+  gimp_procedure_dialog_get_scale_entry(dialog, "smoothness", 1.0);
 
   gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "iterations", "size", "seed",
                                  "style-layers", "content-layers", "optimizer", "learning-rate", "init",
@@ -233,7 +232,7 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   GtkWidget* content = gtk_dialog_get_content_area(GTK_DIALOG(ui.dialog));
   GtkWidget* style_row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget* style_col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget* style_label = gtk_label_new_with_mnemonic(_("St_yle image:"));
+  GtkWidget* style_label = gtk_label_new_with_mnemonic(_("Style _image:"));
   gtk_label_set_xalign(GTK_LABEL(style_label), 0.0);
   ui.style_button = gtk_file_chooser_button_new(_("Choose the style painting"), GTK_FILE_CHOOSER_ACTION_OPEN);
   gtk_widget_set_name(ui.style_button, "nst-style-file");
