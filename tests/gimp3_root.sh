@@ -83,7 +83,8 @@ bind_ro() {  # bind_ro SOURCE TARGET
 
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
 
-packages() { sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$packages_file"; }
+# The list up to its "# ---" line (what follows is for install.sh's sample only).
+packages() { sed -e '/^# ---/,$d' -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$packages_file"; }
 
 create_root() {
     local t0 stamp want
