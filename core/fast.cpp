@@ -446,10 +446,12 @@ at::Tensor TransformNet::layer(size_t i, const at::Tensor& in, size_t& norm_i, N
 at::Tensor TransformNet::forward(const at::Tensor& input, NormStats* record, const NormStats* use,
                                  NormSums* sums, size_t stop) const {
   if (input.dim() != 4 || input.size(1) != 3) throw Error("transform network input must be (N, 3, H, W)");
+#if NST_HAVE_DNNL
   static const bool aten_only = std::getenv("NST_FAST_ATEN") != nullptr;  // bench/: compare both paths
   if (!aten_only && !sums && stop >= 16 && !at::GradMode::is_enabled() && input.size(0) == 1 &&
       input.scalar_type() == at::kFloat)
     return forward_dnnl(*this, input, record, use);
+#endif
   size_t ni = 0;
   at::Tensor x = input;
   for (size_t i = 0; i < 3; ++i) {

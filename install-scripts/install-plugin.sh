@@ -4,7 +4,10 @@
 # Usage: install-plugin.sh [BUILD_DIR]        (default: ./build)
 #
 # Installs
-#   BUILD_DIR/plugin/neural-style  ->  ${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}/plug-ins/neural-style/neural-style
+#   BUILD_DIR/plugin/neural-style  ->  <GIMP profile>/plug-ins/neural-style/neural-style, where the
+#                                      profile is ${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10} for a
+#                                      GIMP 2.10 build and ${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0}
+#                                      for a GIMP 3 build (told apart by the libgimp it links)
 #   BUILD_DIR/core/nst             ->  ${PREFIX:-$HOME/.local}/bin/nst
 #   BUILD_DIR/po/<lang>/LC_MESSAGES/*.mo  ->  <plug-in folder>/locale/<lang>/LC_MESSAGES/
 #                                             (when the translations were built; the plug-in
@@ -28,7 +31,16 @@ plugin_src=$build_dir/plugin/neural-style
 cli_src=$build_dir/core/nst
 [[ -f "$plugin_src" && -x "$plugin_src" ]] || die "no plug-in executable at $plugin_src (was the plug-in built? it needs libgimp2.0-dev)"
 
-gimp_dir=${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}
+# Which GIMP the plug-in was built for (meson option gimp): the libgimp it needs.
+if LC_ALL=C readelf -d "$plugin_src" 2>/dev/null | grep -q 'libgimp-3\.0'; then
+    gimp_dir=${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0}
+    gimp_console=(gimp-console-3.0 -i -d -f --quit)
+    gimp_name="GIMP 3"
+else
+    gimp_dir=${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10}
+    gimp_console=(gimp-console-2.10 -i -d -f -b '(gimp-quit 0)')
+    gimp_name="GIMP 2.10"
+fi
 plugin_dir=$gimp_dir/plug-ins/neural-style
 bin_dir=${PREFIX:-$HOME/.local}/bin
 locale_dir=$plugin_dir/locale
@@ -36,19 +48,19 @@ locale_dir=$plugin_dir/locale
 # A GIMP profile folder that holds nothing but plug-ins/ makes GIMP skip creating the rest
 # of the profile on its first start. If there is no profile yet, let GIMP create it first.
 if [[ ! -d "$gimp_dir" ]]; then
-    if command -v gimp-console-2.10 >/dev/null 2>&1; then
-        echo "Creating the GIMP profile in $gimp_dir (first GIMP start) ..."
-        if ! timeout 180 gimp-console-2.10 -i -d -f -b '(gimp-quit 0)' >/dev/null 2>&1; then
-            warn "gimp-console-2.10 did not finish cleanly; continuing"
+    if command -v "${gimp_console[0]}" >/dev/null 2>&1; then
+        echo "Creating the $gimp_name profile in $gimp_dir (first GIMP start) ..."
+        if ! timeout 180 "${gimp_console[@]}" >/dev/null 2>&1; then
+            warn "${gimp_console[0]} did not finish cleanly; continuing"
         fi
     else
-        warn "$gimp_dir does not exist and gimp-console-2.10 was not found; creating only its plug-ins folder"
+        warn "$gimp_dir does not exist and ${gimp_console[0]} was not found; creating only its plug-ins folder"
     fi
 fi
 
 install -d -m 755 -- "$plugin_dir"
 install -m 755 -- "$plugin_src" "$plugin_dir/neural-style"
-echo "Installed the plug-in:     $plugin_dir/neural-style"
+echo "Installed the plug-in:     $plugin_dir/neural-style ($gimp_name)"
 
 if [[ -f "$cli_src" && -x "$cli_src" ]]; then
     install -d -m 755 -- "$bin_dir"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# install.sh: everything a fresh Debian 12 machine needs, in one command.
-#   1. installs the Debian packages (install-deps.sh; asks for sudo unless root),
-#   2. builds in ./build (meson, release),
+# install.sh: everything a fresh Debian 12 (GIMP 2.10) or Debian 13 (GIMP 3) machine needs, in
+# one command.
+#   1. installs the Debian packages of this release (install-deps.sh; asks for sudo unless root),
+#   2. builds in ./build (meson, release; the plug-in for the GIMP that is installed),
 #   3. installs the GIMP plug-in and the `nst` CLI for the current user (install-plugin.sh),
 #   4. installs the feature networks it can get (install-models.sh: downloads with SHA-256
 #      checks; without internet it falls back to a local ../shared/models folder if present),

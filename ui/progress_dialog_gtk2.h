@@ -1,33 +1,5 @@
-// The progress dialog (GTK2): runs a TransferJob on its worker thread and
-// shows the evolving result, the iteration, losses, elapsed time, time left
-// and a progress bar, with "Apply Now" and "Cancel". Call on the plug-in's
-// main thread after gimp_ui_init(); it returns when the job has stopped.
+// The progress dialog (GTK2): see progress_dialog.h for the interface, which
+// the GTK3 dialog of the GIMP 3 plug-in shares.
 #pragma once
 
-#include <functional>
-#include <string>
-
-#include "nst.h"
-#include "worker.h"
-
-namespace nst_ui {
-
-struct ProgressContext {
-  std::string subtitle;          // e.g. "Starry Night on “Background”"
-  nst::Image start_preview;      // shown until the first preview arrives (any size)
-  double estimate_seconds = -1;  // from the settings dialog, < 0 unknown
-  // GIMP's own progress bar (called on the main thread, throttled).
-  std::function<void(double fraction, const std::string& text)> host_progress;
-};
-
-enum class ProgressOutcome {
-  Completed,     // all iterations ran
-  AppliedEarly,  // "Apply Now": the result so far
-  Cancelled,     // Cancel button or closed window: no result
-  Failed,        // the engine threw; *error says why
-};
-
-// Starts `job` and shows the dialog until the job has stopped.
-ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx, std::string* error);
-
-}  // namespace nst_ui
+#include "progress_dialog.h"

@@ -1,0 +1,524 @@
+// GIMP 3 host of the neural style transfer plug-in: a GimpPlugIn subclass
+// registering image procedures, reading their GimpProcedureConfig, reading
+// the selected drawables into nst::Image, running the engine and adding the
+// results as new layers through GEGL. Everything libgimp-3.0 specific lives
+// here and in ui/*_gtk3.cpp; the version-neutral work is in neural_style.cpp
+// (see host.h) and the dialog logic in ui/dialog_logic.h, as for GIMP 2.10.
+//
+// Procedures are described by a table (kProcedures): name, texts, a function
+// adding the arguments and a run function. A further procedure (e.g.
+// plug-in-neural-style-fast) is one more entry.
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+#include <gegl.h>
+
+#include <algorithm>
+#include <atomic>
+#include <clocale>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "dialog_logic.h"
+#include "host.h"
+#include "i18n.h"
+#include "progress_dialog.h"
+#include "settings_dialog_gtk3.h"
+#include "worker.h"
+
+#ifndef LOCALEDIR
+#error "LOCALEDIR must be defined by the build"
+#endif
+
+namespace {
+
+constexpr const char* kBinary = "neural-style";
+constexpr const char* kProfileFile = "neural-style.rc";
+
+// ---------------------------------------------------------------------------
+// Translations
+
+// $NST_LOCALEDIR (tests use the build's po/), else a locale/ folder beside the
+// executable (per-user installs), else the build's LOCALEDIR.
+std::string locale_dir() {
+  const gchar* env = g_getenv("NST_LOCALEDIR");
+  if (env && *env) return env;
+  gchar* exe = g_file_read_link("/proc/self/exe", nullptr);
+  if (exe) {
+    gchar* dir = g_path_get_dirname(exe);
+    gchar* beside = g_build_filename(dir, "locale", nullptr);
+    const bool found = g_file_test(beside, G_FILE_TEST_IS_DIR);
+    std::string result = found ? beside : "";
+    g_free(beside);
+    g_free(dir);
+    g_free(exe);
+    if (found) return result;
+  }
+  return LOCALEDIR;
+}
+
+void init_i18n() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  bindtextdomain(GETTEXT_PACKAGE, locale_dir().c_str());
+  bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+}
+
+// ---------------------------------------------------------------------------
+// Arguments of plug-in-neural-style: the same names, order and meaning as the
+// GIMP 2.10 procedure's, after run-mode, image and drawables.
+
+void add_gatys_arguments(GimpProcedure* procedure) {
+  const GParamFlags rw = G_PARAM_READWRITE;
+  gimp_procedure_add_string_argument(procedure, "style-file", _("Style _image"),
+                                     _("Path of the style image (the painting)"), "", rw);
+  gimp_procedure_add_string_argument(procedure, "model-file", _("Networ_k file"),
+                                     _("Feature network file or folder; \"\" = the best installed network"),
+                                     "", rw);
+  gimp_procedure_add_int_argument(procedure, "iterations", _("I_terations"),
+                                  _("Optimisation steps (1-100000, default 300)"),
+                                  nst_plugin::kMinIterations, nst_plugin::kMaxIterations, 300, rw);
+  gimp_procedure_add_int_argument(procedure, "size", _("_Working size"),
+                                  _("Working size: longest side in pixels (16-16384, default 512; never upscales)"),
+                                  nst_plugin::kMinSize, nst_plugin::kMaxSize, 512, rw);
+  gimp_procedure_add_double_argument(procedure, "content-weight", _("Content weight"),
+                                     _("Content loss weight (-1 = the network's default)"), -1, 1e12, -1,
+                                     rw);
+  gimp_procedure_add_double_argument(procedure, "style-weight", _("Style weight"),
+                                     _("Style loss weight (-1 = the network's default)"), -1, 1e12, -1, rw);
+  gimp_procedure_add_double_argument(procedure, "tv-weight", _("Smoothness weight"),
+                                     _("Total variation (smoothness) weight (-1 = the network's default)"),
+                                     -1, 1e12, -1, rw);
+  gimp_procedure_add_int_argument(procedure, "optimizer", _("Optimi_zer"),
+                                  _("Optimiser { L-BFGS (0), Adam (1) }"), 0, 1, 0, rw);
+  gimp_procedure_add_int_argument(procedure, "init", _("_Begin with"),
+                                  _("Start image { content (0), noise (1), image file (2) }"), 0, 2, 0, rw);
+  gimp_procedure_add_string_argument(procedure, "init-file", _("Start image _file"),
+                                     _("Start image file when init is 2, else ignored"), "", rw);
+  gimp_procedure_add_int_argument(procedure, "seed", _("Random see_d"), _("Random seed (noise start)"),
+                                  G_MININT32, G_MAXINT32, 0, rw);
+  gimp_procedure_add_string_argument(procedure, "style-layers", _("Style la_yers"),
+                                     _("Comma separated style layer names (\"\" = the network's default)"),
+                                     "", rw);
+  gimp_procedure_add_string_argument(procedure, "content-layers", _("Co_ntent layers"),
+                                     _("Comma separated content layer names (\"\" = the network's default)"),
+                                     "", rw);
+  gimp_procedure_add_int_argument(procedure, "pooling", _("_Pooling"), _("Pooling { max (0), average (1) }"),
+                                  0, 1, 0, rw);
+  gimp_procedure_add_double_argument(procedure, "learning-rate", _("Learnin_g rate"),
+                                     _("Optimiser step size (0 = default: 1.0 for L-BFGS, 0.02 for Adam)"), 0,
+                                     1e6, 0, rw);
+
+  gimp_procedure_add_layer_return_value(procedure, "new-layer", _("New layer"),
+                                        _("The new layer holding the stylised pixels"), FALSE, rw);
+
+  nst_ui::add_dialog_arguments(procedure);
+}
+
+std::string take_string(gchar* s) {
+  std::string out = s ? s : "";
+  g_free(s);
+  return out;
+}
+
+nst_plugin::PluginParams params_from_config(GimpProcedureConfig* config) {
+  nst_plugin::PluginParams p;
+  gchar *style = nullptr, *model = nullptr, *init_file = nullptr, *style_layers = nullptr,
+        *content_layers = nullptr;
+  g_object_get(config, "style-file", &style, "model-file", &model, "iterations", &p.iterations, "size",
+               &p.size, "content-weight", &p.content_weight, "style-weight", &p.style_weight, "tv-weight",
+               &p.tv_weight, "optimizer", &p.optimizer, "init", &p.init, "init-file", &init_file, "seed",
+               &p.seed, "style-layers", &style_layers, "content-layers", &content_layers, "pooling",
+               &p.pooling, "learning-rate", &p.learning_rate, nullptr);
+  p.style_file = take_string(style);
+  p.model_file = take_string(model);
+  p.init_file = take_string(init_file);
+  p.style_layers = take_string(style_layers);
+  p.content_layers = take_string(content_layers);
+  return p;
+}
+
+// ---------------------------------------------------------------------------
+// Pixels
+
+const Babl* pixel_format(GimpDrawable* drawable, bool rgb, bool alpha) {
+  const char* name = rgb ? (alpha ? "R'G'B'A float" : "R'G'B' float") : (alpha ? "Y'A float" : "Y' float");
+  // In the drawable's own colour space, so that an untouched pixel reads and
+  // writes back unchanged whatever the image's profile.
+  return babl_format_with_space(name, gimp_drawable_get_format(drawable));
+}
+
+nst::Image read_drawable(GimpDrawable* drawable, const GeglRectangle& rect) {
+  const bool rgb = gimp_drawable_is_rgb(drawable);
+  const bool alpha = gimp_drawable_has_alpha(drawable);
+  nst::Image img(rect.width, rect.height, (rgb ? 3 : 1) + (alpha ? 1 : 0));
+  GeglBuffer* buffer = gimp_drawable_get_buffer(drawable);
+  if (!buffer) throw nst::Error(_("Could not read the layer's pixels."));
+  gegl_buffer_get(buffer, &rect, 1.0, pixel_format(drawable, rgb, alpha), img.data.data(),
+                  GEGL_AUTO_ROWSTRIDE, GEGL_ABYSS_NONE);
+  g_object_unref(buffer);
+  return img;
+}
+
+// `result` with `channels` channels (opaque alpha added if needed), values
+// clamped to [0, 1] and NaN replaced by 0.
+nst::Image layer_pixels(const nst::Image& result, int channels) {
+  nst::Image out = result.channels == channels ? result : nst::convert_channels(result, channels);
+  if (out.channels != channels ||
+      out.data.size() != size_t(out.width) * size_t(out.height) * size_t(channels))
+    throw nst::Error(_("The engine returned an image of an unexpected shape."));
+  for (float& v : out.data) v = v > 0.f ? std::min(v, 1.f) : 0.f;  // NaN > 0 is false
+  return out;
+}
+
+// Where the new layer goes: directly above the source layer (or the layer
+// owning the mask), inside the same group; above the active layer for channels.
+void insertion_point(GimpImage* image, GimpDrawable* drawable, GimpLayer** parent, gint* position) {
+  GimpLayer* layer = nullptr;
+  if (gimp_item_is_layer(GIMP_ITEM(drawable)))
+    layer = GIMP_LAYER(drawable);
+  else if (gimp_item_is_layer_mask(GIMP_ITEM(drawable)))
+    layer = gimp_layer_from_mask(GIMP_LAYER_MASK(drawable));
+  *parent = nullptr;
+  *position = -1;
+  if (layer) {
+    GimpItem* p = gimp_item_get_parent(GIMP_ITEM(layer));
+    *parent = p && gimp_item_is_layer(p) ? GIMP_LAYER(p) : nullptr;
+    *position = std::max(-1, gimp_image_get_item_position(image, GIMP_ITEM(layer)));
+  }
+}
+
+// One drawable's work, done before the image is touched.
+struct Job {
+  GimpDrawable* drawable = nullptr;
+  GeglRectangle rect = {0, 0, 0, 0};  // selection bounds, drawable coordinates
+  nst::Image pixels;                  // the result in the drawable's channel layout
+  std::string layer_name;
+};
+
+// Adds `job.pixels` as a new layer above the source; null on failure.
+GimpLayer* add_result_layer(GimpImage* image, const Job& job, bool image_rgb) {
+  const bool alpha = gimp_drawable_has_alpha(job.drawable);
+  GimpImageType type;
+  if (image_rgb)
+    type = alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
+  else
+    type = alpha ? GIMP_GRAYA_IMAGE : GIMP_GRAY_IMAGE;
+
+  GimpLayer* parent = nullptr;
+  gint position = -1;
+  insertion_point(image, job.drawable, &parent, &position);
+  gint off_x = 0, off_y = 0;
+  gimp_drawable_get_offsets(job.drawable, &off_x, &off_y);
+
+  GimpLayer* layer = gimp_layer_new(image, job.layer_name.c_str(), job.pixels.width, job.pixels.height, type,
+                                    100.0, GIMP_LAYER_MODE_NORMAL);
+  if (!layer) return nullptr;
+  if (!gimp_image_insert_layer(image, layer, parent, position)) {
+    gimp_item_delete(GIMP_ITEM(layer));
+    return nullptr;
+  }
+  gimp_layer_set_offsets(layer, off_x + job.rect.x, off_y + job.rect.y);
+
+  GeglBuffer* buffer = gimp_drawable_get_buffer(GIMP_DRAWABLE(layer));
+  const GeglRectangle out_rect = {0, 0, job.pixels.width, job.pixels.height};
+  gegl_buffer_set(buffer, &out_rect, 0, pixel_format(GIMP_DRAWABLE(layer), image_rgb, alpha),
+                  job.pixels.data.data(), GEGL_AUTO_ROWSTRIDE);
+  gegl_buffer_flush(buffer);
+  g_object_unref(buffer);
+  gimp_drawable_update(GIMP_DRAWABLE(layer), 0, 0, job.pixels.width, job.pixels.height);
+  return layer;
+}
+
+// ---------------------------------------------------------------------------
+// Return values
+
+GimpValueArray* fail(GimpProcedure* procedure, GimpPDBStatusType status, const std::string& message) {
+  GError* error = g_error_new_literal(GIMP_PLUG_IN_ERROR, 0, message.c_str());
+  return gimp_procedure_new_return_values(procedure, status, error);
+}
+
+std::string failure_message(const char* what) {
+  std::string m = _("Neural style transfer failed: ");
+  m += what;
+  return m;
+}
+
+std::string profile_path() {
+  gchar* p = g_build_filename(gimp_directory(), kProfileFile, nullptr);
+  std::string path = p ? p : "";
+  g_free(p);
+  return path;
+}
+
+std::string item_name(GimpItem* item) { return take_string(gimp_item_get_name(item)); }
+
+// ---------------------------------------------------------------------------
+// Running the engine on one drawable
+
+// With a dialog: the engine on a worker thread (ui/worker.h) and the progress
+// window on this thread. Throws nst::Cancelled when the user cancelled.
+nst::TransferResult run_with_progress_window(const nst::Image& content, const nst_plugin::PluginParams& p,
+                                             GimpDrawable* drawable, const Job& job, nst_ui::Profile& profile,
+                                             const std::string& profile_file) {
+  nst_plugin::RunControl control;
+  control.preview_every = 1;  // the job keeps a few previews a second
+  nst_ui::TransferJob transfer([&](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
+                                   const std::atomic<bool>* finish_now) {
+    nst_plugin::RunControl rc = control;
+    rc.progress = progress;
+    rc.cancel = cancel;
+    rc.finish_now = finish_now;
+    return nst_plugin::run_neural_style(content, nst::Image(), p, rc);
+  });
+
+  std::string model_path;
+  try {
+    model_path = nst::inspect_model(nst_ui::resolve_model(p.model_file)).path;
+  } catch (const std::exception&) {
+    // The engine reports it.
+  }
+  nst_ui::ProgressContext ctx;
+  /* TRANSLATORS: first %s: the layer's name, second: the style's name. */
+  gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), item_name(GIMP_ITEM(drawable)).c_str(),
+                                    nst_plugin::style_display_name(p.style_file).c_str());
+  ctx.subtitle = subtitle;
+  g_free(subtitle);
+  ctx.start_preview = content;
+  int ww = 0, wh = 0;
+  nst_ui::work_size(job.rect.width, job.rect.height, p.size, &ww, &wh);
+  ctx.estimate_seconds = nst_ui::estimate_seconds(profile.speeds.find(model_path), ww, wh, p.iterations);
+  ctx.host_progress = [](double fraction, const std::string& text) {
+    gimp_progress_set_text(text.c_str());
+    gimp_progress_update(fraction);
+  };
+  std::string error;
+  const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(transfer, ctx, &error);
+  if (outcome == nst_ui::ProgressOutcome::Cancelled) throw nst::Cancelled();
+  if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
+  const nst_ui::JobSnapshot last = transfer.snapshot();
+  nst::TransferResult result = transfer.take_result();
+  // Remember how fast this network ran, for the next estimate.
+  if (!model_path.empty()) {
+    const nst_ui::Timing t = nst_ui::timing_from_progress(last.elapsed_first, last.elapsed, last.iteration,
+                                                          result.work_width, result.work_height);
+    if (t.valid()) {
+      profile.speeds.set(model_path, nst_ui::refine_speed(profile.speeds.find(model_path), t));
+      nst_ui::save_profile(profile, profile_file);
+    }
+  }
+  return result;
+}
+
+// Without a dialog (scripts): the engine on this thread, GIMP's progress bar.
+nst::TransferResult run_in_batch(const nst::Image& content, const nst_plugin::PluginParams& p) {
+  nst_plugin::RunControl control;
+  control.progress = [](const nst::Progress& pr) {
+    if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+    gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration,
+                                  pr.iterations, pr.total_loss);
+  };
+  return nst_plugin::run_neural_style(content, nst::Image(), p, control);
+}
+
+// ---------------------------------------------------------------------------
+// plug-in-neural-style
+
+GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
+                          GimpDrawable** drawables, GimpProcedureConfig* config, gpointer /*run_data*/) {
+  init_i18n();
+  // Keep number parsing in the core (model headers, option strings)
+  // independent of the user's locale.
+  std::setlocale(LC_NUMERIC, "C");
+
+  std::vector<GimpDrawable*> sources;
+  for (GimpDrawable** d = drawables; d && *d; ++d) sources.push_back(*d);
+  if (!image || !gimp_image_is_valid(image))
+    return fail(procedure, GIMP_PDB_CALLING_ERROR, _("The image argument is not a valid image."));
+  if (sources.empty())
+    return fail(procedure, GIMP_PDB_CALLING_ERROR, _("Select a layer to repaint: no drawable was given."));
+  for (GimpDrawable* d : sources) {
+    if (!gimp_item_is_valid(GIMP_ITEM(d)) || gimp_item_get_image(GIMP_ITEM(d)) != image)
+      return fail(procedure, GIMP_PDB_CALLING_ERROR,
+                  _("The drawable argument is not a valid drawable of the image."));
+    if (gimp_drawable_is_indexed(d))
+      return fail(procedure, GIMP_PDB_CALLING_ERROR,
+                  _("Indexed layers are not supported, convert the image to RGB (Image > Mode > RGB)."));
+  }
+
+  std::vector<Job> jobs(sources.size());
+  for (size_t i = 0; i < sources.size(); ++i) {
+    Job& job = jobs[i];
+    job.drawable = sources[i];
+    gint x = 0, y = 0, w = 0, h = 0;
+    if (!gimp_drawable_mask_intersect(job.drawable, &x, &y, &w, &h) || w <= 0 || h <= 0)
+      return fail(procedure, GIMP_PDB_EXECUTION_ERROR,
+                  _("The selection does not overlap the layer: nothing to work on."));
+    job.rect = {x, y, w, h};
+  }
+
+  const bool with_ui = run_mode != GIMP_RUN_NONINTERACTIVE;
+  const std::string profile_file = profile_path();
+  nst_ui::Profile profile;
+  if (with_ui) {
+    gimp_ui_init(kBinary);
+    std::setlocale(LC_NUMERIC, "C");  // gtk_init set the user's locale
+    profile = nst_ui::load_profile(profile_file);
+  }
+  if (run_mode == GIMP_RUN_INTERACTIVE) {
+    nst_ui::SettingsContext ctx;
+    ctx.content_width = jobs[0].rect.width;
+    ctx.content_height = jobs[0].rect.height;
+    ctx.profile = &profile;
+    const bool accepted = nst_ui::run_settings_dialog(procedure, config, ctx);
+    nst_ui::save_profile(profile, profile_file);  // recent styles
+    if (!accepted) return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
+  }
+
+  const nst_plugin::PluginParams p = params_from_config(config);
+  const std::string problem = nst_plugin::validate_params(p);
+  if (!problem.empty()) return fail(procedure, GIMP_PDB_CALLING_ERROR, problem);
+
+  gegl_init(nullptr, nullptr);
+  const bool image_rgb = gimp_image_get_base_type(image) == GIMP_RGB;
+
+  // All fallible work happens here, before the image is touched.
+  gimp_progress_init(_("Neural style transfer"));
+  try {
+    for (Job& job : jobs) {
+      const nst::Image content = read_drawable(job.drawable, job.rect);
+      const nst::TransferResult result =
+          with_ui ? run_with_progress_window(content, p, job.drawable, job, profile, profile_file)
+                  : run_in_batch(content, p);
+      if (result.image.width <= 0 || result.image.height <= 0)
+        throw nst::Error(_("The engine returned an empty image."));
+      job.pixels = layer_pixels(result.image, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
+      job.layer_name = nst_plugin::layer_name_for_style(p.style_file);
+    }
+  } catch (const nst::Cancelled&) {
+    gimp_progress_end();
+    return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
+  } catch (const std::exception& e) {
+    gimp_progress_end();
+    return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+  }
+
+  // One undo step for all new layers.
+  gimp_image_undo_group_start(image);
+  GimpLayer* first = nullptr;
+  bool ok = true;
+  for (const Job& job : jobs) {
+    GimpLayer* layer = add_result_layer(image, job, image_rgb);
+    if (!layer) {
+      ok = false;
+      break;
+    }
+    if (!first) first = layer;
+  }
+  gimp_image_undo_group_end(image);
+  gimp_progress_update(1.0);
+  gimp_progress_end();
+  if (!ok) return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
+  if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
+
+  GimpValueArray* values = gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, nullptr);
+  GIMP_VALUES_SET_LAYER(values, 1, first);
+  return values;
+}
+
+GimpValueArray* run_guarded(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
+                            GimpDrawable** drawables, GimpProcedureConfig* config, gpointer run_data) {
+  try {
+    return run_gatys(procedure, run_mode, image, drawables, config, run_data);
+  } catch (const std::exception& e) {
+    return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+  } catch (...) {
+    return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(_("unknown error")));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The procedures of this plug-in
+
+struct ProcedureDef {
+  const char* name;
+  const char* menu_label;  // N_()
+  const char* blurb;       // N_()
+  const char* help;
+  void (*add_arguments)(GimpProcedure*);
+  GimpRunImageFunc run;
+};
+
+const ProcedureDef kProcedures[] = {
+    {"plug-in-neural-style", N_("Neural Style _Transfer..."),
+     N_("Repaint the layer in the style of a painting (neural style transfer)"),
+     "Optimises a copy of each selected drawable (within the selection bounds) so that the features a "
+     "convolutional network extracts from it keep the content of the drawable and take the textures "
+     "and colours of the style image (Gatys et al.). The result is added as a new layer directly above "
+     "the source layer; the source is not changed. Returns the new layer (the first one when several "
+     "drawables are selected).",
+     add_gatys_arguments, run_guarded},
+};
+
+const ProcedureDef* find_procedure(const gchar* name) {
+  for (const ProcedureDef& def : kProcedures)
+    if (std::strcmp(def.name, name) == 0) return &def;
+  return nullptr;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// The GimpPlugIn subclass
+
+struct NstPlugIn {
+  GimpPlugIn parent_instance;
+};
+struct NstPlugInClass {
+  GimpPlugInClass parent_class;
+};
+
+G_DEFINE_TYPE(NstPlugIn, nst_plug_in, GIMP_TYPE_PLUG_IN)
+
+static GList* nst_plug_in_query_procedures(GimpPlugIn*) {
+  GList* list = nullptr;
+  for (const ProcedureDef& def : kProcedures) list = g_list_append(list, g_strdup(def.name));
+  return list;
+}
+
+static GimpProcedure* nst_plug_in_create_procedure(GimpPlugIn* plug_in, const gchar* name) {
+  const ProcedureDef* def = find_procedure(name);
+  if (!def) return nullptr;
+  init_i18n();
+  GimpProcedure* procedure =
+      gimp_image_procedure_new(plug_in, def->name, GIMP_PDB_PROC_TYPE_PLUGIN, def->run, nullptr, nullptr);
+  gimp_procedure_set_image_types(procedure, "RGB*, GRAY*");
+  gimp_procedure_set_sensitivity_mask(procedure, GIMP_PROCEDURE_SENSITIVE_DRAWABLE |
+                                                     GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
+  gimp_procedure_set_menu_label(procedure, _(def->menu_label));
+  gimp_procedure_add_menu_path(procedure, "<Image>/Filters/Artistic");
+  gimp_procedure_set_documentation(procedure, _(def->blurb), def->help, def->name);
+  gimp_procedure_set_attribution(procedure, "Neural Style contributors", "Neural Style contributors", "2025");
+  def->add_arguments(procedure);
+  return procedure;
+}
+
+// The plug-in binds its own gettext domain (init_i18n): its catalogues may
+// be installed outside the plug-in's folder (<prefix>/share/locale).
+static gboolean nst_plug_in_set_i18n(GimpPlugIn*, const gchar*, gchar**, gchar**) {
+  init_i18n();
+  return FALSE;
+}
+
+static void nst_plug_in_class_init(NstPlugInClass* klass) {
+  GimpPlugInClass* plug_in_class = GIMP_PLUG_IN_CLASS(klass);
+  plug_in_class->query_procedures = nst_plug_in_query_procedures;
+  plug_in_class->create_procedure = nst_plug_in_create_procedure;
+  plug_in_class->set_i18n = nst_plug_in_set_i18n;
+}
+
+static void nst_plug_in_init(NstPlugIn*) {}
+
+GIMP_MAIN(nst_plug_in_get_type())

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# End-to-end test of the GIMP 3 plug-in through script-fu in batch mode:
+#   gimp3_batch_test.sh PLUGIN_EXECUTABLE SHARED_DIR
+# The GIMP 3 counterpart of gimp_batch_test.sh. A generated image with three
+# layers; plug-in-neural-style on the middle one must add one layer directly
+# above it with the same size and offsets and different pixels, and leave the
+# source untouched; two selected layers give two new layers in one undo step.
+# A missing style file must fail with the engine's message and add no layer;
+# so must a bad argument (GIMP 3 checks the ranges).
+# Exit 77 (meson: skipped) when GIMP 3 or ../shared is absent. Runs natively
+# on Debian 13 or inside the root of tests/gimp3_root.sh.
+set -euo pipefail
+plugin=$1
+shared=$2
+if ! command -v gimp-console-3.0 >/dev/null; then echo "SKIP: gimp-console-3.0 is not installed"; exit 77; fi
+if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
+  echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
+fi
+shared=$(cd "$shared" && pwd)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Never touch the real profile: GIMP writes to $HOME/.cache whatever GIMP3_DIRECTORY says.
+export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
+mkdir -p "$HOME" "$tmp/plug-ins/neural-style"
+cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
+printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
+# The default network (model-file "") comes from the models folder.
+export NST_MODELS_DIR=$shared/models
+style=$shared/testdata/style/starry_night.jpg
+
+# Every -b runs in its own script-fu process (images persist, variables do
+# not). GIMP 3 stops at the first failing command; --quit ends the session.
+run_gimp() {
+  timeout 600 gimp-console-3.0 -i -d -f --quit --gimprc "$tmp/gimprc" \
+    --batch-interpreter=plug-in-script-fu-eval "$@" >"$tmp/out.txt" 2>&1 || true
+  cat "$tmp/out.txt"
+}
+
+# Saves one layer as PAM (through a one-layer image; GIMP 3 exports images).
+# PAM holds the pixels and no time stamp, so equal pixels give equal files.
+save_layer='(define (save-layer layer file)
+  (let* ((w (car (gimp-drawable-get-width layer))) (h (car (gimp-drawable-get-height layer)))
+         (tmpimg (car (gimp-image-new w h (car (gimp-image-get-base-type (car (gimp-item-get-image layer)))))))
+         (copy (car (gimp-layer-new-from-drawable layer tmpimg))))
+    (gimp-image-insert-layer tmpimg copy 0 0)
+    (gimp-layer-set-offsets copy 0 0)
+    (gimp-file-save RUN-NONINTERACTIVE tmpimg file -1)
+    (gimp-image-delete tmpimg)))'
+n_layers='(define (n-layers img) (vector-length (car (gimp-image-get-layers img))))'
+
+# Image 1: white background, a gradient "Photo" layer at offsets (10, 5), a "Top" layer.
+setup="(begin $save_layer
+(let* ((img (car (gimp-image-new 120 90 RGB)))
+       (bg (car (gimp-layer-new img \"Background\" 120 90 RGB-IMAGE 100 LAYER-MODE-NORMAL)))
+       (src (car (gimp-layer-new img \"Photo\" 80 60 RGBA-IMAGE 100 LAYER-MODE-NORMAL)))
+       (top (car (gimp-layer-new img \"Top\" 30 20 RGBA-IMAGE 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer img bg 0 0)
+  (gimp-image-insert-layer img src 0 0)
+  (gimp-image-insert-layer img top 0 0)
+  (gimp-drawable-fill bg FILL-WHITE)
+  (gimp-layer-set-offsets src 10 5)
+  (gimp-context-set-foreground '(230 40 20))
+  (gimp-context-set-background '(20 60 220))
+  (gimp-drawable-edit-gradient-fill src GRADIENT-LINEAR 0 FALSE 1 0 FALSE 0 0 80 60)
+  (save-layer src \"$tmp/before.pam\")
+  (gimp-message (string-append \"SETUP image=\" (number->string img)))))"
+
+call="(begin $save_layer $n_layers
+(let* ((img 1) (src (car (gimp-image-get-layer-by-name img \"Photo\")))
+       (n0 (n-layers img))
+       (new (car (plug-in-neural-style RUN-NONINTERACTIVE img (vector src) \"$style\" \"\" 25 64 -1 -1 -1 0 0 \"\" 0 \"\" \"\" 0 0)))
+       (hs (gimp-drawable-histogram src HISTOGRAM-VALUE 0 1))
+       (hn (gimp-drawable-histogram new HISTOGRAM-VALUE 0 1)))
+  (save-layer src \"$tmp/after.pam\")
+  (save-layer new \"$tmp/new.pam\")
+  (gimp-message (string-append \"RESULT layers=\" (number->string n0) \"->\" (number->string (n-layers img))
+    \" newpos=\" (number->string (car (gimp-image-get-item-position img new)))
+    \" srcpos=\" (number->string (car (gimp-image-get-item-position img src)))
+    \" size=\" (number->string (car (gimp-drawable-get-width new))) \"x\" (number->string (car (gimp-drawable-get-height new)))
+    \" offsets=\" (number->string (car (gimp-drawable-get-offsets new))) \",\" (number->string (cadr (gimp-drawable-get-offsets new)))
+    \" srcmean=\" (number->string (car hs)) \" newmean=\" (number->string (car hn))
+    \" srcstd=\" (number->string (cadr hs)) \" newstd=\" (number->string (cadr hn))
+    \" name=\" (car (gimp-item-get-name new))))))"
+
+# Two selected layers: two new layers, each above its source, one undo group.
+# Named arguments (GIMP 3's preferred form); the others take their defaults.
+two="(begin $n_layers
+(let* ((img 1) (bg (car (gimp-image-get-layer-by-name img \"Background\")))
+       (top (car (gimp-image-get-layer-by-name img \"Top\")))
+       (n0 (n-layers img))
+       (new (car (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image img #:drawables (vector top bg)
+                                        #:style-file \"$style\" #:iterations 3 #:size 32))))
+  (gimp-message (string-append \"TWO layers=\" (number->string n0) \"->\" (number->string (n-layers img))
+    \" firstsize=\" (number->string (car (gimp-drawable-get-width new)))
+    \" abovetop=\" (number->string (- (car (gimp-image-get-item-position img top)) (car (gimp-image-get-item-position img new))))))
+  (gimp-image-undo-disable img)))"
+
+# A missing style file, caught (the layer count is checked after it), then a
+# bad argument, then the missing file again uncaught for the message.
+missing_call='(plug-in-neural-style RUN-NONINTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 "Photo"))) "/nonexistent/painting.jpg" "" 5 64 -1 -1 -1 0 0 "" 0 "" "" 0 0)'
+caught="(begin $n_layers (catch (gimp-message (string-append \"CAUGHT layers=\" (number->string (n-layers 1)))) (begin $missing_call (gimp-message \"NOT-CAUGHT\"))))"
+bad_arg="(begin $n_layers (catch (gimp-message (string-append \"BADARG layers=\" (number->string (n-layers 1)))) (begin (plug-in-neural-style RUN-NONINTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\"))) \"$style\" \"\" 0 64 -1 -1 -1 0 0 \"\" 0 \"\" \"\" 0 0) (gimp-message \"NOT-CAUGHT\"))))"
+
+out=$(run_gimp -b "$setup" -b "$call" -b "$two" -b "$caught" -b "$bad_arg" -b "$missing_call")
+fail=0
+check() {  # check DESCRIPTION COMMAND...
+  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
+}
+result=$(grep -o 'RESULT .*' <<<"$out" || true)
+two_result=$(grep -o 'TWO .*' <<<"$out" || true)
+echo "$result"
+echo "$two_result"
+field() { grep -o " $1=[^ ]*" <<<"$2" | cut -d= -f2; }
+check "plug-in returned a layer" test -n "$result"
+check "one layer added (3 -> 4)" test "$(field layers "$result")" = "3->4"
+check "new layer directly above the source" test "$(( $(field srcpos "$result") - $(field newpos "$result") ))" = 1
+check "new layer named after the style" test "$(grep -o 'name=.*' <<<"$result")" = "name=Starry Night (neural style)"
+check "same size as the source" test "$(field size "$result")" = "80x60"
+check "same offsets as the source" test "$(field offsets "$result")" = "10,5"
+check "source pixels unchanged" cmp -s "$tmp/before.pam" "$tmp/after.pam"
+check "new layer's pixels differ from the source" bash -c "[ -s '$tmp/new.pam' ] && ! cmp -s '$tmp/before.pam' '$tmp/new.pam'"
+# Stylisation changes the value statistics, not only a few bytes.
+check "value statistics changed" awk -v a="$(field srcmean "$result")" -v b="$(field newmean "$result")" \
+  -v c="$(field srcstd "$result")" -v d="$(field newstd "$result")" \
+  'BEGIN { dm = a - b; ds = c - d; exit !((dm < 0 ? -dm : dm) + (ds < 0 ? -ds : ds) > 3) }'
+check "two selected drawables: two layers added (4 -> 6)" test "$(field layers "$two_result")" = "4->6"
+check "two selected drawables: first result is the first drawable's (30 px wide, directly above it)" \
+  test "$(field firstsize "$two_result") $(field abovetop "$two_result")" = "30 1"
+check "missing style file: the call fails and adds no layer" grep -q "CAUGHT layers=6" <<<"$out"
+check "iterations 0: GIMP rejects the argument, no layer" grep -q "BADARG layers=6" <<<"$out"
+check "missing style file: script-fu error carries the engine's message" \
+  grep -q "cannot open image '/nonexistent/painting.jpg'" <<<"$out"
+check "no crash" bash -c "! grep -qi 'plug-in crashed\|NOT-CAUGHT' '$tmp/out.txt'"
+if [ $fail -ne 0 ]; then echo "--- GIMP output ---"; echo "$out"; exit 1; fi

@@ -1,0 +1,230 @@
+// Progress dialog, GTK3 (GIMP 3). See progress_dialog.h.
+//
+// Only this (main) thread touches GTK: a GLib timeout polls the job's
+// snapshot ten times a second. The worker thread only fills the snapshot.
+// The texts come from dialog_logic.h, shared with the GTK2 dialog.
+#include "progress_dialog.h"
+
+#include <libgimp/gimp.h>
+#include <libgimp/gimpui.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "dialog_logic.h"
+#include "i18n.h"
+
+namespace nst_ui {
+
+namespace {
+
+constexpr int kResponseApplyNow = 2;
+constexpr int kPreviewWidth = 400;
+constexpr int kPreviewHeight = 300;
+constexpr guint kPollMs = 100;
+
+struct ProgressUi {
+  TransferJob* job = nullptr;
+  ProgressContext ctx;
+  GMainLoop* loop = nullptr;
+  GTimer* clock = nullptr;
+  GtkWidget* dialog = nullptr;
+  GtkWidget* preview = nullptr;
+  GtkWidget* status = nullptr;
+  GtkWidget* bar = nullptr;
+  GtkWidget* times = nullptr;
+  GtkWidget* losses = nullptr;
+  GtkWidget* apply_button = nullptr;
+  GtkWidget* cancel_button = nullptr;
+  unsigned preview_serial = 0;
+  double host_fraction = -1;
+  double host_time = -1;
+  ProgressOutcome outcome = ProgressOutcome::Cancelled;
+  std::string error;
+};
+
+// An RGB pixbuf of `img` scaled to fit the preview box.
+GdkPixbuf* preview_pixbuf(const nst::Image& img) {
+  if (img.empty() || img.width <= 0 || img.height <= 0) return nullptr;
+  const double scale = std::min(double(kPreviewWidth) / img.width, double(kPreviewHeight) / img.height);
+  const int w = std::max(1, int(std::lround(img.width * scale)));
+  const int h = std::max(1, int(std::lround(img.height * scale)));
+  nst::Image rgb = img.channels == 3 ? img : nst::convert_channels(img, 3);
+  if (rgb.width != w || rgb.height != h) rgb = nst::resize(rgb, w, h);
+  const std::vector<uint8_t> bytes = nst::to_u8(rgb);
+  GdkPixbuf* pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, w, h);
+  guchar* dst = gdk_pixbuf_get_pixels(pb);
+  const int stride = gdk_pixbuf_get_rowstride(pb);
+  for (int y = 0; y < h; ++y)
+    std::copy_n(&bytes[size_t(y) * w * 3], size_t(w) * 3, dst + size_t(y) * stride);
+  return pb;
+}
+
+void show_preview(ProgressUi* ui, const nst::Image& img) {
+  GdkPixbuf* pb = preview_pixbuf(img);
+  if (!pb) return;
+  gtk_image_set_from_pixbuf(GTK_IMAGE(ui->preview), pb);
+  g_object_unref(pb);
+}
+
+void request_cancel(ProgressUi* ui) {
+  ui->job->cancel();
+  gtk_widget_set_sensitive(ui->apply_button, FALSE);
+  gtk_widget_set_sensitive(ui->cancel_button, FALSE);
+}
+
+void on_response(GtkDialog*, gint response, gpointer data) {
+  ProgressUi* ui = static_cast<ProgressUi*>(data);
+  if (response == kResponseApplyNow) {
+    ui->job->finish_now();
+    gtk_widget_set_sensitive(ui->apply_button, FALSE);
+  } else {
+    request_cancel(ui);  // Cancel button, Escape
+  }
+}
+
+gboolean on_delete(GtkWidget*, GdkEvent*, gpointer data) {
+  request_cancel(static_cast<ProgressUi*>(data));  // closing the window is Cancel
+  return TRUE;  // the dialog stays until the worker has stopped
+}
+
+gboolean poll(gpointer data) {
+  ProgressUi* ui = static_cast<ProgressUi*>(data);
+  const JobSnapshot s = ui->job->snapshot(ui->preview_serial);
+  if (s.preview_serial != ui->preview_serial) {
+    ui->preview_serial = s.preview_serial;
+    show_preview(ui, s.preview);
+  }
+
+  const double elapsed = g_timer_elapsed(ui->clock, nullptr);
+  const double fraction = s.iterations > 0 ? std::min(1.0, double(s.iteration) / s.iterations) : 0.0;
+  std::string status;
+  if (s.cancel_requested)
+    status = _("Stopping…");
+  else if (s.finish_requested)
+    status = _("Finishing the current iteration…");
+  else if (s.iteration == 0)
+    status = _("Loading the network and the style…");
+  else
+    status = format_iteration(s.iteration, s.iterations);
+  gtk_label_set_text(GTK_LABEL(ui->status), status.c_str());
+
+  gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(ui->bar), fraction);
+  gchar* percent = g_strdup_printf(_("%d %%"), int(fraction * 100));
+  gtk_progress_bar_set_text(GTK_PROGRESS_BAR(ui->bar), percent);
+  g_free(percent);
+
+  double eta = eta_seconds(s.iteration, s.iterations, s.elapsed, s.elapsed_first);
+  if (eta < 0 && ui->ctx.estimate_seconds > 0) eta = std::max(0.0, ui->ctx.estimate_seconds - elapsed);
+  if (s.cancel_requested || s.finish_requested) eta = -1;
+  gtk_label_set_text(GTK_LABEL(ui->times), format_times(elapsed, eta).c_str());
+  if (s.iteration > 0)
+    gtk_label_set_text(GTK_LABEL(ui->losses),
+                       format_losses(s.total_loss, s.content_loss, s.style_loss, s.tv_loss).c_str());
+
+  // GIMP's progress bar: a few updates a second at most.
+  if (ui->ctx.host_progress &&
+      (fraction - ui->host_fraction >= 0.01 || elapsed - ui->host_time >= 0.5)) {
+    ui->host_fraction = fraction;
+    ui->host_time = elapsed;
+    ui->ctx.host_progress(fraction, status);
+  }
+
+  if (!ui->job->done()) return TRUE;
+  switch (ui->job->finish()) {
+    case JobState::Finished:
+      ui->outcome = s.finish_requested && s.iteration < s.iterations ? ProgressOutcome::AppliedEarly
+                                                                     : ProgressOutcome::Completed;
+      break;
+    case JobState::Failed:
+      ui->outcome = ProgressOutcome::Failed;
+      ui->error = ui->job->snapshot().error;
+      break;
+    default:
+      ui->outcome = ProgressOutcome::Cancelled;
+      break;
+  }
+  g_main_loop_quit(ui->loop);
+  return FALSE;
+}
+
+GtkWidget* left_aligned(GtkWidget* label, const char* name) {
+  gtk_widget_set_name(label, name);
+  gtk_label_set_xalign(GTK_LABEL(label), 0.0);
+  return label;
+}
+
+}  // namespace
+
+ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx, std::string* error) {
+  ProgressUi ui;
+  ui.job = &job;
+  ui.ctx = ctx;
+
+  ui.dialog = gimp_dialog_new(_("Neural Style Transfer – Working"), "gimp-neural-style-progress", nullptr,
+                              GtkDialogFlags(0), gimp_standard_help_func, "plug-in-neural-style",
+                              _("Apply _Now"), kResponseApplyNow,
+                              _("_Cancel"), GTK_RESPONSE_CANCEL,
+                              nullptr);
+  gimp_dialog_set_alternative_button_order(GTK_DIALOG(ui.dialog), kResponseApplyNow, GTK_RESPONSE_CANCEL, -1);
+  ui.apply_button = gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), kResponseApplyNow);
+  ui.cancel_button = gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), GTK_RESPONSE_CANCEL);
+  gtk_widget_set_name(ui.apply_button, "nst-apply-now");
+  gtk_widget_set_name(ui.cancel_button, "nst-cancel");
+  gtk_widget_set_tooltip_text(ui.apply_button,
+                              _("Stop now and keep the result as it is at this moment as a new layer."));
+  gtk_widget_set_tooltip_text(ui.cancel_button, _("Stop and leave the image exactly as it was."));
+  gimp_window_set_transient(GTK_WINDOW(ui.dialog));
+  g_signal_connect(ui.dialog, "response", G_CALLBACK(on_response), &ui);
+  g_signal_connect(ui.dialog, "delete-event", G_CALLBACK(on_delete), &ui);
+
+  GtkWidget* vbox = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+  gtk_container_set_border_width(GTK_CONTAINER(vbox), 12);
+  gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(ui.dialog))), vbox, TRUE, TRUE, 0);
+
+  if (!ctx.subtitle.empty()) {
+    GtkWidget* sub = left_aligned(gtk_label_new(ctx.subtitle.c_str()), "nst-subtitle");
+    gimp_label_set_attributes(GTK_LABEL(sub), PANGO_ATTR_WEIGHT, PANGO_WEIGHT_BOLD, -1);
+    gtk_label_set_ellipsize(GTK_LABEL(sub), PANGO_ELLIPSIZE_END);
+    gtk_box_pack_start(GTK_BOX(vbox), sub, FALSE, FALSE, 0);
+  }
+
+  GtkWidget* frame = gtk_frame_new(nullptr);
+  gtk_frame_set_shadow_type(GTK_FRAME(frame), GTK_SHADOW_IN);
+  ui.preview = gtk_image_new();
+  gtk_widget_set_name(ui.preview, "nst-preview");
+  gtk_widget_set_size_request(ui.preview, kPreviewWidth, kPreviewHeight);
+  gtk_container_add(GTK_CONTAINER(frame), ui.preview);
+  gtk_box_pack_start(GTK_BOX(vbox), frame, TRUE, TRUE, 0);
+  show_preview(&ui, ctx.start_preview);
+
+  ui.status = left_aligned(gtk_label_new(""), "nst-status");
+  gtk_box_pack_start(GTK_BOX(vbox), ui.status, FALSE, FALSE, 0);
+  ui.bar = gtk_progress_bar_new();
+  gtk_widget_set_name(ui.bar, "nst-progress");
+  gtk_progress_bar_set_show_text(GTK_PROGRESS_BAR(ui.bar), TRUE);
+  gtk_box_pack_start(GTK_BOX(vbox), ui.bar, FALSE, FALSE, 0);
+  ui.times = left_aligned(gtk_label_new(""), "nst-times");
+  gtk_box_pack_start(GTK_BOX(vbox), ui.times, FALSE, FALSE, 0);
+  ui.losses = left_aligned(gtk_label_new(""), "nst-losses");
+  gimp_label_set_attributes(GTK_LABEL(ui.losses), PANGO_ATTR_SCALE, PANGO_SCALE_SMALL, -1);
+  gtk_label_set_ellipsize(GTK_LABEL(ui.losses), PANGO_ELLIPSIZE_END);
+  gtk_box_pack_start(GTK_BOX(vbox), ui.losses, FALSE, FALSE, 0);
+
+  ui.clock = g_timer_new();
+  ui.loop = g_main_loop_new(nullptr, FALSE);
+  gtk_label_set_text(GTK_LABEL(ui.status), _("Loading the network and the style…"));
+  gtk_progress_bar_set_text(GTK_PROGRESS_BAR(ui.bar), " ");
+  job.start();
+  gtk_widget_show_all(ui.dialog);
+  g_timeout_add(kPollMs, poll, &ui);  // removes itself (returns FALSE) when the job has stopped
+  g_main_loop_run(ui.loop);
+
+  gtk_widget_destroy(ui.dialog);
+  g_main_loop_unref(ui.loop);
+  g_timer_destroy(ui.clock);
+  if (error) *error = ui.error;
+  return ui.outcome;
+}
+
+}  // namespace nst_ui

@@ -1,0 +1,293 @@
+// Settings dialog, GIMP 3 (GimpProcedureDialog, GTK3). See settings_dialog_gtk3.h.
+//
+// GimpProcedureDialog makes and binds the widgets of the procedure's
+// arguments; this file adds the style chooser with its thumbnail, keeps the
+// "quality" preset and iterations/size in step, and after every change of
+// the config asks the shared Validator (dialog_logic.h) what is wrong: the
+// answer is shown above the buttons and Start stays insensitive meanwhile.
+#include "settings_dialog_gtk3.h"
+
+#include <libgimp/gimpui.h>
+
+#include <string>
+#include <vector>
+
+#include "i18n.h"
+
+namespace nst_ui {
+
+namespace {
+
+constexpr int kThumbWidth = 176;
+constexpr int kThumbHeight = 132;
+
+struct SettingsUi {
+  GimpProcedureConfig* config = nullptr;
+  SettingsContext ctx;
+  Validator validator;
+  bool updating = false;  // the config is being changed from here: ignore its signals
+  GtkWidget* dialog = nullptr;
+  GtkWidget* style_button = nullptr;
+  GtkWidget* thumbnail = nullptr;
+  std::string thumbnail_path;
+  GtkWidget* quality_detail = nullptr;
+  GtkWidget* estimate = nullptr;
+  GtkWidget* problem = nullptr;
+};
+
+std::string get_string(GimpProcedureConfig* config, const char* property) {
+  gchar* s = nullptr;
+  g_object_get(config, property, &s, nullptr);
+  std::string out = s ? s : "";
+  g_free(s);
+  return out;
+}
+
+int get_int(GimpProcedureConfig* config, const char* property) {
+  gint v = 0;
+  g_object_get(config, property, &v, nullptr);
+  return v;
+}
+
+double get_double(GimpProcedureConfig* config, const char* property) {
+  gdouble v = 0;
+  g_object_get(config, property, &v, nullptr);
+  return v;
+}
+
+// The dialog's values as the shared logic sees them.
+DialogState state_from_config(GimpProcedureConfig* c) {
+  DialogState s;
+  s.style_source = StyleSource::File;
+  s.style_file = get_string(c, "style-file");
+  s.model_file = get_string(c, "model-file");
+  s.iterations = get_int(c, "iterations");
+  s.size = get_int(c, "size");
+  s.seed = get_int(c, "seed");
+  s.optimizer = get_int(c, "optimizer");
+  s.init = get_int(c, "init");
+  s.init_file = get_string(c, "init-file");
+  s.style_layers = get_string(c, "style-layers");
+  s.content_layers = get_string(c, "content-layers");
+  s.pooling = get_int(c, "pooling");
+  s.learning_rate = get_double(c, "learning-rate");
+  s.strength = get_double(c, "strength");
+  s.smoothness = get_double(c, "smoothness");
+  return s;
+}
+
+int custom_quality() { return int(quality_presets().size()); }
+
+void update_thumbnail(SettingsUi* ui, const std::string& path) {
+  if (path == ui->thumbnail_path) return;
+  ui->thumbnail_path = path;
+  GdkPixbuf* pb =
+      path.empty() ? nullptr : gdk_pixbuf_new_from_file_at_scale(path.c_str(), kThumbWidth, kThumbHeight, TRUE, nullptr);
+  if (pb) {
+    gtk_image_set_from_pixbuf(GTK_IMAGE(ui->thumbnail), pb);
+    g_object_unref(pb);
+  } else {
+    gtk_image_clear(GTK_IMAGE(ui->thumbnail));
+  }
+}
+
+void refresh(SettingsUi* ui) {
+  const DialogState s = state_from_config(ui->config);
+
+  // Quality preset <-> iterations and size.
+  const int preset = preset_index(s.iterations, s.size);
+  const int quality = get_int(ui->config, "quality");
+  const int want = preset >= 0 ? preset : custom_quality();
+  if (quality != want) {
+    ui->updating = true;
+    g_object_set(ui->config, "quality", want, nullptr);
+    ui->updating = false;
+  }
+  int ww = 0, wh = 0;
+  work_size(ui->ctx.content_width, ui->ctx.content_height, s.size, &ww, &wh);
+  /* TRANSLATORS: %d steps on a %d x %d copy of the layer. */
+  gchar* detail = g_strdup_printf(_("%d steps on a %d × %d copy"), s.iterations, ww, wh);
+  gtk_label_set_text(GTK_LABEL(ui->quality_detail), detail);
+  g_free(detail);
+
+  const std::string problem = ui->validator.check(s, true);
+  gtk_label_set_text(GTK_LABEL(ui->problem), problem.c_str());
+  gtk_widget_set_visible(ui->problem, !problem.empty());
+  gtk_dialog_set_response_sensitive(GTK_DIALOG(ui->dialog), GTK_RESPONSE_OK, problem.empty());
+
+  std::string estimate;
+  const nst::ModelInfo* info = ui->validator.model();
+  if (info && ui->ctx.profile) {
+    const double seconds = estimate_seconds(ui->ctx.profile->speeds.find(info->path), ww, wh, s.iterations);
+    if (seconds >= 0) estimate = format_estimate(seconds);
+  }
+  std::string text = _("Time needed: ");
+  text += estimate.empty() ? _("known after the first run") : estimate;
+  gtk_label_set_text(GTK_LABEL(ui->estimate), text.c_str());
+
+  gchar* current = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(ui->style_button));
+  if (s.style_file != (current ? current : "") && !s.style_file.empty())
+    gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(ui->style_button), s.style_file.c_str());
+  g_free(current);
+  update_thumbnail(ui, s.style_file);
+}
+
+void on_config_changed(GObject*, GParamSpec* pspec, gpointer data) {
+  SettingsUi* ui = static_cast<SettingsUi*>(data);
+  if (ui->updating) return;
+  if (std::string(pspec->name) == "quality") {
+    const int q = get_int(ui->config, "quality");
+    if (q >= 0 && q < custom_quality()) {
+      const QualityPreset& preset = quality_presets()[size_t(q)];
+      ui->updating = true;
+      g_object_set(ui->config, "iterations", preset.iterations, "size", preset.size, nullptr);
+      ui->updating = false;
+    }
+  }
+  refresh(ui);
+}
+
+void on_style_file_set(GtkFileChooserButton* button, gpointer data) {
+  SettingsUi* ui = static_cast<SettingsUi*>(data);
+  gchar* file = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(button));
+  g_object_set(ui->config, "style-file", file ? file : "", nullptr);  // refresh() follows via notify
+  g_free(file);
+}
+
+GtkListStore* quality_store() {
+  // Values 0..n-1: the presets, then Custom.
+  const auto& presets = quality_presets();
+  std::vector<const gchar*> labels;
+  for (const QualityPreset& p : presets) labels.push_back(_(p.label));
+  labels.push_back(_("Custom"));
+  return gimp_int_store_new_array(gint(labels.size()), labels.data());
+}
+
+}  // namespace
+
+void add_dialog_arguments(GimpProcedure* procedure) {
+  const GParamFlags rw = G_PARAM_READWRITE;
+  gimp_procedure_add_double_aux_argument(
+      procedure, "strength", _("Style str_ength"),
+      _("How much of the painting's look replaces the photo's details. 50 is the network's own balance; "
+        "every 25 steps up make the style ten times stronger."),
+      kSliderMin, kSliderMax, kSliderNeutral, rw);
+  gimp_procedure_add_double_aux_argument(procedure, "smoothness", _("S_moothness"),
+                                         _("Evens out grain and speckles. 0 turns it off."), kSliderMin,
+                                         kSliderMax, kSliderNeutral, rw);
+  gimp_procedure_add_int_aux_argument(procedure, "quality", _("_Quality"),
+                                      _("Iterations and working size in one choice"), 0,
+                                      int(quality_presets().size()), kDefaultPreset, rw);
+}
+
+bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, const SettingsContext& ctx) {
+  SettingsUi ui;
+  ui.config = config;
+  ui.ctx = ctx;
+
+  // Sliders from the weights of the last run (or a script's call) for its network.
+  {
+    DialogState s = state_from_config(config);
+    if (ctx.profile) default_to_recent_style(s, ctx.profile->recent_styles);
+    if (s.style_file != get_string(config, "style-file"))
+      g_object_set(config, "style-file", s.style_file.c_str(), nullptr);
+    if (ui.validator.check_model(s.model_file).empty() && ui.validator.model()) {
+      nst_plugin::PluginParams p;
+      p.content_weight = get_double(config, "content-weight");
+      p.style_weight = get_double(config, "style-weight");
+      p.tv_weight = get_double(config, "tv-weight");
+      if (p.content_weight >= 0 || p.style_weight >= 0 || p.tv_weight >= 0) {
+        const DialogState from = from_params(p, ui.validator.model(), s);
+        g_object_set(config, "strength", from.strength, "smoothness", from.smoothness, nullptr);
+      }
+    }
+  }
+
+  ui.dialog = gimp_procedure_dialog_new(procedure, config, _("Neural Style Transfer"));
+  GimpProcedureDialog* dialog = GIMP_PROCEDURE_DIALOG(ui.dialog);
+  gimp_procedure_dialog_set_ok_label(dialog, _("St_art"));
+
+  // Widgets other than the defaults, made before the fill calls use them.
+  gimp_procedure_dialog_get_int_combo(dialog, "quality", GIMP_INT_STORE(quality_store()));
+  gimp_procedure_dialog_get_int_combo(
+      dialog, "optimizer", GIMP_INT_STORE(gimp_int_store_new(_("L-BFGS"), 0, _("Adam"), 1, nullptr)));
+  gimp_procedure_dialog_get_int_combo(
+      dialog, "init",
+      GIMP_INT_STORE(gimp_int_store_new(_("The layer"), 0, _("Noise"), 1, _("An image file"), 2, nullptr)));
+  gimp_procedure_dialog_get_int_combo(
+      dialog, "pooling", GIMP_INT_STORE(gimp_int_store_new(_("Max"), 0, _("Average"), 1, nullptr)));
+  for (const char* spin : {"iterations", "size", "seed", "learning-rate"})
+    gimp_procedure_dialog_get_widget(dialog, spin, GIMP_TYPE_LABEL_SPIN);
+  gimp_procedure_dialog_get_scale_entry(dialog, "strength", 1.0);
+  gimp_procedure_dialog_get_scale_entry(dialog, "smoothness", 1.0);
+
+  gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "iterations", "size", "seed",
+                                 "style-layers", "content-layers", "optimizer", "learning-rate", "init",
+                                 "init-file", "pooling", nullptr);
+  gimp_procedure_dialog_get_label(dialog, "advanced-title", _("Advanced"), FALSE, FALSE);
+  gimp_procedure_dialog_fill_expander(dialog, "advanced", "advanced-title", FALSE, "advanced-box");
+  gimp_procedure_dialog_fill(dialog, "strength", "smoothness", "quality", "advanced", nullptr);
+
+  // The style: a file chooser and a thumbnail, at the top.
+  GtkWidget* content = gtk_dialog_get_content_area(GTK_DIALOG(ui.dialog));
+  GtkWidget* style_row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget* style_col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget* style_label = gtk_label_new_with_mnemonic(_("Style _image:"));
+  gtk_label_set_xalign(GTK_LABEL(style_label), 0.0);
+  ui.style_button = gtk_file_chooser_button_new(_("Choose the style painting"), GTK_FILE_CHOOSER_ACTION_OPEN);
+  gtk_widget_set_name(ui.style_button, "nst-style-file");
+  gtk_label_set_mnemonic_widget(GTK_LABEL(style_label), ui.style_button);
+  GtkFileFilter* images = gtk_file_filter_new();
+  gtk_file_filter_set_name(images, _("Images"));
+  gtk_file_filter_add_pixbuf_formats(images);
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(ui.style_button), images);
+  if (ctx.profile)
+    for (const std::string& recent : existing_styles(ctx.profile->recent_styles)) {
+      gchar* dir = g_path_get_dirname(recent.c_str());
+      gtk_file_chooser_add_shortcut_folder(GTK_FILE_CHOOSER(ui.style_button), dir, nullptr);
+      g_free(dir);
+    }
+  g_signal_connect(ui.style_button, "file-set", G_CALLBACK(on_style_file_set), &ui);
+  ui.quality_detail = gtk_label_new("");
+  gtk_label_set_xalign(GTK_LABEL(ui.quality_detail), 0.0);
+  ui.estimate = gtk_label_new("");
+  gtk_label_set_xalign(GTK_LABEL(ui.estimate), 0.0);
+  gtk_box_pack_start(GTK_BOX(style_col), style_label, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_col), ui.style_button, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_col), ui.quality_detail, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_col), ui.estimate, FALSE, FALSE, 0);
+  ui.thumbnail = gtk_image_new();
+  gtk_widget_set_size_request(ui.thumbnail, kThumbWidth, kThumbHeight);
+  gtk_box_pack_start(GTK_BOX(style_row), style_col, TRUE, TRUE, 0);
+  gtk_box_pack_start(GTK_BOX(style_row), ui.thumbnail, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(content), style_row, FALSE, FALSE, 0);
+  gtk_box_reorder_child(GTK_BOX(content), style_row, 0);
+  gtk_widget_show_all(style_row);
+
+  // What is wrong, above the buttons.
+  ui.problem = gtk_label_new("");
+  gtk_widget_set_name(ui.problem, "nst-problem");
+  gtk_label_set_xalign(GTK_LABEL(ui.problem), 0.0);
+  gtk_label_set_line_wrap(GTK_LABEL(ui.problem), TRUE);
+  gimp_label_set_attributes(GTK_LABEL(ui.problem), PANGO_ATTR_WEIGHT, PANGO_WEIGHT_BOLD, -1);
+  gtk_box_pack_end(GTK_BOX(content), ui.problem, FALSE, FALSE, 0);
+
+  g_signal_connect(config, "notify", G_CALLBACK(on_config_changed), &ui);
+  refresh(&ui);
+
+  const bool accepted = gimp_procedure_dialog_run(dialog);
+  g_signal_handlers_disconnect_by_func(config, reinterpret_cast<gpointer>(on_config_changed), &ui);
+  gtk_widget_destroy(ui.dialog);
+  if (!accepted) return false;
+
+  // The weights for the chosen network, from the sliders.
+  const DialogState s = state_from_config(config);
+  if (!ui.validator.check(s, true).empty() || !ui.validator.model()) return accepted;  // run() reports it
+  const nst_plugin::PluginParams p = to_params(s, *ui.validator.model());
+  g_object_set(config, "content-weight", p.content_weight, "style-weight", p.style_weight, "tv-weight",
+               p.tv_weight, nullptr);
+  if (ctx.profile) remember_style(ctx.profile->recent_styles, s.style_file);
+  return true;
+}
+
+}  // namespace nst_ui
