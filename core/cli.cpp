@@ -188,7 +188,7 @@ int cmd_fast(const std::vector<std::string>& args) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   nst::FastModel model(resolve_fast_model(v["--model"]));
-  const nst::Image content = nst::load_image(v["--content"]);
+  const nst::Image content = nst::load_image(v["--content"]);  // before any output: errors stay one line
   if (!quiet) std::cerr << "network: " << model.info().describe() << "\n";
   auto bar = [&](const nst::Progress& p) {
     if (!quiet && p.iterations > 1 && p.iteration > 0)

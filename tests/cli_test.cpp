@@ -189,6 +189,8 @@ TEST(CliFast, FailsWithOneLineReason) {
       {"fast --model /nonexistent/model.pth --content a.jpg --output " + out,
        "nst: error: fast-style model '/nonexistent/model.pth' does not exist"},
       {"fast --content a.jpg --output " + out, "nst: error: missing --model"},
+      {"fast --model " + fixtures_dir() + "/tn-zip.pth --content /nonexistent/photo.jpg --output " + out,
+       "nst: error: cannot open image '/nonexistent/photo.jpg'"},
       {"fast --model m --content a.jpg --output x.png --size big", "--size expects an integer, got 'big'"},
       {"fast --model m --content a.jpg --output x.png --precision fp16", "--precision must be auto, fp32 or bf16, got 'fp16'"},
       {"fast --model m --content a.jpg --output x.png --iterations 3", "unknown option '--iterations' for nst fast"},
