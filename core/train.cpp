@@ -7,6 +7,7 @@
 #include "weights.h"
 
 #include <ATen/ATen.h>
+#include <torch/utils.h>
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/autograd.h>
 
@@ -102,7 +103,7 @@ struct Adam {
   std::vector<at::Tensor> m, v;
   int64_t t = 0;
   void step(const std::vector<at::Tensor*>& params) {
-    at::NoGradGuard g;
+    torch::NoGradGuard g;
     ++t;
     const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
     for (size_t i = 0; i < params.size(); ++i) {
@@ -147,7 +148,7 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
   // Style targets.
   std::vector<at::Tensor> style_grams;
   {
-    at::NoGradGuard g;
+    torch::NoGradGuard g;
     const double s = double(o.style_size) / std::max(style_img.width, style_img.height);
     Image st = resize(convert_channels(style_img, 3), std::max(16, int(std::lround(style_img.width * s))),
                       std::max(16, int(std::lround(style_img.height * s))));
@@ -230,7 +231,7 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
     at::Tensor x = at::stack(crops);  // (N,3,S,S), 0..255
     std::vector<at::Tensor> content_targets;
     {
-      at::NoGradGuard g;
+      torch::NoGradGuard g;
       content_targets = fnet->features(x / 255.0, content_layers);
     }
     at::Tensor y = net->forward(x);

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <torch/utils.h>
 
 #include <cmath>
 #include <cstdio>
@@ -130,7 +131,7 @@ TEST(FastLoader, PytorchExamplesStateDictsMatchPyTorch) {
     EXPECT_EQ(net->info().name, std::string(file).substr(0, std::string(file).size() - 4));
     EXPECT_EQ(net->layers().size(), 16u);
     EXPECT_EQ(net->layers()[0].weight.sizes().vec(), (std::vector<int64_t>{4, 3, 9, 9}));
-    at::NoGradGuard g;
+    torch::NoGradGuard g;
     at::Tensor y = net->forward(at::from_blob(in.data(), shape, at::kFloat));
     ASSERT_EQ(y.sizes().vec(), shape) << file;
     at::Tensor e = at::from_blob(expect.data(), shape, at::kFloat);
@@ -179,7 +180,7 @@ TEST(FastLoader, SavedNetworkReloadsIdentically) {
   auto back = nst::fast::load(path);
   at::Tensor x = at::rand({1, 3, 16, 12}) * 255;
   at::Tensor aten = back->forward(x).detach();  // autograd on: the ATen path
-  at::NoGradGuard g;
+  torch::NoGradGuard g;
   EXPECT_EQ((net->forward(x) - back->forward(x)).abs().max().item<float>(), 0.f);
   EXPECT_LT((aten - back->forward(x)).abs().max().item<float>(), 1e-3);  // the oneDNN path
 }
@@ -224,7 +225,7 @@ TEST(FastMl5, InfoAndOddSizes) {
   at::Tensor aten = net->forward(x).detach();
   at::Tensor dnnl;
   {
-    at::NoGradGuard g;
+    torch::NoGradGuard g;
     dnnl = net->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
   }
   EXPECT_LT((aten - dnnl).abs().max().item<double>(), 1e-3);
