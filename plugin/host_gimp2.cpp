@@ -69,25 +69,7 @@ GimpParamDef g_return_vals[] = {
     {GIMP_PDB_LAYER, (gchar*)"new-layer", (gchar*)"The new layer holding the stylised pixels"},
 };
 
-// Where the translations are: $NST_LOCALEDIR (tests use the build's po/), else
-// a locale/ folder beside the executable (per-user installs by
-// install-scripts/install-plugin.sh), else the build's LOCALEDIR.
-std::string locale_dir() {
-  const gchar* env = g_getenv("NST_LOCALEDIR");
-  if (env && *env) return env;
-  gchar* exe = g_file_read_link("/proc/self/exe", nullptr);
-  if (exe) {
-    gchar* dir = g_path_get_dirname(exe);
-    gchar* beside = g_build_filename(dir, "locale", nullptr);
-    const bool found = g_file_test(beside, G_FILE_TEST_IS_DIR);
-    std::string result = found ? beside : "";
-    g_free(beside);
-    g_free(dir);
-    g_free(exe);
-    if (found) return result;
-  }
-  return LOCALEDIR;
-}
+std::string locale_dir() { return nst_plugin::locale_dir(LOCALEDIR); }
 
 void query() {
   gimp_plugin_domain_register(GETTEXT_PACKAGE, locale_dir().c_str());

@@ -39,24 +39,7 @@ constexpr const char* kProfileFile = "neural-style.rc";
 // ---------------------------------------------------------------------------
 // Translations
 
-// $NST_LOCALEDIR (tests use the build's po/), else a locale/ folder beside the
-// executable (per-user installs), else the build's LOCALEDIR.
-std::string locale_dir() {
-  const gchar* env = g_getenv("NST_LOCALEDIR");
-  if (env && *env) return env;
-  gchar* exe = g_file_read_link("/proc/self/exe", nullptr);
-  if (exe) {
-    gchar* dir = g_path_get_dirname(exe);
-    gchar* beside = g_build_filename(dir, "locale", nullptr);
-    const bool found = g_file_test(beside, G_FILE_TEST_IS_DIR);
-    std::string result = found ? beside : "";
-    g_free(beside);
-    g_free(dir);
-    g_free(exe);
-    if (found) return result;
-  }
-  return LOCALEDIR;
-}
+std::string locale_dir() { return nst_plugin::locale_dir(LOCALEDIR); }
 
 void init_i18n() {
   static bool done = false;

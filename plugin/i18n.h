@@ -23,4 +23,9 @@ namespace nst_plugin {
 __attribute__((format(printf, 1, 2)))
 #endif
 std::string printf_string(const char* format, ...);
+
+// Where the translations are: $NST_LOCALEDIR (tests use the build's po/), else
+// a locale/ folder beside the executable (per-user installs by
+// install-scripts/install-plugin.sh), else `build_localedir`.
+std::string locale_dir(const char* build_localedir);
 }  // namespace nst_plugin

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdarg>
+#include <cstdlib>
+#include <filesystem>
 #include <cstdio>
 
 #include "i18n.h"
@@ -160,6 +162,16 @@ std::string printf_string(const char* format, ...) {
   }
   va_end(args);
   return out;
+}
+
+std::string locale_dir(const char* build_localedir) {
+  const char* env = std::getenv("NST_LOCALEDIR");
+  if (env && *env) return env;
+  std::error_code ec;
+  const std::filesystem::path beside =
+      std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() / "locale";
+  if (!ec && std::filesystem::is_directory(beside, ec)) return beside.string();
+  return build_localedir;
 }
 
 }  // namespace nst_plugin
