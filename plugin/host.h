@@ -78,4 +78,9 @@ struct RunControl {
 nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image& style,
                                      const PluginParams& p, const RunControl& control);
 
+// The engine's result as layer pixels: `channels` channels (opaque alpha
+// added if needed), values clamped to [0, 1], NaN replaced by 0. Throws
+// nst::Error if the shape is not what was asked for.
+nst::Image layer_pixels(const nst::Image& result, int channels);
+
 }  // namespace nst_plugin

@@ -237,17 +237,6 @@ nst::Image read_drawable(gint32 drawable, const GeglRectangle& rect) {
   return img;
 }
 
-// `result` with `channels` channels (opaque alpha added if needed), values
-// clamped to [0, 1] and NaN replaced by 0.
-nst::Image layer_pixels(const nst::Image& result, int channels) {
-  nst::Image out = result.channels == channels ? result : nst::convert_channels(result, channels);
-  if (out.channels != channels ||
-      out.data.size() != size_t(out.width) * size_t(out.height) * size_t(channels))
-    throw nst::Error(_("The engine returned an image of an unexpected shape."));
-  for (float& v : out.data) v = v > 0.f ? std::min(v, 1.f) : 0.f;  // NaN > 0 is false
-  return out;
-}
-
 // Where the new layer goes: above the source layer (or the layer owning the
 // mask), or above the active layer for channels.
 void insertion_point(gint32 image, gint32 drawable, gint32* parent, gint* position) {
@@ -578,7 +567,7 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
 
     if (result.image.width <= 0 || result.image.height <= 0)
       throw nst::Error(_("The engine returned an empty image."));
-    pixels = layer_pixels(result.image, (image_rgb ? 3 : 1) + (source_alpha ? 1 : 0));
+    pixels = nst_plugin::layer_pixels(result.image, (image_rgb ? 3 : 1) + (source_alpha ? 1 : 0));
   } catch (const nst::Cancelled&) {
     gimp_progress_end();
     return fail(GIMP_PDB_CANCEL, _("Cancelled."));

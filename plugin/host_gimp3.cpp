@@ -145,17 +145,6 @@ nst::Image read_drawable(GimpDrawable* drawable, const GeglRectangle& rect) {
   return img;
 }
 
-// `result` with `channels` channels (opaque alpha added if needed), values
-// clamped to [0, 1] and NaN replaced by 0.
-nst::Image layer_pixels(const nst::Image& result, int channels) {
-  nst::Image out = result.channels == channels ? result : nst::convert_channels(result, channels);
-  if (out.channels != channels ||
-      out.data.size() != size_t(out.width) * size_t(out.height) * size_t(channels))
-    throw nst::Error(_("The engine returned an image of an unexpected shape."));
-  for (float& v : out.data) v = v > 0.f ? std::min(v, 1.f) : 0.f;  // NaN > 0 is false
-  return out;
-}
-
 // Where the new layer goes: directly above the source layer (or the layer
 // owning the mask), inside the same group; above the active layer for channels.
 void insertion_point(GimpImage* image, GimpDrawable* drawable, GimpLayer** parent, gint* position) {
@@ -377,7 +366,7 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
                   : run_in_batch(content, p);
       if (result.image.width <= 0 || result.image.height <= 0)
         throw nst::Error(_("The engine returned an empty image."));
-      job.pixels = layer_pixels(result.image, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
+      job.pixels = nst_plugin::layer_pixels(result.image, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
       job.layer_name = nst_plugin::layer_name_for_style(p.style_file);
     }
   } catch (const nst::Cancelled&) {

@@ -2,6 +2,7 @@
 // the engine call. See host.h.
 #include "host.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdarg>
@@ -161,6 +162,17 @@ std::string printf_string(const char* format, ...) {
     out.resize(size_t(n));
   }
   va_end(args);
+  return out;
+}
+
+// `result` with `channels` channels (opaque alpha added if needed), values
+// clamped to [0, 1] and NaN replaced by 0.
+nst::Image layer_pixels(const nst::Image& result, int channels) {
+  nst::Image out = result.channels == channels ? result : nst::convert_channels(result, channels);
+  if (out.channels != channels ||
+      out.data.size() != size_t(out.width) * size_t(out.height) * size_t(channels))
+    throw nst::Error(_("The engine returned an image of an unexpected shape."));
+  for (float& v : out.data) v = v > 0.f ? std::min(v, 1.f) : 0.f;  // NaN > 0 is false
   return out;
 }
 
