@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GIMP 3 plug-in's dialogs under Xvfb, with the real GIMP 3 and plug-in:
-#   gimp3_dialog_test.sh PLUGIN_EXECUTABLE SHARED_DIR
+#   gimp3_dialog_test.sh PLUGIN_EXECUTABLE SHARED_DIR LOCALE_DIR
 # The dialogs describe their widgets in NST_UI_TEST_DIR (ui/test_hook_gtk2.h);
 # the test reads these descriptions and clicks with xdotool:
 #   1. Filters > Neural Style Transfer (RUN-INTERACTIVE) without a style: the
@@ -10,10 +10,14 @@
 #   2. Repeat (RUN-WITH-LAST-VALS): the progress window comes at once with the
 #      same style; Cancel adds no layer.
 #   3. The dialog again: it opens with the style of the last run; Cancel.
+#   4. A new session in German (with the translations of the build's po/):
+#      the dialog's texts are German and the latest style is preselected.
+#      Skipped without the de_DE.UTF-8 locale.
 # Exit 77 (meson: skipped) when GIMP 3, Xvfb, xdotool or ../shared is absent.
 set -euo pipefail
 plugin=$1
 shared=$2
+localedir=$(cd "$3" && pwd)
 for tool in gimp-3.0 Xvfb xdotool; do
   if ! command -v $tool >/dev/null; then echo "SKIP: $tool is not installed (apt-get install gimp xvfb xdotool)"; exit 77; fi
 done
@@ -174,4 +178,24 @@ check "the dialog's Cancel: no layer added (still 2)" test "$(report_field again
 check "no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/gimp.log'"
 wait_for 60 "GIMP to quit" bash -c "! kill -0 $gimp_pid"
 gimp_pid=
+finish_scenario
+
+# 4. German.
+if locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
+  LANGUAGE=de LANG=de_DE.UTF-8 NST_LOCALEDIR=$localedir \
+    gimp-3.0 -n -d -f -s --gimprc "$tmp/gimprc" --quit --batch-interpreter=plug-in-script-fu-eval \
+    -b "$setup" -b "$(call RUN-INTERACTIVE german)" >"$tmp/gimp.log" 2>&1 &
+  gimp_pid=$!
+  wait_for 120 "the German settings dialog" has settings nst-start
+  wait_for 10 "the German quality line" value_matches settings nst-quality-detail '^300 Schritte auf einer Kopie von 120 × 90$'
+  check "German: the Start button" value_is settings nst-start "St_arten"
+  check "German: the time estimate line" value_matches settings nst-estimate '^Benötigte Zeit: '
+  check "a new session preselects the latest style" value_is settings nst-style-file "$style"
+  click settings nst-cancel
+  wait_for 30 "the German dialog to close" grep -q "outcome=settings-cancelled" "$ui/result.txt"
+  wait_for 60 "GIMP to quit (German)" bash -c "! kill -0 $gimp_pid"
+  gimp_pid=
+else
+  echo "note: the German scenario needs the de_DE.UTF-8 locale (locale-gen); left out"
+fi
 [ $fail -eq 0 ] || die "some checks failed"

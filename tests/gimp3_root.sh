@@ -116,6 +116,9 @@ create_root() {
                 "${pkgs[@]}" >>"$root.apt.log" 2>&1 ||
             { tail -30 "$root.apt.log" >&2; die "apt-get in the root failed (log: $root.apt.log)"; }
         in_root apt-get clean
+        # The German locale, for the translated dialog's test.
+        echo 'de_DE.UTF-8 UTF-8' >"$root/etc/locale.gen"
+        in_root locale-gen >>"$root.apt.log" 2>&1 || die "locale-gen in the root failed (log: $root.apt.log)"
         echo "$want" >"$stamp"
         say "installing the packages took $(( $(now) - t1 )) s"
     fi
