@@ -25,6 +25,7 @@
 #include "i18n.h"
 #include "progress_dialog.h"
 #include "settings_dialog_gtk3.h"
+#include "test_hook_gtk2.h"
 #include "worker.h"
 
 #ifndef LOCALEDIR
@@ -268,10 +269,17 @@ nst::TransferResult run_with_progress_window(const nst::Image& content, const ns
   };
   std::string error;
   const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(transfer, ctx, &error);
-  if (outcome == nst_ui::ProgressOutcome::Cancelled) throw nst::Cancelled();
+  if (outcome == nst_ui::ProgressOutcome::Cancelled) {
+    nst_ui::test_hook_note("result", "outcome=cancelled iterations=" + std::to_string(transfer.snapshot().iteration));
+    throw nst::Cancelled();
+  }
   if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
   const nst_ui::JobSnapshot last = transfer.snapshot();
   nst::TransferResult result = transfer.take_result();
+  nst_ui::test_hook_note("result", std::string(outcome == nst_ui::ProgressOutcome::AppliedEarly ? "outcome=applied-early"
+                                                                                               : "outcome=completed") +
+                                       " iterations=" + std::to_string(result.iterations) +
+                                       " of=" + std::to_string(p.iterations));
   // Remember how fast this network ran, for the next estimate.
   if (!model_path.empty()) {
     const nst_ui::Timing t = nst_ui::timing_from_progress(last.elapsed_first, last.elapsed, last.iteration,
@@ -346,7 +354,10 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
     ctx.profile = &profile;
     const bool accepted = nst_ui::run_settings_dialog(procedure, config, ctx);
     nst_ui::save_profile(profile, profile_file);  // recent styles
-    if (!accepted) return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
+    if (!accepted) {
+      nst_ui::test_hook_note("result", "outcome=settings-cancelled");
+      return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
+    }
   }
 
   const nst_plugin::PluginParams p = params_from_config(config);
@@ -374,6 +385,7 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
     return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
   } catch (const std::exception& e) {
     gimp_progress_end();
+    nst_ui::test_hook_note("result", std::string("outcome=failed error=") + e.what());
     return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
   }
 

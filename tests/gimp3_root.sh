@@ -8,7 +8,8 @@
 #           packages added to that list since
 #   build   configure (-Dgimp=3) and build the project inside the root
 #   test    run the tests that matter on Debian 13 inside the root: the GIMP 3 plug-in
-#           through script-fu (tests/gimp3_batch_test.sh) and the core's tests on LibTorch 2.6
+#           through script-fu (tests/gimp3_batch_test.sh), its dialogs under Xvfb
+#           (tests/gimp3_dialog_test.sh) and the core's tests on LibTorch 2.6
 #   all     create + build + test
 #   shell   an interactive shell inside the root, with the mounts below
 #
@@ -115,6 +116,9 @@ create_root() {
                 "${pkgs[@]}" >>"$root.apt.log" 2>&1 ||
             { tail -30 "$root.apt.log" >&2; die "apt-get in the root failed (log: $root.apt.log)"; }
         in_root apt-get clean
+        # The German locale, for the translated dialog's test.
+        echo 'de_DE.UTF-8 UTF-8' >"$root/etc/locale.gen"
+        in_root locale-gen >>"$root.apt.log" 2>&1 || die "locale-gen in the root failed (log: $root.apt.log)"
         echo "$want" >"$stamp"
         say "installing the packages took $(( $(now) - t1 )) s"
     fi
@@ -151,7 +155,7 @@ build() {
 }
 
 # The tests run in the root: the GIMP 3 plug-in end to end, and the core on LibTorch 2.6.
-root_tests=("gimp3 plug-in batch" "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader"
+root_tests=("gimp3 plug-in batch" "gimp3 dialogs (Xvfb)" "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader"
             "core Engine" "core Models")
 
 run_tests() {

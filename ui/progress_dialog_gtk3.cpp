@@ -13,6 +13,7 @@
 
 #include "dialog_logic.h"
 #include "i18n.h"
+#include "test_hook_gtk2.h"
 
 namespace nst_ui {
 
@@ -39,6 +40,7 @@ struct ProgressUi {
   unsigned preview_serial = 0;
   double host_fraction = -1;
   double host_time = -1;
+  gint64 last_dump = 0;
   ProgressOutcome outcome = ProgressOutcome::Cancelled;
   std::string error;
 };
@@ -128,6 +130,11 @@ gboolean poll(gpointer data) {
     ui->host_fraction = fraction;
     ui->host_time = elapsed;
     ui->ctx.host_progress(fraction, status);
+  }
+
+  if (test_hook_enabled() && g_get_monotonic_time() - ui->last_dump > 200000) {
+    ui->last_dump = g_get_monotonic_time();
+    test_hook_dump(ui->dialog, "progress");
   }
 
   if (!ui->job->done()) return TRUE;
@@ -220,6 +227,7 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
   g_timeout_add(kPollMs, poll, &ui);  // removes itself (returns FALSE) when the job has stopped
   g_main_loop_run(ui.loop);
 
+  if (test_hook_enabled()) test_hook_dump(ui.dialog, "progress");
   gtk_widget_destroy(ui.dialog);
   g_main_loop_unref(ui.loop);
   g_timer_destroy(ui.clock);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "i18n.h"
+#include "test_hook_gtk2.h"
 
 namespace nst_ui {
 
@@ -130,6 +131,12 @@ void refresh(SettingsUi* ui) {
     gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(ui->style_button), s.style_file.c_str());
   g_free(current);
   update_thumbnail(ui, s.style_file);
+}
+
+gboolean dump_for_tests(gpointer data) {
+  SettingsUi* ui = static_cast<SettingsUi*>(data);
+  test_hook_dump(ui->dialog, "settings");
+  return TRUE;
 }
 
 void on_config_changed(GObject*, GParamSpec* pspec, gpointer data) {
@@ -257,6 +264,9 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   gtk_box_pack_start(GTK_BOX(style_col), ui.quality_detail, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui.estimate, FALSE, FALSE, 0);
   ui.thumbnail = gtk_image_new();
+  gtk_widget_set_name(ui.thumbnail, "nst-thumbnail");
+  gtk_widget_set_name(ui.quality_detail, "nst-quality-detail");
+  gtk_widget_set_name(ui.estimate, "nst-estimate");
   gtk_widget_set_size_request(ui.thumbnail, kThumbWidth, kThumbHeight);
   gtk_box_pack_start(GTK_BOX(style_row), style_col, TRUE, TRUE, 0);
   gtk_box_pack_start(GTK_BOX(style_row), ui.thumbnail, FALSE, FALSE, 0);
@@ -274,8 +284,13 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
 
   g_signal_connect(config, "notify", G_CALLBACK(on_config_changed), &ui);
   refresh(&ui);
+  gtk_widget_set_name(gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), GTK_RESPONSE_OK), "nst-start");
+  gtk_widget_set_name(gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), GTK_RESPONSE_CANCEL),
+                      "nst-cancel");
+  const guint dump_timer = test_hook_enabled() ? g_timeout_add(250, dump_for_tests, &ui) : 0;
 
   const bool accepted = gimp_procedure_dialog_run(dialog);
+  if (dump_timer) g_source_remove(dump_timer);
   g_signal_handlers_disconnect_by_func(config, reinterpret_cast<gpointer>(on_config_changed), &ui);
   gtk_widget_destroy(ui.dialog);
   if (!accepted) return false;

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# The GIMP 3 plug-in's dialogs under Xvfb, with the real GIMP 3 and plug-in:
+#   gimp3_dialog_test.sh PLUGIN_EXECUTABLE SHARED_DIR LOCALE_DIR
+# The dialogs describe their widgets in NST_UI_TEST_DIR (ui/test_hook_gtk2.h);
+# the test reads these descriptions and clicks with xdotool:
+#   1. Filters > Neural Style Transfer (RUN-INTERACTIVE) without a style: the
+#      problem is said and Start is insensitive; choosing the style in the file
+#      chooser shows its thumbnail and makes Start sensitive; Start opens the
+#      progress window (preview, iterations); Apply Now adds one layer early.
+#   2. Repeat (RUN-WITH-LAST-VALS): the progress window comes at once with the
+#      same style; Cancel adds no layer.
+#   3. The dialog again: it opens with the style of the last run; Cancel.
+#   4. A new session in German (with the translations of the build's po/):
+#      the dialog's texts are German and the latest style is preselected.
+#      Skipped without the de_DE.UTF-8 locale.
+# Exit 77 (meson: skipped) when GIMP 3, Xvfb, xdotool or ../shared is absent.
+set -euo pipefail
+plugin=$1
+shared=$2
+localedir=$(cd "$3" && pwd)
+for tool in gimp-3.0 Xvfb xdotool; do
+  if ! command -v $tool >/dev/null; then echo "SKIP: $tool is not installed (apt-get install gimp xvfb xdotool)"; exit 77; fi
+done
+if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
+  echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
+fi
+shared=$(cd "$shared" && pwd)
+
+tmp=$(mktemp -d)
+gimp_pid=
+xvfb_pid=
+cleanup() {
+  [ -z "$gimp_pid" ] || kill "$gimp_pid" 2>/dev/null || true
+  [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
+mkdir -p "$HOME" "$tmp/plug-ins/neural-style" "$tmp/ui"
+cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
+printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
+export NST_MODELS_DIR=$shared/models NST_UI_TEST_DIR=$tmp/ui
+export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2
+ui=$tmp/ui
+style=$shared/testdata/style/starry_night.jpg
+
+# A display of our own.
+disp=
+for n in $(seq 91 160); do
+  if [ ! -e /tmp/.X$n-lock ] && [ ! -e /tmp/.X11-unix/X$n ]; then disp=$n; break; fi
+done
+[ -n "$disp" ] || { echo "SKIP: no free X display number"; exit 77; }
+Xvfb :$disp -screen 0 1280x1024x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+xvfb_pid=$!
+export DISPLAY=:$disp
+for _ in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+xdotool getmouselocation >/dev/null 2>&1 || { echo "SKIP: Xvfb did not start"; cat "$tmp/xvfb.log"; exit 77; }
+
+fail=0
+check() {  # check DESCRIPTION COMMAND...
+  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
+}
+die() {
+  echo "FAIL: $*"
+  echo "--- GIMP output ---"; grep -v 'resource name is invalid' "$tmp/gimp.log" 2>/dev/null || true
+  for f in "$ui"/*.txt; do [ -e "$f" ] && { echo "--- $f ---"; cat "$f"; }; done
+  exit 1
+}
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local deadline=$((SECONDS + $1)) what=$2
+  shift 2
+  until "$@" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "timed out waiting for $what"
+    [ -z "$gimp_pid" ] || kill -0 "$gimp_pid" 2>/dev/null || die "GIMP exited while waiting for $what"
+    sleep 0.2
+  done
+}
+# The dialogs' self-descriptions: lines
+#   widget NAME TYPE x=.. y=.. w=.. h=.. visible=0|1 sensitive=0|1 value=...
+line() { grep "^widget $2 " "$ui/$1.txt"; }
+has() { line "$1" "$2" >/dev/null; }
+value() { line "$1" "$2" | sed 's/^.* value=//'; }
+prop() { line "$1" "$2" | grep -o " $3=[^ ]*" | cut -d= -f2; }
+window_of() { head -1 "$ui/$1.txt" | cut -d' ' -f2; }
+value_is() { [ "$(value "$1" "$2")" = "$3" ]; }
+value_matches() { value "$1" "$2" | grep -Eq "$3"; }
+prop_is() { [ "$(prop "$1" "$2" "$3")" = "$4" ]; }
+iteration_at_least() {  # from "Iteration N of M"
+  local n
+  n=$(value progress nst-status | sed -n 's/^[^0-9]*\([0-9][0-9]*\) .*/\1/p')
+  [ -n "$n" ] && [ "$n" -ge "$1" ]
+}
+click() {  # click DUMP WIDGET: the middle of the widget, with real X events
+  local win x y w h
+  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y); w=$(prop "$1" "$2" w); h=$(prop "$1" "$2" h)
+  [ "$(prop "$1" "$2" visible)" = 1 ] || die "$2 is not visible"
+  # GTK 3 takes a click only after the pointer has entered the button.
+  xdotool mousemove --window "$win" $((x + w / 2)) $((y + h / 2))
+  sleep 0.3
+  xdotool mousemove --window "$win" $((x + w / 2 + 1)) $((y + h / 2)) click 1
+}
+reported() { grep -q "REPORT $1 " "$tmp/gimp.log"; }
+report_field() { grep -o "REPORT $1 .*" "$tmp/gimp.log" | grep -o " $2=[^ ]*" | cut -d= -f2; }
+finish_scenario() { rm -f "$ui"/*.txt; }
+
+# --- the script-fu side: one GIMP session, each -b waits for the dialogs ------
+setup='(begin (gimp-message-set-handler CONSOLE)
+  (let* ((img (car (gimp-image-new 120 90 RGB)))
+         (src (car (gimp-layer-new img "Photo" 120 90 RGB-IMAGE 100 LAYER-MODE-NORMAL))))
+    (gimp-image-insert-layer img src 0 0)
+    (gimp-context-set-foreground (quote (230 40 20)))
+    (gimp-context-set-background (quote (20 60 220)))
+    (gimp-drawable-edit-gradient-fill src GRADIENT-LINEAR 0 FALSE 1 0 FALSE 0 0 120 90)))'
+call() {  # call RUN-MODE TAG: the procedure on "Photo", then a report of the layer count
+  echo "(begin (gimp-message-set-handler CONSOLE)
+    (catch #f (plug-in-neural-style $1 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\")))))
+    (gimp-message (string-append \"REPORT $2 layers=\" (number->string (vector-length (car (gimp-image-get-layers 1)))))))"
+}
+
+gimp-3.0 -n -d -f -s --gimprc "$tmp/gimprc" --quit --batch-interpreter=plug-in-script-fu-eval \
+  -b "$setup" -b "$(call RUN-INTERACTIVE first)" -b "$(call RUN-WITH-LAST-VALS repeat)" \
+  -b "$(call RUN-INTERACTIVE again)" >"$tmp/gimp.log" 2>&1 &
+gimp_pid=$!
+
+# 1. The dialog without a style.
+wait_for 120 "the settings dialog" has settings nst-start
+wait_for 10 "the problem to be said" value_matches settings nst-problem 'style image'
+check "no style yet: the problem is said above the buttons" prop_is settings nst-problem visible 1
+check "no style yet: Start is insensitive" prop_is settings nst-start sensitive 0
+check "the quality line describes the default (Good) for this layer" value_is settings nst-quality-detail "300 steps on a 120 × 90 copy"
+# Choose the style: the chooser's own dialog, its location field.
+click settings nst-style-file
+wait_for 20 "the file chooser" bash -c "xdotool search --name 'Choose the style painting' >/dev/null"
+chooser=$(xdotool search --name 'Choose the style painting' | head -1)
+sleep 1
+xdotool windowfocus "$chooser" 2>/dev/null || true
+xdotool key ctrl+l
+sleep 0.5
+xdotool type --delay 10 "$style"
+sleep 0.5
+xdotool key Return
+wait_for 20 "the style to be accepted" prop_is settings nst-start sensitive 1
+check "style chosen: the problem is gone" prop_is settings nst-problem visible 0
+check "style chosen: the chooser shows it" value_is settings nst-style-file "$style"
+check "style chosen: a thumbnail (at most 176 x 132)" value_matches settings nst-thumbnail '^[0-9]+x[0-9]+$'
+click settings nst-start
+wait_for 60 "the progress window" has progress nst-apply-now
+wait_for 120 "2 iterations" iteration_at_least 2
+check "progress: the preview shows a picture" value_matches progress nst-preview '^[0-9]+x[0-9]+$'
+check "progress: the losses are shown" value_matches progress nst-losses '^Loss '
+click progress nst-apply-now
+wait_for 60 "the plug-in to return after Apply Now" grep -q "outcome=applied-early" "$ui/result.txt"
+wait_for 30 "the first report" reported first
+check "Apply Now: stopped early" bash -c "grep -q 'of=300' '$ui/result.txt' && ! grep -q 'iterations=300 ' '$ui/result.txt'"
+check "Apply Now: one layer added (1 -> 2)" test "$(report_field first layers)" = 2
+finish_scenario
+
+# 2. Repeat: the progress window at once, then Cancel.
+wait_for 60 "the progress window of Repeat" has progress nst-cancel
+wait_for 60 "1 iteration of Repeat" iteration_at_least 1
+check "Repeat: no settings dialog" test ! -e "$ui/settings.txt"
+check "Repeat: the same style" value_matches progress nst-subtitle 'Starry Night'
+click progress nst-cancel
+wait_for 60 "the plug-in to return after Cancel" grep -q "outcome=cancelled" "$ui/result.txt"
+wait_for 30 "the second report" reported repeat
+check "Cancel: no layer added (still 2)" test "$(report_field repeat layers)" = 2
+finish_scenario
+
+# 3. The dialog again: the last run's style; Cancel.
+wait_for 60 "the settings dialog (again)" has settings nst-start
+wait_for 10 "the remembered style" value_is settings nst-style-file "$style"
+check "again: Start is sensitive" prop_is settings nst-start sensitive 1
+click settings nst-cancel
+wait_for 30 "the plug-in to return after the dialog's Cancel" grep -q "outcome=settings-cancelled" "$ui/result.txt"
+wait_for 30 "the third report" reported again
+check "the dialog's Cancel: no layer added (still 2)" test "$(report_field again layers)" = 2
+check "no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/gimp.log'"
+wait_for 60 "GIMP to quit" bash -c "! kill -0 $gimp_pid"
+gimp_pid=
+finish_scenario
+
+# 4. German.
+if locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
+  LANGUAGE=de LANG=de_DE.UTF-8 NST_LOCALEDIR=$localedir \
+    gimp-3.0 -n -d -f -s --gimprc "$tmp/gimprc" --quit --batch-interpreter=plug-in-script-fu-eval \
+    -b "$setup" -b "$(call RUN-INTERACTIVE german)" >"$tmp/gimp.log" 2>&1 &
+  gimp_pid=$!
+  wait_for 120 "the German settings dialog" has settings nst-start
+  wait_for 10 "the German quality line" value_matches settings nst-quality-detail '^300 Schritte auf einer Kopie von 120 × 90$'
+  check "German: the Start button" value_is settings nst-start "St_arten"
+  check "German: the time estimate line" value_matches settings nst-estimate '^Benötigte Zeit: '
+  check "a new session preselects the latest style" value_is settings nst-style-file "$style"
+  click settings nst-cancel
+  wait_for 30 "the German dialog to close" grep -q "outcome=settings-cancelled" "$ui/result.txt"
+  wait_for 60 "GIMP to quit (German)" bash -c "! kill -0 $gimp_pid"
+  gimp_pid=
+else
+  echo "note: the German scenario needs the de_DE.UTF-8 locale (locale-gen); left out"
+fi
+[ $fail -eq 0 ] || die "some checks failed"
