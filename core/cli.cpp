@@ -150,14 +150,6 @@ int cmd_models() {
   return 0;
 }
 
-// --model NAME: an installed fast-style network by name, else a path.
-std::string resolve_fast_model(const std::string& m) {
-  if (m.find('/') == std::string::npos)
-    for (const auto& f : nst::list_fast_models())
-      if (f.name == m) return f.path;
-  return m;
-}
-
 int cmd_fast(const std::vector<std::string>& args) {
   std::map<std::string, std::string> v;
   bool quiet = false;
@@ -187,7 +179,7 @@ int cmd_fast(const std::vector<std::string>& args) {
     else throw Fail("--precision must be auto, fp32 or bf16, got '" + s + "'");
   }
   const auto t0 = std::chrono::steady_clock::now();
-  nst::FastModel model(resolve_fast_model(v["--model"]));
+  nst::FastModel model(nst::find_fast_model(v["--model"]));
   const nst::Image content = nst::load_image(v["--content"]);  // before any output: errors stay one line
   if (!quiet) std::cerr << "network: " << model.info().describe() << "\n";
   auto bar = [&](const nst::Progress& p) {

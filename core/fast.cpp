@@ -760,6 +760,20 @@ Image fast_stylize(const Image& content, const std::string& model, const FastOpt
 
 FastModelInfo inspect_fast_model(const std::string& path) { return fast::load(path)->info(); }
 
+std::string find_fast_model(const std::string& m) {
+  if (m.empty()) throw Error("no fast-style network given: name an installed style or a network file");
+  if (m.find('/') != std::string::npos || fast::exists(m)) return m;
+  const std::vector<FastModelInfo> installed = list_fast_models();
+  std::string names;
+  for (const auto& f : installed) {
+    if (f.name == m) return f.path;
+    names += (names.empty() ? "" : ", ") + f.name;
+  }
+  throw Error("no fast-style network named '" + m + "' is installed in " + models_dir() + "/fast-style" +
+              (names.empty() ? std::string(" (none is: run install-scripts/install-models.sh --download fast-style)")
+                             : " (installed: " + names + ")"));
+}
+
 std::vector<FastModelInfo> list_fast_models() {
   const std::string dir = models_dir() + "/fast-style";
   std::vector<FastModelInfo> found;

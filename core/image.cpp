@@ -89,6 +89,58 @@ Image resize(const Image& img, int width, int height) {
   return out;
 }
 
+namespace {
+void check_same(const Image& a, const Image& b, const char* what) {
+  if (a.width != b.width || a.height != b.height || a.channels != b.channels)
+    throw Error(std::string(what) + ": the images differ in size or channels (" + std::to_string(a.width) + "x" +
+                std::to_string(a.height) + "x" + std::to_string(a.channels) + " vs " + std::to_string(b.width) +
+                "x" + std::to_string(b.height) + "x" + std::to_string(b.channels) + ")");
+}
+}  // namespace
+
+Image blend(const Image& original, const Image& stylized, double strength) {
+  check_same(original, stylized, "blend");
+  if (!(strength >= 0 && strength <= 1)) throw Error("blend: strength must be between 0 and 1");
+  Image out = stylized;
+  if (strength == 1) return out;
+  const int colours = stylized.has_alpha() ? stylized.channels - 1 : stylized.channels;
+  const float s = float(strength);
+  const size_t n = size_t(out.width) * out.height;
+  for (size_t i = 0; i < n; ++i)
+    for (int c = 0; c < colours; ++c) {
+      const size_t k = i * out.channels + c;
+      out.data[k] = original.data[k] + s * (stylized.data[k] - original.data[k]);
+    }
+  return out;
+}
+
+Image keep_colors(const Image& original, const Image& stylized) {
+  check_same(original, stylized, "keep_colors");
+  if (stylized.channels < 3) return stylized;
+  // Rec. 709 luma on the (non-linear) values, as for grey conversion. Each
+  // pixel becomes the stylised luma plus the original's chroma (its offset
+  // from its own luma). Where that leaves [0, 1], the chroma is scaled down
+  // (hue and luma kept, saturation lowered) instead of clipping channels.
+  constexpr float kr = 0.2126f, kg = 0.7152f, kb = 0.0722f;
+  Image out = stylized;
+  const size_t n = size_t(out.width) * out.height;
+  const int ch = out.channels;
+  for (size_t i = 0; i < n; ++i) {
+    const float* o = &original.data[i * ch];
+    const float* s = &stylized.data[i * ch];
+    const float y = std::clamp(kr * s[0] + kg * s[1] + kb * s[2], 0.f, 1.f);
+    const float yo = kr * o[0] + kg * o[1] + kb * o[2];
+    float k = 1.f;
+    for (int c = 0; c < 3; ++c) {
+      const float d = o[c] - yo;
+      if (d > 1e-6f) k = std::min(k, (1.f - y) / d);
+      if (d < -1e-6f) k = std::min(k, y / -d);
+    }
+    for (int c = 0; c < 3; ++c) out.data[i * ch + c] = std::clamp(y + k * (o[c] - yo), 0.f, 1.f);
+  }
+  return out;
+}
+
 Image load_image(const std::string& path) {
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw Error("cannot open image '" + path + "': file does not exist or is not readable");

@@ -57,6 +57,16 @@ Image convert_channels(const Image& img, int channels);
 // Bicubic (downscale: area) resize of every channel, clamped to [0, 1].
 Image resize(const Image& img, int width, int height);
 
+// --- finishing a stylised image ----------------------------------------------
+// `original` and `stylized` must have the same size and channels (else Error).
+// The stylised colours mixed with the original: strength 1 = all style,
+// 0 = the original; alpha comes from `stylized`.
+Image blend(const Image& original, const Image& stylized, double strength);
+// Colour preservation (luminance-only transfer, Gatys et al. 2016): the
+// brightness of `stylized` with the colours (YCbCr chroma, Rec. 709) of
+// `original`. Grey images are returned unchanged; alpha from `stylized`.
+Image keep_colors(const Image& original, const Image& stylized);
+
 // --- files (through OpenCV; 8/16-bit PNG, JPEG, TIFF, ...) ------------------
 Image load_image(const std::string& path);  // throws Error with the reason
 void save_image(const Image& img, const std::string& path);  // 8 bits per channel; format from the extension
@@ -162,6 +172,10 @@ struct FastModelInfo {
 std::vector<FastModelInfo> list_fast_models();
 // Reads the model enough to validate and describe it; throws Error.
 FastModelInfo inspect_fast_model(const std::string& path);
+// An installed network's path from its name ("wave"); anything with a '/' or
+// an existing file or folder is taken as a path as it is. Throws Error for a
+// name that is neither (listing the installed names).
+std::string find_fast_model(const std::string& name_or_path);
 
 struct FastOptions {
   int size = 0;        // working size: longest side in pixels (scales up or down); 0: the image's own size

@@ -78,6 +78,38 @@ struct RunControl {
 nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image& style,
                                      const PluginParams& p, const RunControl& control);
 
+// --- plug-in-neural-style-fast: feed-forward style networks ---------------
+
+// The procedure's parameters after run-mode, image and drawable, in PDB order.
+struct FastParams {
+  std::string model;        // 3 model: an installed style's name ("wave") or a network file/folder
+  double strength = 100;    // 4 strength: percent of the style mixed into the layer (0-100)
+  int preserve_colors = 0;  // 5 preserve-colors: 1 keeps the layer's own colours
+  int size = 0;             // 6 size: longest side the network paints at (0 = the layer's own size)
+  int tile = 0;             // 7 tile: tile size in pixels for large layers (0 = default 1024)
+};
+
+constexpr int kMinFastSize = 64;    // size 0 or 64..kMaxSize
+constexpr int kMinTile = 256;       // tile 0 or 256..kMaxTile
+constexpr int kMaxTile = 8192;
+
+// Empty when acceptable, otherwise one translated sentence.
+std::string validate_fast_params(const FastParams& p);
+
+// Name of the new layer: "Wave (fast style)".
+std::string fast_layer_name(const std::string& model_name);
+
+// Runs the network (loaded here, or `loaded` when given) on `content` and
+// mixes in the original as the parameters say. Returns the content's size and
+// channels. Progress: iteration = tiles done, iterations = tiles. Throws
+// nst::Error, nst::Cancelled.
+nst::Image run_fast_style(const nst::Image& content, const FastParams& p, const RunControl& control,
+                          const nst::FastModel* loaded = nullptr);
+
+// The strength and colour settings applied to an already stylised image
+// (the dialog's live preview uses this without running the network again).
+nst::Image finish_fast_style(const nst::Image& content, const nst::Image& stylized, const FastParams& p);
+
 // The engine's result as layer pixels: `channels` channels (opaque alpha
 // added if needed), values clamped to [0, 1], NaN replaced by 0. Throws
 // nst::Error if the shape is not what was asked for.

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "dialog_logic.h"
+#include "fast_dialog_gtk2.h"
 #include "host.h"
 #include "i18n.h"
 #include "progress_dialog_gtk2.h"
@@ -32,6 +33,8 @@ constexpr const char* kBinary = "neural-style";
 constexpr const char* kDialogDataKey = "plug-in-neural-style-dialog";
 constexpr const char* kProfileFile = "neural-style.rc";
 constexpr int kNumParams = 18;
+constexpr const char* kFastProcName = "plug-in-neural-style-fast";
+constexpr int kNumFastParams = 8;
 
 // ---------------------------------------------------------------------------
 // Registration
@@ -65,6 +68,24 @@ GimpParamDef g_args[] = {
 };
 static_assert(sizeof(g_args) / sizeof(g_args[0]) == kNumParams, "parameter table out of sync");
 
+GimpParamDef g_fast_args[] = {
+    {GIMP_PDB_INT32, (gchar*)"run-mode",
+     (gchar*)"The run mode { RUN-INTERACTIVE (0), RUN-NONINTERACTIVE (1), RUN-WITH-LAST-VALS (2) }"},
+    {GIMP_PDB_IMAGE, (gchar*)"image", (gchar*)"Input image"},
+    {GIMP_PDB_DRAWABLE, (gchar*)"drawable", (gchar*)"Input drawable (its selection bounds are used)"},
+    {GIMP_PDB_STRING, (gchar*)"model",
+     (gchar*)"Style network: an installed style's name (e.g. \"wave\", see `nst models`) or the path of a "
+             "network (ml5 folder or its manifest.json, TransformerNet .pth)"},
+    {GIMP_PDB_FLOAT, (gchar*)"strength",
+     (gchar*)"Percent of the style in the result (0-100, default 100; lower mixes in the original)"},
+    {GIMP_PDB_INT32, (gchar*)"preserve-colors", (gchar*)"Keep the layer's colours { FALSE (0), TRUE (1) }"},
+    {GIMP_PDB_INT32, (gchar*)"size",
+     (gchar*)"Longest side the network paints at, result scaled to the layer (0 = the layer's own size, or 64-16384)"},
+    {GIMP_PDB_INT32, (gchar*)"tile",
+     (gchar*)"Tile size for large layers (0 = default 1024, or 256-8192)"},
+};
+static_assert(sizeof(g_fast_args) / sizeof(g_fast_args[0]) == kNumFastParams, "parameter table out of sync");
+
 GimpParamDef g_return_vals[] = {
     {GIMP_PDB_LAYER, (gchar*)"new-layer", (gchar*)"The new layer holding the stylised pixels"},
 };
@@ -86,6 +107,18 @@ void query() {
       G_N_ELEMENTS(g_return_vals), g_args, g_return_vals);
 
   gimp_plugin_menu_register(kProcName, "<Image>/Filters/Artistic");
+
+  gimp_install_procedure(
+      kFastProcName,
+      N_("Repaint the layer in a trained style in seconds (fast neural style)"),
+      "Runs a feed-forward style network (Johnson et al.) trained for one painting over the drawable "
+      "(within the selection bounds, in tiles when large) and adds the result as a new layer directly "
+      "above the source layer; the source is not changed. Installed networks live in the models folder's "
+      "fast-style/ subfolder (install-scripts/install-models.sh).",
+      "Neural Style contributors", "Neural Style contributors", "2026",
+      N_("Neural Style (_Fast)..."), "RGB*, GRAY*", GIMP_PLUGIN, kNumFastParams,
+      G_N_ELEMENTS(g_return_vals), g_fast_args, g_return_vals);
+  gimp_plugin_menu_register(kFastProcName, "<Image>/Filters/Artistic");
 }
 
 // ---------------------------------------------------------------------------
@@ -186,6 +219,45 @@ void save_last_values(const nst_plugin::PluginParams& p, gint32 style_drawable, 
   v.style_drawable = style_drawable;
   v.from_dialog = from_dialog ? 1 : 0;
   gimp_set_data(kProcName, &v, sizeof v);
+}
+
+constexpr guint32 kFastLastValuesMagic = 0x4e534631;  // "NSF1"
+
+struct FastLastValues {
+  guint32 magic;
+  guint32 struct_size;
+  gchar model[4096];
+  gdouble strength;
+  gint32 preserve_colors;
+  gint32 size;
+  gint32 tile;
+};
+
+bool load_fast_last_values(nst_plugin::FastParams& p) {
+  if (gimp_get_data_size(kFastProcName) != gint(sizeof(FastLastValues))) return false;
+  FastLastValues v;
+  std::memset(&v, 0, sizeof v);
+  if (!gimp_get_data(kFastProcName, &v)) return false;
+  if (v.magic != kFastLastValuesMagic || v.struct_size != sizeof(FastLastValues)) return false;
+  p.model = copy_from(v.model);
+  p.strength = v.strength;
+  p.preserve_colors = v.preserve_colors;
+  p.size = v.size;
+  p.tile = v.tile;
+  return true;
+}
+
+void save_fast_last_values(const nst_plugin::FastParams& p) {
+  FastLastValues v;
+  std::memset(&v, 0, sizeof v);
+  v.magic = kFastLastValuesMagic;
+  v.struct_size = sizeof(FastLastValues);
+  if (!copy_to(v.model, p.model)) return;
+  v.strength = p.strength;
+  v.preserve_colors = p.preserve_colors;
+  v.size = p.size;
+  v.tile = p.tile;
+  gimp_set_data(kFastProcName, &v, sizeof v);
 }
 
 // ---------------------------------------------------------------------------
@@ -364,6 +436,169 @@ const char* outcome_name(nst_ui::ProgressOutcome o) {
 // ---------------------------------------------------------------------------
 // run()
 
+// The checks both procedures make on their image and drawable. Fills the
+// selection bounds (drawable coordinates) or *failure.
+bool check_target(gint32 image, gint32 drawable, gint* x, gint* y, gint* width, gint* height,
+                  Outcome* failure) {
+  if (!gimp_image_is_valid(image)) {
+    *failure = fail(GIMP_PDB_CALLING_ERROR, _("The image argument is not a valid image."));
+    return false;
+  }
+  if (!gimp_item_is_valid(drawable) || !gimp_item_is_drawable(drawable) ||
+      gimp_item_get_image(drawable) != image) {
+    *failure = fail(GIMP_PDB_CALLING_ERROR,
+                    _("The drawable argument is not a valid drawable of the image."));
+    return false;
+  }
+  if (gimp_drawable_is_indexed(drawable) || gimp_image_base_type(image) == GIMP_INDEXED) {
+    *failure = fail(GIMP_PDB_CALLING_ERROR,
+                    _("Indexed layers are not supported, convert the image to RGB "
+                      "(Image > Mode > RGB)."));
+    return false;
+  }
+  if (!gimp_drawable_mask_intersect(drawable, x, y, width, height) || *width <= 0 || *height <= 0) {
+    *failure = fail(GIMP_PDB_EXECUTION_ERROR,
+                    _("The selection does not overlap the layer: nothing to work on."));
+    return false;
+  }
+  return true;
+}
+
+// plug-in-neural-style-fast: a feed-forward network, seconds instead of minutes.
+Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
+  if (nparams < 3)
+    return fail(GIMP_PDB_CALLING_ERROR,
+                _("plug-in-neural-style-fast needs at least run-mode, image and drawable."));
+  const GimpRunMode run_mode = GimpRunMode(param[0].data.d_int32);
+  const gint32 image = param[1].data.d_image;
+  const gint32 drawable = param[2].data.d_drawable;
+  const bool with_ui = run_mode == GIMP_RUN_INTERACTIVE || run_mode == GIMP_RUN_WITH_LAST_VALS;
+  if (run_mode != GIMP_RUN_NONINTERACTIVE && !with_ui)
+    return fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
+  gint x = 0, y = 0, width = 0, height = 0;
+  Outcome bad_target;
+  if (!check_target(image, drawable, &x, &y, &width, &height, &bad_target)) return bad_target;
+  if (with_ui) {
+    gimp_ui_init(kBinary, FALSE);
+    std::setlocale(LC_NUMERIC, "C");
+  }
+  gegl_init(nullptr, nullptr);
+
+  const bool image_rgb = gimp_image_base_type(image) == GIMP_RGB;
+  const bool source_alpha = gimp_drawable_has_alpha(drawable);
+  const GeglRectangle rect = {x, y, width, height};
+  nst::Image content;
+  try {
+    content = read_drawable(drawable, rect);
+  } catch (const std::exception& e) {
+    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+  }
+
+  nst_plugin::FastParams p;
+  switch (run_mode) {
+    case GIMP_RUN_NONINTERACTIVE:
+      if (nparams != kNumFastParams)
+        return fail(GIMP_PDB_CALLING_ERROR,
+                    _("plug-in-neural-style-fast takes 8 arguments in non-interactive mode."));
+      p.model = param_string(param[3]);
+      p.strength = param[4].data.d_float;
+      p.preserve_colors = param[5].data.d_int32;
+      p.size = param[6].data.d_int32;
+      p.tile = param[7].data.d_int32;
+      break;
+    case GIMP_RUN_INTERACTIVE: {
+      load_fast_last_values(p);
+      nst_ui::FastDialogContext ctx;
+      const double s = double(nst_ui::kFastPreviewSize) / std::max(width, height);
+      ctx.layer_small = s < 1 ? nst::resize(content, std::max(1, int(width * s)), std::max(1, int(height * s)))
+                              : content;
+      if (!nst_ui::run_fast_dialog(p, ctx)) {
+        nst_ui::test_hook_note("result", "outcome=settings-cancelled");
+        return fail(GIMP_PDB_CANCEL, _("Cancelled."));
+      }
+      break;
+    }
+    default:
+      if (!load_fast_last_values(p))
+        return fail(GIMP_PDB_CALLING_ERROR,
+                    _("There are no last values yet: run Filters > Artistic > Neural Style (Fast)... "
+                      "once first."));
+      break;
+  }
+  const std::string problem = nst_plugin::validate_fast_params(p);
+  if (!problem.empty()) return fail(GIMP_PDB_CALLING_ERROR, problem);
+
+  // All fallible work happens here, before the image is touched.
+  nst::Image pixels;
+  std::string model_name = p.model;
+  try {
+    const nst::FastModel model(nst::find_fast_model(p.model));
+    model_name = model.info().name;
+    gimp_progress_init(_("Neural style (fast)"));
+    nst::Image styled;
+    if (with_ui) {
+      nst_ui::TransferJob job([&](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
+                                  const std::atomic<bool>*) {
+        nst_plugin::RunControl rc;
+        rc.progress = progress;
+        rc.cancel = cancel;
+        nst::TransferResult r;
+        r.image = nst_plugin::run_fast_style(content, p, rc, &model);
+        return r;
+      });
+      nst_ui::ProgressContext ctx;
+      ctx.fast = true;
+      gchar* layer_name = gimp_item_get_name(drawable);
+      gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), layer_name ? layer_name : "",
+                                        nst_plugin::style_display_name(model_name).c_str());
+      ctx.subtitle = subtitle;
+      g_free(subtitle);
+      g_free(layer_name);
+      ctx.start_preview = content;
+      ctx.host_progress = [](double fraction, const std::string& text) {
+        gimp_progress_set_text(text.c_str());
+        gimp_progress_update(fraction);
+      };
+      std::string error;
+      const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(job, ctx, &error);
+      if (outcome == nst_ui::ProgressOutcome::Cancelled) {
+        nst_ui::test_hook_note("result", "outcome=cancelled");
+        gimp_progress_end();
+        return fail(GIMP_PDB_CANCEL, _("Cancelled."));
+      }
+      if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
+      styled = job.take_result().image;
+      nst_ui::test_hook_note("result", std::string("outcome=") + outcome_name(outcome));
+    } else {
+      nst_plugin::RunControl rc;
+      rc.progress = [](const nst::Progress& pr) {
+        if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+      };
+      styled = nst_plugin::run_fast_style(content, p, rc, &model);
+    }
+    pixels = nst_plugin::layer_pixels(styled, (image_rgb ? 3 : 1) + (source_alpha ? 1 : 0));
+  } catch (const nst::Cancelled&) {
+    gimp_progress_end();
+    return fail(GIMP_PDB_CANCEL, _("Cancelled."));
+  } catch (const std::exception& e) {
+    gimp_progress_end();
+    nst_ui::test_hook_note("result", std::string("outcome=failed error=") + e.what());
+    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+  }
+
+  const gint32 layer = add_result_layer(image, drawable, x, y, pixels, image_rgb, source_alpha,
+                                        nst_plugin::fast_layer_name(model_name));
+  gimp_progress_update(1.0);
+  gimp_progress_end();
+  if (layer <= 0)
+    return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
+  save_fast_last_values(p);
+  if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
+  Outcome o;
+  o.layer = layer;
+  return o;
+}
+
 Outcome run_procedure(gint nparams, const GimpParam* param) {
   if (nparams < 3)
     return fail(GIMP_PDB_CALLING_ERROR,
@@ -376,22 +611,9 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
   if (run_mode != GIMP_RUN_NONINTERACTIVE && !with_ui)
     return fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
 
-  if (!gimp_image_is_valid(image))
-    return fail(GIMP_PDB_CALLING_ERROR, _("The image argument is not a valid image."));
-  if (!gimp_item_is_valid(drawable) || !gimp_item_is_drawable(drawable) ||
-      gimp_item_get_image(drawable) != image)
-    return fail(GIMP_PDB_CALLING_ERROR,
-                _("The drawable argument is not a valid drawable of the image."));
-  if (gimp_drawable_is_indexed(drawable) || gimp_image_base_type(image) == GIMP_INDEXED)
-    return fail(GIMP_PDB_CALLING_ERROR,
-                _("Indexed layers are not supported, convert the image to RGB "
-                  "(Image > Mode > RGB)."));
-
   gint x = 0, y = 0, width = 0, height = 0;
-  if (!gimp_drawable_mask_intersect(drawable, &x, &y, &width, &height) || width <= 0 ||
-      height <= 0)
-    return fail(GIMP_PDB_EXECUTION_ERROR,
-                _("The selection does not overlap the layer: nothing to work on."));
+  Outcome bad_target;
+  if (!check_target(image, drawable, &x, &y, &width, &height, &bad_target)) return bad_target;
 
   if (with_ui) {
     gimp_ui_init(kBinary, FALSE);
@@ -595,7 +817,7 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
   return o;
 }
 
-void run(const gchar* /*name*/, gint nparams, const GimpParam* param, gint* nreturn_vals,
+void run(const gchar* name, gint nparams, const GimpParam* param, gint* nreturn_vals,
          GimpParam** return_vals) {
   static GimpParam values[2];
   static std::string message;  // must outlive run(): libgimp sends it after we return
@@ -608,7 +830,10 @@ void run(const gchar* /*name*/, gint nparams, const GimpParam* param, gint* nret
 
   Outcome outcome;
   try {
-    outcome = run_procedure(nparams, param);
+    if (name && std::strcmp(name, kFastProcName) == 0)
+      outcome = run_fast_procedure(nparams, param);
+    else
+      outcome = run_procedure(nparams, param);
   } catch (const std::exception& e) {
     outcome = fail(GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
   } catch (...) {

@@ -8,6 +8,7 @@
 #include <cstdarg>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <cstdio>
 
 #include "i18n.h"
@@ -146,6 +147,53 @@ nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image
   const nst::Image loaded = nst::load_image(p.style_file);
   return nst::transfer(content, loaded, options, control.progress, control.cancel,
                        control.finish_now);
+}
+
+std::string validate_fast_params(const FastParams& p) {
+  if (p.model.empty())
+    return _("No style network chosen yet: model is empty.");
+  if (!std::isfinite(p.strength) || p.strength < 0 || p.strength > 100)
+    return _("strength must be between 0 and 100 (percent of the style).");
+  if (p.preserve_colors < 0 || p.preserve_colors > 1)
+    return printf_string(_("preserve-colors must be 0 or 1 (got %d)."), p.preserve_colors);
+  if (p.size != 0 && (p.size < kMinFastSize || p.size > kMaxSize))
+    return printf_string(_("size must be 0 (the layer's own size) or between %d and %d pixels (got %d)."),
+                         kMinFastSize, kMaxSize, p.size);
+  if (p.tile != 0 && (p.tile < kMinTile || p.tile > kMaxTile))
+    return printf_string(_("tile must be 0 (default) or between %d and %d pixels (got %d)."), kMinTile,
+                         kMaxTile, p.tile);
+  return {};
+}
+
+std::string fast_layer_name(const std::string& model_name) {
+  const std::string words = style_display_name(model_name);
+  if (words.empty()) return _("Fast style");
+  /* TRANSLATORS: name of the new layer; %s is the style network's name. */
+  return printf_string(_("%s (fast style)"), words.c_str());
+}
+
+nst::Image finish_fast_style(const nst::Image& content, const nst::Image& stylized, const FastParams& p) {
+  nst::Image out = p.preserve_colors == 1 ? nst::keep_colors(content, stylized) : stylized;
+  if (p.strength < 100) out = nst::blend(content, out, p.strength / 100.0);
+  return out;
+}
+
+nst::Image run_fast_style(const nst::Image& content, const FastParams& p, const RunControl& control,
+                          const nst::FastModel* loaded) {
+  const std::string problem = validate_fast_params(p);
+  if (!problem.empty()) throw nst::Error(problem);
+  if (content.empty() || content.width <= 0 || content.height <= 0)
+    throw nst::Error(_("The layer has no pixels to work on."));
+  nst::FastOptions o;
+  o.size = p.size;
+  if (p.tile > 0) o.tile = p.tile;
+  std::unique_ptr<nst::FastModel> own;
+  if (!loaded) {
+    own = std::make_unique<nst::FastModel>(nst::find_fast_model(p.model));
+    loaded = own.get();
+  }
+  const nst::Image stylized = loaded->stylize(content, o, control.progress, control.cancel);
+  return finish_fast_style(content, stylized, p);
 }
 
 std::string printf_string(const char* format, ...) {

@@ -182,6 +182,51 @@ TEST(Pixels, GreyAlphaConversions) {
   EXPECT_EQ(nst::convert_channels(grey_alpha, 1).data, std::vector<float>{grey_alpha.data[0]});
 }
 
+TEST(Pixels, BlendMixesColoursAndKeepsTheStylisedAlpha) {
+  nst::Image a(2, 1, 4), b(2, 1, 4);
+  a.data = {0.f, 0.2f, 1.f, 0.3f, 0.5f, 0.5f, 0.5f, 1.f};
+  b.data = {1.f, 0.6f, 0.f, 0.9f, 0.1f, 0.9f, 0.5f, 0.5f};
+  EXPECT_EQ(nst::blend(a, b, 1.0).data, b.data);
+  nst::Image zero = nst::blend(a, b, 0.0);
+  EXPECT_EQ(zero.data, (std::vector<float>{0.f, 0.2f, 1.f, 0.9f, 0.5f, 0.5f, 0.5f, 0.5f}));
+  nst::Image half = nst::blend(a, b, 0.25);
+  EXPECT_NEAR(half.data[0], 0.25f, 1e-6);
+  EXPECT_NEAR(half.data[1], 0.3f, 1e-6);
+  EXPECT_NEAR(half.data[2], 0.75f, 1e-6);
+  EXPECT_FLOAT_EQ(half.data[3], 0.9f);
+  EXPECT_NE(error_of([&] { nst::blend(a, nst::Image(2, 2, 4), 0.5); }).find("differ in size"), std::string::npos);
+  EXPECT_NE(error_of([&] { nst::blend(a, b, 1.5); }).find("strength must be between 0 and 1"), std::string::npos);
+}
+
+TEST(Pixels, KeepColorsTakesLumaFromTheStyleAndHueFromTheOriginal) {
+  auto luma = [](const float* p) { return 0.2126f * p[0] + 0.7152f * p[1] + 0.0722f * p[2]; };
+  nst::Image orig(3, 1, 3), styl(3, 1, 3);
+  orig.data = {0.6f, 0.4f, 0.3f,   0.9f, 0.1f, 0.1f,   0.2f, 0.3f, 0.9f};
+  styl.data = {0.3f, 0.5f, 0.7f,   0.95f, 0.95f, 0.95f, 0.1f, 0.1f, 0.1f};
+  nst::Image out = nst::keep_colors(orig, styl);
+  for (int i = 0; i < 3; ++i) {
+    const float* o = &orig.data[i * 3];
+    const float* s = &styl.data[i * 3];
+    const float* r = &out.data[i * 3];
+    EXPECT_NEAR(luma(r), luma(s), 1e-5) << "pixel " << i;
+    for (int c = 0; c < 3; ++c) EXPECT_TRUE(r[c] >= 0.f && r[c] <= 1.f);
+    // Same hue: the chroma (offset from luma) points the same way, never
+    // stronger than the original's.
+    const float k = (r[0] - luma(r)) / (o[0] - luma(o));
+    EXPECT_GT(k, 0.f);
+    EXPECT_LE(k, 1.f + 1e-5f);
+    for (int c = 1; c < 3; ++c) EXPECT_NEAR(r[c] - luma(r), k * (o[c] - luma(o)), 1e-5) << "pixel " << i;
+  }
+  // Pixel 0 fits without scaling: exactly the original's chroma.
+  EXPECT_NEAR(out.data[0] - luma(&out.data[0]), orig.data[0] - luma(&orig.data[0]), 1e-6);
+  // Grey images have no colour to keep.
+  nst::Image g1(1, 1, 1), g2(1, 1, 1);
+  g1.data = {0.2f};
+  g2.data = {0.7f};
+  EXPECT_EQ(nst::keep_colors(g1, g2).data, g2.data);
+  EXPECT_NE(error_of([&] { nst::keep_colors(orig, g2); }).find("differ in size or channels"), std::string::npos);
+}
+
 TEST(Pixels, PngFileRoundTripAndErrors) {
   nst::Image img = gradient_image(17, 9, 4);
   const std::string dir = fresh_dir("png");

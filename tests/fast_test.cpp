@@ -364,6 +364,15 @@ TEST(FastModels, ListsInstalledNetworksByName) {
   EXPECT_EQ(list[1].name, "wave");
   EXPECT_EQ(list[1].format, "ml5");
   EXPECT_EQ(nst::FastModel(list[0].path).info().describe(), "mosaic (TransformerNet state dict) from " + list[0].path);
+  // Names resolve to installed paths; paths stay as they are; unknown names
+  // are refused with the installed names.
+  EXPECT_EQ(nst::find_fast_model("mosaic"), dir + "/fast-style/mosaic.pth");
+  EXPECT_EQ(nst::find_fast_model("wave"), dir + "/fast-style/wave");
+  EXPECT_EQ(nst::find_fast_model("/x/y.pth"), "/x/y.pth");
+  const std::string e = error_of([] { nst::find_fast_model("starry"); });
+  EXPECT_NE(e.find("no fast-style network named 'starry' is installed in " + dir + "/fast-style (installed: mosaic, wave)"),
+            std::string::npos) << e;
+  EXPECT_NE(error_of([] { nst::find_fast_model(""); }).find("no fast-style network given"), std::string::npos);
   unsetenv("NST_MODELS_DIR");
 }
 

@@ -4,13 +4,16 @@
 # A generated image with three layers; plug-in-neural-style on the middle one
 # must add one layer directly above it with the same size and offsets and
 # different pixels, and leave the source untouched. A missing style file must
-# fail with the engine's message and add no layer.
+# fail with the engine's message and add no layer. The same for
+# plug-in-neural-style-fast (an installed style by name and a network folder by
+# path), plus: strength 0 gives the source's pixels, preserve-colors keeps the
+# source's colours, an unknown style or a bad strength fails without a layer.
 # Exit 77 (meson: skipped) when GIMP or ../shared is absent.
 set -euo pipefail
 plugin=$1
 shared=$2
 if ! command -v gimp-console-2.10 >/dev/null; then echo "SKIP: gimp-console-2.10 is not installed"; exit 77; fi
-if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
+if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
   echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
 fi
 shared=$(cd "$shared" && pwd)
@@ -22,8 +25,12 @@ export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
 mkdir -p "$HOME" "$tmp/plug-ins/neural-style"
 cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
 printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
-# The default network (model-file "") comes from the models folder.
-export NST_MODELS_DIR=$shared/models
+# The default network (model-file "") and the fast styles come from a models
+# folder laid out as install-models.sh installs it, pointing into ../shared.
+mkdir -p "$tmp/models/fast-style"
+ln -s "$shared/models/darknet-tiny" "$tmp/models/darknet-tiny"
+ln -s "$shared/models/fast-style-ml5/wave" "$tmp/models/fast-style/wave"
+export NST_MODELS_DIR=$tmp/models
 style=$shared/testdata/style/starry_night.jpg
 
 run_gimp() {
@@ -63,11 +70,33 @@ call='(let* ((img 1) (src (car (gimp-image-get-layer-by-name img "Photo")))
     " srcmean=" (number->string (car hs)) " newmean=" (number->string (car hn))
     " srcstd=" (number->string (cadr hs)) " newstd=" (number->string (cadr hn)))))'
 
+# plug-in-neural-style-fast: one call per variant; each reports the new layer's
+# position, name, size and offsets, and saves its pixels.
+fast() {  # fast TAG MODEL STRENGTH PRESERVE SIZE
+  echo '(let* ((img 1) (src (car (gimp-image-get-layer-by-name img "Photo")))
+       (n0 (car (gimp-image-get-layers img)))
+       (new (car (plug-in-neural-style-fast RUN-NONINTERACTIVE img src "'"$2"'" '"$3 $4 $5"' 0)))
+       (v (gimp-drawable-histogram new HISTOGRAM-VALUE 0 1)))
+  (file-png-save RUN-NONINTERACTIVE img new "'"$tmp/$1"'.png" "x.png" 0 9 0 0 0 0 0)
+  (gimp-message (string-append "'"$1"' layers=" (number->string n0) "->" (number->string (car (gimp-image-get-layers img)))
+    " above=" (number->string (- (car (gimp-image-get-item-position img src)) (car (gimp-image-get-item-position img new))))
+    " size=" (number->string (car (gimp-drawable-width new))) "x" (number->string (car (gimp-drawable-height new)))
+    " offsets=" (number->string (car (gimp-drawable-offsets new))) "," (number->string (cadr (gimp-drawable-offsets new)))
+    " std=" (number->string (cadr v))
+    " name=" (car (gimp-item-get-name new))))
+  (gimp-image-remove-layer img new))'
+}
+fast_unknown='(plug-in-neural-style-fast RUN-NONINTERACTIVE 1 (car (gimp-image-get-layer-by-name 1 "Photo")) "no-such-style" 100 0 0 0)'
+fast_strength='(plug-in-neural-style-fast RUN-NONINTERACTIVE 1 (car (gimp-image-get-layer-by-name 1 "Photo")) "wave" 150 0 0 0)'
+
 missing='(plug-in-neural-style RUN-NONINTERACTIVE 1 (car (gimp-image-get-layer-by-name 1 "Photo")) "/nonexistent/painting.jpg" "" 5 64 -1 -1 -1 0 0 "" 0 "" "" 0 0)'
 count='(gimp-message (string-append "COUNT layers=" (number->string (car (gimp-image-get-layers 1)))))'
 cleanup='(gimp-image-delete 1)'
 
-out=$(run_gimp -b "$setup" -b "$call" -b "$missing" -b "$count" -b "$cleanup")
+out=$(run_gimp -b "$setup" -b "$call" -b "$missing" -b "$count" \
+  -b "$(fast FASTNAME wave 100 0 0)" -b "$(fast FASTPATH "$shared/models/fast-style-ml5/wave" 100 0 0)" \
+  -b "$(fast FASTZERO wave 0 0 0)" -b "$(fast FASTKEEP wave 100 1 0)" -b "$(fast FASTSIZE wave 100 0 64)" \
+  -b "$fast_unknown" -b "$fast_strength" -b "$count" -b "$cleanup")
 fail=0
 check() {  # check DESCRIPTION COMMAND...
   if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
@@ -89,5 +118,41 @@ check "value statistics changed" awk -v a="$(field srcmean)" -v b="$(field newme
 check "missing style file: script-fu error carries the message" \
   grep -q "plug-in-neural-style failed: .*cannot open image '/nonexistent/painting.jpg'" <<<"$out"
 check "missing style file: no layer added" grep -q "COUNT layers=4" <<<"$out"
+# plug-in-neural-style-fast
+ffield() { grep -o "$1 .*" <<<"$out" | head -1 | grep -o "$2=[^ ]*" | cut -d= -f2; }
+grep -o 'FAST[A-Z]* .*' <<<"$out" || true
+check "fast: returns a layer, one layer added (4 -> 5)" test "$(ffield FASTNAME layers)" = "4->5"
+check "fast: new layer directly above the source" test "$(ffield FASTNAME above)" = 1
+check "fast: layer named after the style" grep -q "FASTNAME .*name=Wave (fast style)" <<<"$out"
+check "fast: same size and offsets as the source" test "$(ffield FASTNAME size) $(ffield FASTNAME offsets)" = "80x60 10,5"
+check "fast: pixels differ from the source" bash -c "! cmp -s '$tmp/before.png' '$tmp/FASTNAME.png'"
+# (Equal up to 8-bit rounding: parallel sums may add in another order.)
+check "fast: a network folder by path gives the same pixels as by name" /usr/bin/python3 -c '
+import sys, numpy as np
+from skimage.io import imread
+d = np.abs(imread(sys.argv[1]).astype(int) - imread(sys.argv[2]).astype(int))
+print("by name vs by path: max diff %d, mean %.4f" % (d.max(), d.mean()))
+sys.exit(0 if d.max() <= 2 and d.mean() < 0.05 else 1)' "$tmp/FASTNAME.png" "$tmp/FASTPATH.png"
+check "fast: strength 0 gives exactly the source's pixels" cmp -s "$tmp/before.png" "$tmp/FASTZERO.png"
+# Colour: mean |chroma difference| (Rec. 709 Cb/Cr, 0..255) to the source, per pixel.
+chroma() {
+  /usr/bin/python3 -c '
+import sys, numpy as np
+from skimage.io import imread
+def cbcr(p):
+    a = imread(p)[..., :3].astype(float)
+    y = a @ [0.2126, 0.7152, 0.0722]
+    return np.stack([a[..., 2] - y, a[..., 0] - y])
+print("%.2f" % np.abs(cbcr(sys.argv[1]) - cbcr(sys.argv[2])).mean())' "$tmp/before.png" "$1"
+}
+keep_d=$(chroma "$tmp/FASTKEEP.png") plain_d=$(chroma "$tmp/FASTNAME.png")
+echo "chroma difference to the source: preserve-colors $keep_d, plain $plain_d"
+check "fast: preserve-colors keeps the source's colours (chroma diff $keep_d < 1/4 of $plain_d without it)" \
+  awk -v a="$keep_d" -v b="$plain_d" 'BEGIN { exit !(a < b / 4 && b > 10) }'
+check "fast: size 64 still gives the layer's size" test "$(ffield FASTSIZE size)" = "80x60"
+check "fast: unknown style fails naming it and the installed ones" \
+  grep -q "plug-in-neural-style-fast failed: .*no fast-style network named 'no-such-style' is installed .*(installed: wave)" <<<"$out"
+check "fast: strength 150 fails with the range" grep -q "strength must be between 0 and 100" <<<"$out"
+check "fast: failed calls added no layer" test "$(grep -o 'COUNT layers=[0-9]*' <<<"$out" | tail -1)" = "COUNT layers=4"
 check "no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/out.txt'"
 if [ $fail -ne 0 ]; then echo "--- GIMP output ---"; echo "$out"; exit 1; fi

@@ -21,6 +21,9 @@ struct ProgressContext {
   double estimate_seconds = -1;  // from the settings dialog, < 0 unknown
   // GIMP's own progress bar (called on the main thread, throttled).
   std::function<void(double fraction, const std::string& text)> host_progress;
+  // A feed-forward run (plug-in-neural-style-fast): progress counts tiles,
+  // there are no losses and no "Apply Now".
+  bool fast = false;
 };
 
 enum class ProgressOutcome {

@@ -44,24 +44,8 @@ struct ProgressUi {
   std::string error;
 };
 
-// An RGB pixbuf of `img` scaled to fit the preview box.
-GdkPixbuf* preview_pixbuf(const nst::Image& img) {
-  if (img.empty() || img.width <= 0 || img.height <= 0) return nullptr;
-  const double scale = std::min(double(kPreviewWidth) / img.width, double(kPreviewHeight) / img.height);
-  const int w = std::max(1, int(std::lround(img.width * scale)));
-  const int h = std::max(1, int(std::lround(img.height * scale)));
-  nst::Image rgb = img.channels == 3 ? img : nst::convert_channels(img, 3);
-  if (rgb.width != w || rgb.height != h) rgb = nst::resize(rgb, w, h);
-  const std::vector<uint8_t> bytes = nst::to_u8(rgb);
-  GdkPixbuf* pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, w, h);
-  guchar* dst = gdk_pixbuf_get_pixels(pb);
-  const int stride = gdk_pixbuf_get_rowstride(pb);
-  for (int y = 0; y < h; ++y) std::copy_n(&bytes[size_t(y) * w * 3], size_t(w) * 3, dst + size_t(y) * stride);
-  return pb;
-}
-
 void show_preview(ProgressUi* ui, const nst::Image& img) {
-  GdkPixbuf* pb = preview_pixbuf(img);
+  GdkPixbuf* pb = image_pixbuf(img, kPreviewWidth, kPreviewHeight);
   if (!pb) return;
   gtk_image_set_from_pixbuf(GTK_IMAGE(ui->preview), pb);
   g_object_unref(pb);
@@ -103,6 +87,10 @@ gboolean poll(gpointer data) {
     status = _("Stopping…");
   else if (s.finish_requested)
     status = _("Finishing the current iteration…");
+  else if (ui->ctx.fast && s.iterations > 1)
+    status = nst_plugin::printf_string(_("Painting: tile %d of %d done"), s.iteration, s.iterations);
+  else if (ui->ctx.fast)
+    status = _("Painting…");
   else if (s.iteration == 0)
     status = _("Loading the network and the style…");
   else
@@ -118,7 +106,7 @@ gboolean poll(gpointer data) {
   if (eta < 0 && ui->ctx.estimate_seconds > 0) eta = std::max(0.0, ui->ctx.estimate_seconds - elapsed);
   if (s.cancel_requested || s.finish_requested) eta = -1;
   gtk_label_set_text(GTK_LABEL(ui->times), format_times(elapsed, eta).c_str());
-  if (s.iteration > 0)
+  if (s.iteration > 0 && !ui->ctx.fast)
     gtk_label_set_text(GTK_LABEL(ui->losses),
                        format_losses(s.total_loss, s.content_loss, s.style_loss, s.tv_loss).c_str());
 
@@ -161,13 +149,29 @@ GtkWidget* left_aligned(GtkWidget* label, const char* name) {
 
 }  // namespace
 
+GdkPixbuf* image_pixbuf(const nst::Image& img, int max_width, int max_height) {
+  if (img.empty() || img.width <= 0 || img.height <= 0) return nullptr;
+  const double scale = std::min(double(max_width) / img.width, double(max_height) / img.height);
+  const int w = std::max(1, int(std::lround(img.width * scale)));
+  const int h = std::max(1, int(std::lround(img.height * scale)));
+  nst::Image rgb = img.channels == 3 ? img : nst::convert_channels(img, 3);
+  if (rgb.width != w || rgb.height != h) rgb = nst::resize(rgb, w, h);
+  const std::vector<uint8_t> bytes = nst::to_u8(rgb);
+  GdkPixbuf* pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, w, h);
+  guchar* dst = gdk_pixbuf_get_pixels(pb);
+  const int stride = gdk_pixbuf_get_rowstride(pb);
+  for (int y = 0; y < h; ++y) std::copy_n(&bytes[size_t(y) * w * 3], size_t(w) * 3, dst + size_t(y) * stride);
+  return pb;
+}
+
 ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx, std::string* error) {
   ProgressUi ui;
   ui.job = &job;
   ui.ctx = ctx;
 
-  ui.dialog = gimp_dialog_new(_("Neural Style Transfer – Working"), "gimp-neural-style-progress", nullptr,
-                              GtkDialogFlags(0), gimp_standard_help_func, "plug-in-neural-style",
+  ui.dialog = gimp_dialog_new(ctx.fast ? _("Neural Style (Fast) – Working") : _("Neural Style Transfer – Working"),
+                              "gimp-neural-style-progress", nullptr, GtkDialogFlags(0), gimp_standard_help_func,
+                              ctx.fast ? "plug-in-neural-style-fast" : "plug-in-neural-style",
                               _("Apply _Now"), kResponseApplyNow,
                               _("_Cancel"), GTK_RESPONSE_CANCEL,
                               nullptr);
@@ -221,6 +225,11 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
   gtk_progress_bar_set_text(GTK_PROGRESS_BAR(ui.bar), " ");
   job.start();
   gtk_widget_show_all(ui.dialog);
+  if (ctx.fast) {
+    gtk_widget_hide(ui.apply_button);  // one pass: nothing to apply early
+    gtk_widget_hide(ui.losses);
+    gtk_label_set_text(GTK_LABEL(ui.status), _("Painting…"));
+  }
   g_timeout_add(kPollMs, poll, &ui);  // removes itself (returns FALSE) when the job has stopped
   g_main_loop_run(ui.loop);
 

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <vector>
 
 namespace nst_ui {
 
@@ -73,6 +74,43 @@ std::string widget_value(GtkWidget* w) {
     v << (gtk_expander_get_expanded(GTK_EXPANDER(w)) ? 1 : 0);
   } else if (GTK_IS_PROGRESS_BAR(w)) {
     v << gtk_progress_bar_get_fraction(GTK_PROGRESS_BAR(w));
+  } else if (GTK_IS_ICON_VIEW(w)) {
+    // items=<n> selected=<text of column 1 or -> at=<i>:<x>,<y>;... (item centres,
+    // found by probing the widget on an 8-pixel grid, in widget coordinates).
+    GtkTreeModel* model = gtk_icon_view_get_model(GTK_ICON_VIEW(w));
+    const int n = model ? gtk_tree_model_iter_n_children(model, nullptr) : 0;
+    v << "items=" << n << " selected=";
+    GList* sel = gtk_icon_view_get_selected_items(GTK_ICON_VIEW(w));
+    std::string selected = "-";
+    if (sel && model) {
+      GtkTreeIter iter;
+      if (gtk_tree_model_get_iter(model, &iter, static_cast<GtkTreePath*>(sel->data))) {
+        gchar* text = nullptr;
+        gtk_tree_model_get(model, &iter, 1, &text, -1);
+        if (text) selected = text;
+        g_free(text);
+      }
+    }
+    for (GList* l = sel; l; l = l->next) gtk_tree_path_free(static_cast<GtkTreePath*>(l->data));
+    g_list_free(sel);
+    v << selected << " at=";
+    std::vector<double> sx(size_t(n), 0), sy(size_t(n), 0), cnt(size_t(n), 0);
+    GtkAllocation a;
+    gtk_widget_get_allocation(w, &a);
+    for (int y = 0; y < a.height; y += 8)
+      for (int x = 0; x < a.width; x += 8) {
+        GtkTreePath* path = gtk_icon_view_get_path_at_pos(GTK_ICON_VIEW(w), x, y);
+        if (!path) continue;
+        const int i = gtk_tree_path_get_indices(path)[0];
+        gtk_tree_path_free(path);
+        if (i < 0 || i >= n) continue;
+        sx[size_t(i)] += x;
+        sy[size_t(i)] += y;
+        cnt[size_t(i)] += 1;
+      }
+    for (int i = 0; i < n; ++i)
+      if (cnt[size_t(i)] > 0)
+        v << i << ":" << int(sx[size_t(i)] / cnt[size_t(i)]) << "," << int(sy[size_t(i)] / cnt[size_t(i)]) << ";";
   } else if (GTK_IS_IMAGE(w)) {
     GdkPixbuf* pb = gtk_image_get_storage_type(GTK_IMAGE(w)) == GTK_IMAGE_PIXBUF
                         ? gtk_image_get_pixbuf(GTK_IMAGE(w))

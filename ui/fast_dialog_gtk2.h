@@ -1,0 +1,23 @@
+// The settings dialog of Filters > Artistic > Neural Style (Fast)...
+// (GTK2 + libgimpui-2.0): the installed style networks as a gallery of
+// thumbnails showing the layer itself in each style, or a network file; the
+// strength (mix with the original), colour preservation, a live preview and
+// the working and tile sizes. Call on the main thread after gimp_ui_init().
+#pragma once
+
+#include "host.h"
+#include "nst.h"
+
+namespace nst_ui {
+
+struct FastDialogContext {
+  nst::Image layer_small;  // the layer (selection bounds), longest side <= kFastPreviewSize
+};
+
+constexpr int kFastPreviewSize = 320;
+
+// Shows the dialog with `params`; true when the user pressed Start, with
+// `params` holding the chosen values.
+bool run_fast_dialog(nst_plugin::FastParams& params, const FastDialogContext& ctx);
+
+}  // namespace nst_ui
