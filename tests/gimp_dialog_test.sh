@@ -16,7 +16,11 @@
 #      cancels and changes nothing;
 #   5. "From a layer of an open image" as the style: clicked, applied;
 #   6. a new GIMP session: the latest recent style is preselected; the
-#      dialog in German.
+#      dialog in German;
+#   7. Neural Style (Fast): the gallery of installed styles with thumbnails
+#      of the layer, the live preview, choosing a style and "keep colours",
+#      Cancel adds nothing, Start adds the layer, Repeat runs without the
+#      dialog.
 # Screenshots of the dialogs go to SCREENSHOT_DIR.
 # Exit 77 (meson: skipped) when GIMP, Xvfb, xdotool, ImageMagick or ../shared is absent.
 set -euo pipefail
@@ -29,7 +33,8 @@ shots=$5
 for tool in gimp-2.10 Xvfb xdotool import compare; do
   if ! command -v $tool >/dev/null; then echo "SKIP: $tool is not installed (apt-get install gimp xvfb xdotool imagemagick)"; exit 77; fi
 done
-if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/testdata/style/starry_night.jpg" ]; then
+if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/testdata/style/starry_night.jpg" ] ||
+   [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
   echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
 fi
 shared=$(cd "$shared" && pwd)
@@ -51,7 +56,11 @@ export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
 mkdir -p "$HOME" "$tmp/plug-ins/neural-style" "$tmp/ui"
 cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
 printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
-export NST_MODELS_DIR=$shared/models NST_UI_TEST_DIR=$tmp/ui NST_LOCALEDIR=$localedir
+# A models folder as install-models.sh lays it out, pointing into ../shared.
+mkdir -p "$tmp/models/fast-style"
+ln -s "$shared/models/darknet-tiny" "$tmp/models/darknet-tiny"
+for d in "$shared"/models/fast-style-ml5/*/; do ln -s "$d" "$tmp/models/fast-style/$(basename "$d")"; done
+export NST_MODELS_DIR=$tmp/models NST_UI_TEST_DIR=$tmp/ui NST_LOCALEDIR=$localedir
 # Idle OpenMP threads must not spin on a shared, busy machine.
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2
 ui=$tmp/ui
@@ -315,6 +324,60 @@ else
   echo "FAIL: no German translation built at $localedir"; fail=1
 fi
 
-echo "times: main session ${main_time} s, German session $((SECONDS - t6)) s"
+german_time=$((SECONDS - t6))
+
+# 7. Neural Style (Fast).
+t7=$SECONDS
+click_item() {  # click_item DUMP WIDGET INDEX: an icon view's item (centres listed in its value)
+  local win x y at
+  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y)
+  at=$(value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2)
+  [ -n "$at" ] || die "item $3 of $2 is not shown"
+  xdotool mousemove --window "$win" $((x + ${at%,*})) $((y + ${at#*,})) click 1
+}
+previews_are() { grep -q "$1" "$ui/fast-previews.txt"; }
+fast_call='(plug-in-neural-style-fast RUN-INTERACTIVE 1 (car (gimp-image-get-layer-by-name 1 "Photo")) "" 100 0 0 0)'
+fast_last='(plug-in-neural-style-fast RUN-WITH-LAST-VALS 1 (car (gimp-image-get-layer-by-name 1 "Photo")) "" 100 0 0 0)'
+start_gimp \
+  "(begin (gimp-message-set-handler CONSOLE) (gimp-item-set-name (car (gimp-image-get-active-layer (car (file-jpeg-load RUN-NONINTERACTIVE \"$photo\" \"$photo\")))) \"Photo\") (gimp-display-new 1))" \
+  "$(report fast-before)" "$fast_call" "$(report fast-cancel)" "$fast_call" "$(report fast-start)" \
+  "$fast_last" "$(report fast-repeat)" '(gimp-image-clean-all 1)'
+wait_for 90 "the fast settings dialog" has fast-settings nst-start
+wait_for 60 "the thumbnails and the preview" previews_are "thumbnails=5/5 preview=ready"
+check "fast: five installed styles, the first chosen" value_matches fast-settings nst-styles '^items=5 selected=La Muse '
+check "fast: the preview shows the layer in that style" value_matches fast-settings nst-preview '^[0-9]+x[0-9]+$'
+for w in nst-network-file nst-strength nst-keep-colors nst-advanced nst-reset nst-cancel; do
+  check "fast dialog has $w" has fast-settings $w
+done
+check "fast: strength starts at 100" value_is fast-settings nst-strength 100
+check "fast: Start is sensitive" prop_is fast-settings nst-start sensitive 1
+click fast-settings nst-cancel
+wait_for 20 "the fast dialog to close" grep -q "outcome=settings-cancelled" "$ui/result.txt"
+finish_scenario
+wait_for 60 "the fast settings dialog (2)" has fast-settings nst-start
+wait_for 60 "the thumbnails (2)" previews_are "thumbnails=5/5 preview=ready"
+click_item fast-settings nst-styles 4
+wait_for 10 "Wave to be chosen" value_matches fast-settings nst-styles '^items=5 selected=Wave '
+wait_for 30 "the Wave preview" previews_are "preview=ready model=wave"
+click fast-settings nst-keep-colors
+wait_for 10 "keep colours" value_is fast-settings nst-keep-colors 1
+shoot fast-settings "$shots/fast-settings-dialog.png"
+click fast-settings nst-start
+wait_for 60 "the fast run to finish" grep -q "outcome=completed" "$ui/result.txt"
+finish_scenario
+wait_for 60 "the repeated fast run" grep -q "outcome=completed" "$ui/result.txt"
+check "fast Repeat: no settings dialog" test ! -e "$ui/fast-settings.txt"
+finish_scenario
+wait_gimp
+out=$(cat "$tmp/gimp.log")
+grep -o "REPORT fast.*" <<<"$out" || true
+check "fast Cancel: no layer added" grep -q "layers=1 " <<<"$(report_of fast-cancel)"
+check "fast Start: one layer above the source, named after the style" \
+  grep -q "layers=2 above=Wave (fast style)" <<<"$(report_of fast-start)"
+check "fast Start: source pixels unchanged" same_pixels "$tmp/fast-before.png" "$tmp/fast-start.png"
+check "fast Repeat: another layer with the same style" grep -q "layers=3 above=Wave (fast style)" <<<"$(report_of fast-repeat)"
+check "fast: no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/gimp.log'"
+
+echo "times: main session ${main_time} s, German session ${german_time} s, fast session $((SECONDS - t7)) s"
 if [ $fail -ne 0 ]; then echo "--- GIMP output ---"; cat "$tmp/gimp.log"; exit 1; fi
 echo "screenshots in $shots"
