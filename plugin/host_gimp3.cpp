@@ -304,15 +304,12 @@ nst::TransferResult run_in_batch(const nst::Image& content, const nst_plugin::Pl
 }
 
 // ---------------------------------------------------------------------------
-// plug-in-neural-style
+// Checks and results shared by both procedures
 
-GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
-                          GimpDrawable** drawables, GimpProcedureConfig* config, gpointer /*run_data*/) {
-  init_i18n();
-  // Keep number parsing in the core (model headers, option strings)
-  // independent of the user's locale.
-  std::setlocale(LC_NUMERIC, "C");
-
+// Fills *jobs with the selected drawables and their selection bounds, or
+// returns the failure.
+GimpValueArray* check_drawables(GimpProcedure* procedure, GimpImage* image, GimpDrawable** drawables,
+                                std::vector<Job>* jobs_out) {
   std::vector<GimpDrawable*> sources;
   for (GimpDrawable** d = drawables; d && *d; ++d) sources.push_back(*d);
   if (!image || !gimp_image_is_valid(image))
@@ -328,7 +325,8 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
                   _("Indexed layers are not supported, convert the image to RGB (Image > Mode > RGB)."));
   }
 
-  std::vector<Job> jobs(sources.size());
+  std::vector<Job>& jobs = *jobs_out;
+  jobs.resize(sources.size());
   for (size_t i = 0; i < sources.size(); ++i) {
     Job& job = jobs[i];
     job.drawable = sources[i];
@@ -338,6 +336,48 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
                   _("The selection does not overlap the layer: nothing to work on."));
     job.rect = {x, y, w, h};
   }
+
+  return nullptr;
+}
+
+// All new layers in one undo step; the first one is returned.
+GimpValueArray* add_result_layers(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
+                                  const std::vector<Job>& jobs, bool image_rgb) {
+  // One undo step for all new layers.
+  gimp_image_undo_group_start(image);
+  GimpLayer* first = nullptr;
+  bool ok = true;
+  for (const Job& job : jobs) {
+    GimpLayer* layer = add_result_layer(image, job, image_rgb);
+    if (!layer) {
+      ok = false;
+      break;
+    }
+    if (!first) first = layer;
+  }
+  gimp_image_undo_group_end(image);
+  gimp_progress_update(1.0);
+  gimp_progress_end();
+  if (!ok) return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
+  if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
+
+  GimpValueArray* values = gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, nullptr);
+  GIMP_VALUES_SET_LAYER(values, 1, first);
+  return values;
+}
+
+// ---------------------------------------------------------------------------
+// plug-in-neural-style
+
+GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
+                          GimpDrawable** drawables, GimpProcedureConfig* config, gpointer /*run_data*/) {
+  init_i18n();
+  // Keep number parsing in the core (model headers, option strings)
+  // independent of the user's locale.
+  std::setlocale(LC_NUMERIC, "C");
+
+  std::vector<Job> jobs;
+  if (GimpValueArray* bad = check_drawables(procedure, image, drawables, &jobs)) return bad;
 
   const bool with_ui = run_mode != GIMP_RUN_NONINTERACTIVE;
   const std::string profile_file = profile_path();
@@ -389,38 +429,151 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
     return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
   }
 
-  // One undo step for all new layers.
-  gimp_image_undo_group_start(image);
-  GimpLayer* first = nullptr;
-  bool ok = true;
-  for (const Job& job : jobs) {
-    GimpLayer* layer = add_result_layer(image, job, image_rgb);
-    if (!layer) {
-      ok = false;
-      break;
-    }
-    if (!first) first = layer;
-  }
-  gimp_image_undo_group_end(image);
-  gimp_progress_update(1.0);
-  gimp_progress_end();
-  if (!ok) return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
-  if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
-
-  GimpValueArray* values = gimp_procedure_new_return_values(procedure, GIMP_PDB_SUCCESS, nullptr);
-  GIMP_VALUES_SET_LAYER(values, 1, first);
-  return values;
+  return add_result_layers(procedure, run_mode, image, jobs, image_rgb);
 }
+
+GimpValueArray* run_fast(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
+                         GimpDrawable** drawables, GimpProcedureConfig* config, gpointer run_data);
 
 GimpValueArray* run_guarded(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
                             GimpDrawable** drawables, GimpProcedureConfig* config, gpointer run_data) {
   try {
+    if (std::strcmp(gimp_procedure_get_name(procedure), "plug-in-neural-style-fast") == 0)
+      return run_fast(procedure, run_mode, image, drawables, config, run_data);
     return run_gatys(procedure, run_mode, image, drawables, config, run_data);
   } catch (const std::exception& e) {
     return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
   } catch (...) {
     return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(_("unknown error")));
   }
+}
+
+// ---------------------------------------------------------------------------
+// plug-in-neural-style-fast: the same arguments as the GIMP 2.10 procedure.
+
+void add_fast_arguments(GimpProcedure* procedure) {
+  const GParamFlags rw = G_PARAM_READWRITE;
+  gimp_procedure_add_string_argument(
+      procedure, "model", _("Style _network"),
+      _("An installed style's name (e.g. \"wave\", see `nst models`) or the path of a network (ml5 folder or "
+        "its manifest.json, TransformerNet .pth)"),
+      "", rw);
+  gimp_procedure_add_double_argument(procedure, "strength", _("S_trength"),
+                                     _("Percent of the style in the result (0-100; lower mixes in the original)"),
+                                     0, 100, 100, rw);
+  gimp_procedure_add_int_argument(procedure, "preserve-colors", _("_Keep the layer's colours"),
+                                  _("Keep the layer's colours { FALSE (0), TRUE (1) }"), 0, 1, 0, rw);
+  gimp_procedure_add_int_argument(procedure, "size", _("Paint at _size"),
+                                  _("Longest side the network paints at, result scaled to the layer (0 = the "
+                                    "layer's own size, or 64-16384)"),
+                                  0, nst_plugin::kMaxSize, 0, rw);
+  gimp_procedure_add_int_argument(procedure, "tile", _("_Tile size"),
+                                  _("Tile size for large layers (0 = default 1024, or 256-8192)"), 0,
+                                  nst_plugin::kMaxTile, 0, rw);
+  gimp_procedure_add_layer_return_value(procedure, "new-layer", _("New layer"),
+                                        _("The new layer holding the stylised pixels"), FALSE, rw);
+}
+
+nst_plugin::FastParams fast_params_from_config(GimpProcedureConfig* config) {
+  nst_plugin::FastParams p;
+  gchar* model = nullptr;
+  g_object_get(config, "model", &model, "strength", &p.strength, "preserve-colors", &p.preserve_colors, "size",
+               &p.size, "tile", &p.tile, nullptr);
+  p.model = take_string(model);
+  return p;
+}
+
+// The engine on a worker thread and the progress window (tiles) on this one.
+nst::Image run_fast_with_progress_window(const nst::Image& content, const nst_plugin::FastParams& p,
+                                         const nst::FastModel& model, GimpDrawable* drawable) {
+  nst_ui::TransferJob transfer([&](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
+                                   const std::atomic<bool>*) {
+    nst_plugin::RunControl rc;
+    rc.progress = progress;
+    rc.cancel = cancel;
+    nst::TransferResult r;
+    r.image = nst_plugin::run_fast_style(content, p, rc, &model);
+    return r;
+  });
+  nst_ui::ProgressContext ctx;
+  ctx.fast = true;
+  gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), item_name(GIMP_ITEM(drawable)).c_str(),
+                                    nst_plugin::style_display_name(model.info().name).c_str());
+  ctx.subtitle = subtitle;
+  g_free(subtitle);
+  ctx.start_preview = content;
+  ctx.host_progress = [](double fraction, const std::string& text) {
+    gimp_progress_set_text(text.c_str());
+    gimp_progress_update(fraction);
+  };
+  std::string error;
+  const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(transfer, ctx, &error);
+  if (outcome == nst_ui::ProgressOutcome::Cancelled) {
+    nst_ui::test_hook_note("result", "outcome=cancelled");
+    throw nst::Cancelled();
+  }
+  if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
+  nst_ui::test_hook_note("result", "outcome=completed");
+  return transfer.take_result().image;
+}
+
+GimpValueArray* run_fast(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
+                         GimpDrawable** drawables, GimpProcedureConfig* config, gpointer /*run_data*/) {
+  init_i18n();
+  std::setlocale(LC_NUMERIC, "C");
+  std::vector<Job> jobs;
+  if (GimpValueArray* bad = check_drawables(procedure, image, drawables, &jobs)) return bad;
+
+  const bool with_ui = run_mode != GIMP_RUN_NONINTERACTIVE;
+  if (with_ui) {
+    gimp_ui_init(kBinary);
+    std::setlocale(LC_NUMERIC, "C");
+  }
+  if (run_mode == GIMP_RUN_INTERACTIVE) {
+    // GIMP's generic dialog on the procedure's config; the installed styles
+    // are named in the model field's tooltip.
+    GtkWidget* dialog = gimp_procedure_dialog_new(procedure, config, _("Neural Style (Fast)"));
+    gimp_procedure_dialog_fill(GIMP_PROCEDURE_DIALOG(dialog), nullptr);
+    const gboolean accepted = gimp_procedure_dialog_run(GIMP_PROCEDURE_DIALOG(dialog));
+    gtk_widget_destroy(dialog);
+    if (!accepted) {
+      nst_ui::test_hook_note("result", "outcome=settings-cancelled");
+      return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
+    }
+  }
+  const nst_plugin::FastParams p = fast_params_from_config(config);
+  const std::string problem = nst_plugin::validate_fast_params(p);
+  if (!problem.empty()) return fail(procedure, GIMP_PDB_CALLING_ERROR, problem);
+
+  gegl_init(nullptr, nullptr);
+  const bool image_rgb = gimp_image_get_base_type(image) == GIMP_RGB;
+  gimp_progress_init(_("Neural style (fast)"));
+  try {
+    const nst::FastModel model(nst::find_fast_model(p.model));
+    for (Job& job : jobs) {
+      const nst::Image content = read_drawable(job.drawable, job.rect);
+      nst::Image styled;
+      if (with_ui) {
+        styled = run_fast_with_progress_window(content, p, model, job.drawable);
+      } else {
+        nst_plugin::RunControl rc;
+        rc.progress = [](const nst::Progress& pr) {
+          if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+        };
+        styled = nst_plugin::run_fast_style(content, p, rc, &model);
+      }
+      job.pixels = nst_plugin::layer_pixels(styled, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
+      job.layer_name = nst_plugin::fast_layer_name(model.info().name);
+    }
+  } catch (const nst::Cancelled&) {
+    gimp_progress_end();
+    return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
+  } catch (const std::exception& e) {
+    gimp_progress_end();
+    nst_ui::test_hook_note("result", std::string("outcome=failed error=") + e.what());
+    return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+  }
+  return add_result_layers(procedure, run_mode, image, jobs, image_rgb);
 }
 
 // ---------------------------------------------------------------------------
@@ -444,6 +597,13 @@ const ProcedureDef kProcedures[] = {
      "the source layer; the source is not changed. Returns the new layer (the first one when several "
      "drawables are selected).",
      add_gatys_arguments, run_guarded},
+    {"plug-in-neural-style-fast", N_("Neural Style (_Fast)..."),
+     N_("Repaint the layer in a trained style in seconds (fast neural style)"),
+     "Runs a feed-forward style network (Johnson et al.) trained for one painting over each selected "
+     "drawable (within the selection bounds, in tiles when large) and adds the result as a new layer "
+     "directly above the source layer; the source is not changed. Installed networks live in the models "
+     "folder's fast-style/ subfolder (install-scripts/install-models.sh).",
+     add_fast_arguments, run_guarded},
 };
 
 const ProcedureDef* find_procedure(const gchar* name) {

@@ -6,14 +6,16 @@
 # above it with the same size and offsets and different pixels, and leave the
 # source untouched; two selected layers give two new layers in one undo step.
 # A missing style file must fail with the engine's message and add no layer;
-# so must a bad argument (GIMP 3 checks the ranges).
+# so must a bad argument (GIMP 3 checks the ranges). plug-in-neural-style-fast:
+# an installed style by name adds its layer above the source, strength 0 gives
+# the source's pixels, an unknown style adds no layer.
 # Exit 77 (meson: skipped) when GIMP 3 or ../shared is absent. Runs natively
 # on Debian 13 or inside the root of tests/gimp3_root.sh.
 set -euo pipefail
 plugin=$1
 shared=$2
 if ! command -v gimp-console-3.0 >/dev/null; then echo "SKIP: gimp-console-3.0 is not installed"; exit 77; fi
-if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
+if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
   echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
 fi
 shared=$(cd "$shared" && pwd)
@@ -25,8 +27,12 @@ export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
 mkdir -p "$HOME" "$tmp/plug-ins/neural-style"
 cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
 printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
-# The default network (model-file "") comes from the models folder.
-export NST_MODELS_DIR=$shared/models
+# The default network (model-file "") and the fast styles come from a models
+# folder laid out as install-models.sh installs it, pointing into ../shared.
+mkdir -p "$tmp/models/fast-style"
+ln -s "$shared/models/darknet-tiny" "$tmp/models/darknet-tiny"
+ln -s "$shared/models/fast-style-ml5/wave" "$tmp/models/fast-style/wave"
+export NST_MODELS_DIR=$tmp/models
 style=$shared/testdata/style/starry_night.jpg
 
 # Every -b runs in its own script-fu process (images persist, variables do
@@ -96,13 +102,30 @@ two="(begin $n_layers
     \" abovetop=\" (number->string (- (car (gimp-image-get-item-position img top)) (car (gimp-image-get-item-position img new))))))
   (gimp-image-undo-disable img)))"
 
+fast="(begin $save_layer $n_layers
+(let* ((img 1) (src (car (gimp-image-get-layer-by-name img \"Photo\")))
+       (n0 (n-layers img))
+       (new (car (plug-in-neural-style-fast RUN-NONINTERACTIVE img (vector src) \"wave\" 100 0 0 0)))
+       (zero (car (plug-in-neural-style-fast #:run-mode RUN-NONINTERACTIVE #:image img #:drawables (vector src)
+                                             #:model \"wave\" #:strength 0))))
+  (save-layer new \"$tmp/fast.pam\")
+  (save-layer zero \"$tmp/fast-zero.pam\")
+  (gimp-message (string-append \"FAST layers=\" (number->string n0) \"->\" (number->string (n-layers img))
+    \" above=\" (number->string (- (car (gimp-image-get-item-position img src)) (car (gimp-image-get-item-position img new))))
+    \" size=\" (number->string (car (gimp-drawable-get-width new))) \"x\" (number->string (car (gimp-drawable-get-height new)))
+    \" offsets=\" (number->string (car (gimp-drawable-get-offsets new))) \",\" (number->string (cadr (gimp-drawable-get-offsets new)))
+    \" name=\" (car (gimp-item-get-name new))))
+  (gimp-image-remove-layer img new)
+  (gimp-image-remove-layer img zero)))"
+fast_unknown="(begin $n_layers (catch (gimp-message (string-append \"FASTUNKNOWN layers=\" (number->string (n-layers 1)))) (begin (plug-in-neural-style-fast RUN-NONINTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\"))) \"no-such-style\" 100 0 0 0) (gimp-message \"NOT-CAUGHT\"))))"
+
 # A missing style file, caught (the layer count is checked after it), then a
 # bad argument, then the missing file again uncaught for the message.
 missing_call='(plug-in-neural-style RUN-NONINTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 "Photo"))) "/nonexistent/painting.jpg" "" 5 64 -1 -1 -1 0 0 "" 0 "" "" 0 0)'
 caught="(begin $n_layers (catch (gimp-message (string-append \"CAUGHT layers=\" (number->string (n-layers 1)))) (begin $missing_call (gimp-message \"NOT-CAUGHT\"))))"
 bad_arg="(begin $n_layers (catch (gimp-message (string-append \"BADARG layers=\" (number->string (n-layers 1)))) (begin (plug-in-neural-style RUN-NONINTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\"))) \"$style\" \"\" 0 64 -1 -1 -1 0 0 \"\" 0 \"\" \"\" 0 0) (gimp-message \"NOT-CAUGHT\"))))"
 
-out=$(run_gimp -b "$setup" -b "$call" -b "$two" -b "$caught" -b "$bad_arg" -b "$missing_call")
+out=$(run_gimp -b "$setup" -b "$call" -b "$two" -b "$fast" -b "$fast_unknown" -b "$caught" -b "$bad_arg" -b "$missing_call")
 fail=0
 check() {  # check DESCRIPTION COMMAND...
   if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
@@ -131,5 +154,14 @@ check "missing style file: the call fails and adds no layer" grep -q "CAUGHT lay
 check "iterations 0: GIMP rejects the argument, no layer" grep -q "BADARG layers=6" <<<"$out"
 check "missing style file: script-fu error carries the engine's message" \
   grep -q "cannot open image '/nonexistent/painting.jpg'" <<<"$out"
+fast_result=$(grep -o 'FAST .*' <<<"$out" || true)
+echo "$fast_result"
+check "fast: one layer added by name (6 -> 8 with the strength-0 call)" test "$(field layers "$fast_result")" = "6->8"
+check "fast: layer directly above the source" test "$(field above "$fast_result")" = 2
+check "fast: layer named after the style" test "$(grep -o 'name=.*' <<<"$fast_result")" = "name=Wave (fast style)"
+check "fast: same size and offsets" test "$(field size "$fast_result") $(field offsets "$fast_result")" = "80x60 10,5"
+check "fast: pixels differ from the source" bash -c "[ -s '$tmp/fast.pam' ] && ! cmp -s '$tmp/before.pam' '$tmp/fast.pam'"
+check "fast: strength 0 gives exactly the source's pixels" cmp -s "$tmp/before.pam" "$tmp/fast-zero.pam"
+check "fast: unknown style fails and adds no layer" grep -q "FASTUNKNOWN layers=6" <<<"$out"
 check "no crash" bash -c "! grep -qi 'plug-in crashed\|NOT-CAUGHT' '$tmp/out.txt'"
 if [ $fail -ne 0 ]; then echo "--- GIMP output ---"; echo "$out"; exit 1; fi

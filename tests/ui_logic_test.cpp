@@ -281,6 +281,16 @@ TEST(Texts, DurationsReadLikeSpeech) {
 
 TEST(Texts, ProgressLines) {
   EXPECT_EQ(format_iteration(42, 300), "Iteration 42 of 300");
+  EXPECT_EQ(progress_status(0, 0, false, false, false), "Loading the network and the style…");
+  EXPECT_EQ(progress_status(42, 300, false, false, false), "Iteration 42 of 300");
+  EXPECT_EQ(progress_status(42, 300, false, true, false), "Finishing the current iteration…");
+  EXPECT_EQ(progress_status(42, 300, true, true, false), "Stopping…");
+  // Fast runs count tiles; one tile has nothing to count.
+  EXPECT_EQ(progress_status(0, 0, false, false, true), "Painting…");
+  EXPECT_EQ(progress_status(1, 1, false, false, true), "Painting…");
+  EXPECT_EQ(progress_status(2, 6, false, false, true), "Painting: tile 2 of 6 done");
+  EXPECT_EQ(progress_title(true), "Neural Style (Fast) – Working");
+  EXPECT_EQ(progress_title(false), "Neural Style Transfer – Working");
   // 10 iterations after the first took 10 s: 90 iterations left = 90 s.
   EXPECT_DOUBLE_EQ(eta_seconds(11, 101, 11.0, 1.0), 90.0);
   EXPECT_LT(eta_seconds(1, 100, 1.0, 1.0), 0);

@@ -318,6 +318,21 @@ std::string format_iteration(int iteration, int iterations) {
   return printf_string(_("Iteration %d of %d"), iteration, iterations);
 }
 
+std::string progress_status(int iteration, int iterations, bool cancel_requested, bool finish_requested,
+                            bool fast) {
+  if (cancel_requested) return _("Stopping…");
+  if (finish_requested) return _("Finishing the current iteration…");
+  if (fast && iterations > 1 && iteration > 0)
+    return printf_string(_("Painting: tile %d of %d done"), iteration, iterations);
+  if (fast) return _("Painting…");
+  if (iteration == 0) return _("Loading the network and the style…");
+  return format_iteration(iteration, iterations);
+}
+
+std::string progress_title(bool fast) {
+  return fast ? _("Neural Style (Fast) – Working") : _("Neural Style Transfer – Working");
+}
+
 std::string format_times(double elapsed, double eta) {
   const std::string e = format_clock(elapsed);
   if (eta < 0) return printf_string(_("Elapsed %s"), e.c_str());

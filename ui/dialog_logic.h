@@ -148,6 +148,12 @@ std::string format_clock(double seconds);
 double eta_seconds(int iteration, int iterations, double elapsed, double elapsed_first);
 // "Iteration 42 of 300".
 std::string format_iteration(int iteration, int iterations);
+// The progress window's status line. `iteration`/`iterations` are tiles for
+// a fast run (`fast`), optimisation steps otherwise.
+std::string progress_status(int iteration, int iterations, bool cancel_requested, bool finish_requested,
+                            bool fast);
+// Titles of the progress window.
+std::string progress_title(bool fast);
 // "Elapsed 0:42, about 3 min left".
 std::string format_times(double elapsed, double eta);
 // "Loss 1.23e+04 (content 1.2e+03, style 1.1e+04, smoothness 12)".

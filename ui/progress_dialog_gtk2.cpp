@@ -82,19 +82,8 @@ gboolean poll(gpointer data) {
 
   const double elapsed = g_timer_elapsed(ui->clock, nullptr);
   const double fraction = s.iterations > 0 ? std::min(1.0, double(s.iteration) / s.iterations) : 0.0;
-  std::string status;
-  if (s.cancel_requested)
-    status = _("Stopping…");
-  else if (s.finish_requested)
-    status = _("Finishing the current iteration…");
-  else if (ui->ctx.fast && s.iterations > 1)
-    status = nst_plugin::printf_string(_("Painting: tile %d of %d done"), s.iteration, s.iterations);
-  else if (ui->ctx.fast)
-    status = _("Painting…");
-  else if (s.iteration == 0)
-    status = _("Loading the network and the style…");
-  else
-    status = format_iteration(s.iteration, s.iterations);
+  const std::string status =
+      progress_status(s.iteration, s.iterations, s.cancel_requested, s.finish_requested, ui->ctx.fast);
   gtk_label_set_text(GTK_LABEL(ui->status), status.c_str());
 
   gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(ui->bar), fraction);
@@ -169,8 +158,8 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
   ui.job = &job;
   ui.ctx = ctx;
 
-  ui.dialog = gimp_dialog_new(ctx.fast ? _("Neural Style (Fast) – Working") : _("Neural Style Transfer – Working"),
-                              "gimp-neural-style-progress", nullptr, GtkDialogFlags(0), gimp_standard_help_func,
+  ui.dialog = gimp_dialog_new(progress_title(ctx.fast).c_str(), "gimp-neural-style-progress", nullptr,
+                              GtkDialogFlags(0), gimp_standard_help_func,
                               ctx.fast ? "plug-in-neural-style-fast" : "plug-in-neural-style",
                               _("Apply _Now"), kResponseApplyNow,
                               _("_Cancel"), GTK_RESPONSE_CANCEL,
@@ -221,14 +210,13 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
 
   ui.clock = g_timer_new();
   ui.loop = g_main_loop_new(nullptr, FALSE);
-  gtk_label_set_text(GTK_LABEL(ui.status), _("Loading the network and the style…"));
+  gtk_label_set_text(GTK_LABEL(ui.status), progress_status(0, 0, false, false, ctx.fast).c_str());
   gtk_progress_bar_set_text(GTK_PROGRESS_BAR(ui.bar), " ");
   job.start();
   gtk_widget_show_all(ui.dialog);
   if (ctx.fast) {
     gtk_widget_hide(ui.apply_button);  // one pass: nothing to apply early
     gtk_widget_hide(ui.losses);
-    gtk_label_set_text(GTK_LABEL(ui.status), _("Painting…"));
   }
   g_timeout_add(kPollMs, poll, &ui);  // removes itself (returns FALSE) when the job has stopped
   g_main_loop_run(ui.loop);

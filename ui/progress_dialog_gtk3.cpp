@@ -100,15 +100,8 @@ gboolean poll(gpointer data) {
 
   const double elapsed = g_timer_elapsed(ui->clock, nullptr);
   const double fraction = s.iterations > 0 ? std::min(1.0, double(s.iteration) / s.iterations) : 0.0;
-  std::string status;
-  if (s.cancel_requested)
-    status = _("Stopping…");
-  else if (s.finish_requested)
-    status = _("Finishing the current iteration…");
-  else if (s.iteration == 0)
-    status = _("Loading the network and the style…");
-  else
-    status = format_iteration(s.iteration, s.iterations);
+  const std::string status =
+      progress_status(s.iteration, s.iterations, s.cancel_requested, s.finish_requested, ui->ctx.fast);
   gtk_label_set_text(GTK_LABEL(ui->status), status.c_str());
 
   gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(ui->bar), fraction);
@@ -120,7 +113,7 @@ gboolean poll(gpointer data) {
   if (eta < 0 && ui->ctx.estimate_seconds > 0) eta = std::max(0.0, ui->ctx.estimate_seconds - elapsed);
   if (s.cancel_requested || s.finish_requested) eta = -1;
   gtk_label_set_text(GTK_LABEL(ui->times), format_times(elapsed, eta).c_str());
-  if (s.iteration > 0)
+  if (s.iteration > 0 && !ui->ctx.fast)
     gtk_label_set_text(GTK_LABEL(ui->losses),
                        format_losses(s.total_loss, s.content_loss, s.style_loss, s.tv_loss).c_str());
 
@@ -168,8 +161,9 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
   ui.job = &job;
   ui.ctx = ctx;
 
-  ui.dialog = gimp_dialog_new(_("Neural Style Transfer – Working"), "gimp-neural-style-progress", nullptr,
-                              GtkDialogFlags(0), gimp_standard_help_func, "plug-in-neural-style",
+  ui.dialog = gimp_dialog_new(progress_title(ctx.fast).c_str(), "gimp-neural-style-progress", nullptr,
+                              GtkDialogFlags(0), gimp_standard_help_func,
+                              ctx.fast ? "plug-in-neural-style-fast" : "plug-in-neural-style",
                               _("Apply _Now"), kResponseApplyNow,
                               _("_Cancel"), GTK_RESPONSE_CANCEL,
                               nullptr);
@@ -220,10 +214,14 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
 
   ui.clock = g_timer_new();
   ui.loop = g_main_loop_new(nullptr, FALSE);
-  gtk_label_set_text(GTK_LABEL(ui.status), _("Loading the network and the style…"));
+  gtk_label_set_text(GTK_LABEL(ui.status), progress_status(0, 0, false, false, ctx.fast).c_str());
   gtk_progress_bar_set_text(GTK_PROGRESS_BAR(ui.bar), " ");
   job.start();
   gtk_widget_show_all(ui.dialog);
+  if (ctx.fast) {
+    gtk_widget_hide(ui.apply_button);  // one pass: nothing to apply early
+    gtk_widget_hide(ui.losses);
+  }
   g_timeout_add(kPollMs, poll, &ui);  // removes itself (returns FALSE) when the job has stopped
   g_main_loop_run(ui.loop);
 
