@@ -4,7 +4,7 @@
 #   1. installs the Debian packages of this release (install-deps.sh; asks for sudo unless root),
 #   2. builds in ./build (meson, release; the plug-in for the GIMP that is installed),
 #   3. installs the GIMP plug-in and the `nst` CLI for the current user (install-plugin.sh),
-#   4. installs the feature networks it can get (install-models.sh: downloads with SHA-256
+#   4. installs the feature networks and the fast-style networks it can get (install-models.sh: downloads with SHA-256
 #      checks; without internet it falls back to a local ../shared/models folder if present),
 #   5. runs the main job on sample images that Debian ships: the NASA astronaut portrait
 #      (python3-skimage) painted in the style of The Starry Night (opencv-doc), written to
@@ -27,8 +27,8 @@ meson compile -C build
 step "3/5 plug-in and CLI for $(id -un)"
 "$here/install-plugin.sh" build
 
-step "4/5 feature networks"
-if ! "$here/install-models.sh" --download darknet-tiny vgg19; then
+step "4/5 feature networks and fast-style networks"
+if ! "$here/install-models.sh" --download darknet-tiny vgg19 fast-style; then
     if [[ -d "$top/../shared/models" ]]; then
         echo "Download failed; installing the networks found in $top/../shared/models instead."
         "$here/install-models.sh" --from "$top/../shared/models"
