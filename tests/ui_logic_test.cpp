@@ -19,6 +19,7 @@
 
 #include "calibration.h"
 #include "dialog_logic.h"
+#include "fast_previews.h"
 #include "host.h"
 #include "worker.h"
 
@@ -559,6 +560,86 @@ TEST(RealEngine, CalibrationMeasuresASpeed) {
   EXPECT_GT(large, small);
   EXPECT_GT(small, 0);
   EXPECT_LT(small, 3600);
+}
+
+// The fast dialog's previews: every request answered once, under its id,
+// with the content's size; an urgent request first; a replaced request
+// answers with the newer network; a broken network gives an error.
+TEST(RealEngine, FastPreviewsAnswerEveryRequestOnce) {
+  REQUIRE_SHARED();
+  const std::string wave = kShared + "/models/fast-style-ml5/wave", muse = kShared + "/models/fast-style-ml5/la_muse";
+  if (!exists(wave + "/manifest.json")) GTEST_SKIP() << "no fast-style networks in " << kShared;
+  const nst::Image content = nst::resize(nst::load_image(kChelsea), 96, 64);
+  const nst::Image want_wave = nst::FastModel(wave).stylize(content);
+  const nst::Image want_muse = nst::FastModel(muse).stylize(content);
+  auto diff = [](const nst::Image& a, const nst::Image& b) {
+    double d = 0;
+    for (size_t i = 0; i < a.data.size(); ++i) d = std::max(d, double(std::abs(a.data[i] - b.data[i])));
+    return d;
+  };
+  ASSERT_GT(diff(want_wave, want_muse), 0.2);  // the two styles differ clearly
+
+  FastPreviews previews;
+  previews.add(0, wave, content);
+  previews.add(1, wave, content);
+  previews.add(1, muse, content);  // replaces the queued wave request
+  previews.add(2, "/nonexistent/net.pth", content);
+  previews.add(-1, muse, content, true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (previews.pending() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(previews.pending(), 0u);
+
+  nst::Image img;
+  std::string error;
+  ASSERT_TRUE(previews.take(0, &img, &error));
+  EXPECT_TRUE(error.empty()) << error;
+  ASSERT_EQ(img.width, 96);
+  ASSERT_EQ(img.height, 64);
+  EXPECT_LT(diff(img, want_wave), 2e-3);
+  EXPECT_FALSE(previews.take(0, &img, &error));  // handed out once
+  ASSERT_TRUE(previews.take(1, &img, &error));
+  EXPECT_LT(diff(img, want_muse), 2e-3) << "the replaced request must answer with the newer network";
+  ASSERT_TRUE(previews.take(-1, &img, &error));
+  EXPECT_LT(diff(img, want_muse), 2e-3);
+  ASSERT_TRUE(previews.take(2, &img, &error));
+  EXPECT_TRUE(img.empty());
+  EXPECT_NE(error.find("/nonexistent/net.pth"), std::string::npos) << error;
+  EXPECT_FALSE(previews.take(7, &img, &error));
+}
+
+// Strength and colour settings on a finished preview (plug-in code the
+// dialog and the procedure share).
+TEST(FastParams, ValidationAndFinishing) {
+  nst_plugin::FastParams p;
+  EXPECT_EQ(nst_plugin::validate_fast_params(p), "No style network chosen yet: model is empty.");
+  p.model = "wave";
+  EXPECT_EQ(nst_plugin::validate_fast_params(p), "");
+  p.strength = 100.5;
+  EXPECT_EQ(nst_plugin::validate_fast_params(p), "strength must be between 0 and 100 (percent of the style).");
+  p.strength = 50;
+  p.size = 63;
+  EXPECT_EQ(nst_plugin::validate_fast_params(p),
+            "size must be 0 (the layer's own size) or between 64 and 16384 pixels (got 63).");
+  p.size = 0;
+  p.tile = 100;
+  EXPECT_EQ(nst_plugin::validate_fast_params(p), "tile must be 0 (default) or between 256 and 8192 pixels (got 100).");
+  p.tile = 0;
+  p.preserve_colors = 2;
+  EXPECT_EQ(nst_plugin::validate_fast_params(p), "preserve-colors must be 0 or 1 (got 2).");
+  p.preserve_colors = 0;
+  EXPECT_EQ(nst_plugin::fast_layer_name("rain_princess"), "Rain Princess (fast style)");
+
+  nst::Image content(1, 1, 3), styled(1, 1, 3);
+  content.data = {0.2f, 0.4f, 0.6f};
+  styled.data = {0.8f, 0.8f, 0.0f};
+  EXPECT_EQ(nst_plugin::finish_fast_style(content, styled, p).data,
+            (std::vector<float>{0.5f, 0.6f, 0.3f}));  // 50 %
+  p.strength = 100;
+  EXPECT_EQ(nst_plugin::finish_fast_style(content, styled, p).data, styled.data);
+  p.preserve_colors = 1;
+  const nst::Image kept = nst_plugin::finish_fast_style(content, styled, p);
+  EXPECT_EQ(kept.data, nst::keep_colors(content, styled).data);
 }
 
 }  // namespace
