@@ -287,6 +287,13 @@ nst_plugin::PluginParams params_from_pdb(const GimpParam* param) {
   return p;
 }
 
+std::string item_name(gint32 item) {
+  gchar* name = gimp_item_get_name(item);
+  std::string out = name ? name : "";
+  g_free(name);
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 // Pixels
 
@@ -464,24 +471,49 @@ bool check_target(gint32 image, gint32 drawable, gint* x, gint* y, gint* width, 
   return true;
 }
 
-// plug-in-neural-style-fast: a feed-forward network, seconds instead of minutes.
-Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
-  if (nparams < 3)
-    return fail(GIMP_PDB_CALLING_ERROR,
-                _("plug-in-neural-style-fast needs at least run-mode, image and drawable."));
-  const GimpRunMode run_mode = GimpRunMode(param[0].data.d_int32);
-  const gint32 image = param[1].data.d_image;
-  const gint32 drawable = param[2].data.d_drawable;
-  const bool with_ui = run_mode == GIMP_RUN_INTERACTIVE || run_mode == GIMP_RUN_WITH_LAST_VALS;
-  if (run_mode != GIMP_RUN_NONINTERACTIVE && !with_ui)
-    return fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
+// What every call starts with: run mode, image, drawable and its selection
+// bounds, checked; the UI initialised for interactive run modes.
+struct Call {
+  GimpRunMode run_mode = GIMP_RUN_NONINTERACTIVE;
+  gint32 image = -1, drawable = -1;
+  bool with_ui = false;
   gint x = 0, y = 0, width = 0, height = 0;
-  Outcome bad_target;
-  if (!check_target(image, drawable, &x, &y, &width, &height, &bad_target)) return bad_target;
-  if (with_ui) {
+};
+
+bool begin_call(const char* proc_name, gint nparams, const GimpParam* param, Call* call, Outcome* failure) {
+  if (nparams < 3) {
+    *failure = fail(GIMP_PDB_CALLING_ERROR,
+                    nst_plugin::printf_string(_("%s needs at least run-mode, image and drawable."), proc_name));
+    return false;
+  }
+  call->run_mode = GimpRunMode(param[0].data.d_int32);
+  call->image = param[1].data.d_image;
+  call->drawable = param[2].data.d_drawable;
+  call->with_ui = call->run_mode == GIMP_RUN_INTERACTIVE || call->run_mode == GIMP_RUN_WITH_LAST_VALS;
+  if (call->run_mode != GIMP_RUN_NONINTERACTIVE && !call->with_ui) {
+    *failure = fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
+    return false;
+  }
+  if (!check_target(call->image, call->drawable, &call->x, &call->y, &call->width, &call->height, failure))
+    return false;
+  if (call->with_ui) {
     gimp_ui_init(kBinary, FALSE);
+    // gtk_init set the user's locale; keep number parsing in the core
+    // independent of it.
     std::setlocale(LC_NUMERIC, "C");
   }
+  return true;
+}
+
+// plug-in-neural-style-fast: a feed-forward network, seconds instead of minutes.
+Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
+  Call call;
+  Outcome bad_call;
+  if (!begin_call(kFastProcName, nparams, param, &call, &bad_call)) return bad_call;
+  const GimpRunMode run_mode = call.run_mode;
+  const gint32 image = call.image, drawable = call.drawable;
+  const bool with_ui = call.with_ui;
+  const gint x = call.x, y = call.y, width = call.width, height = call.height;
   gegl_init(nullptr, nullptr);
 
   const bool image_rgb = gimp_image_base_type(image) == GIMP_RGB;
@@ -537,23 +569,10 @@ Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
     gimp_progress_init(_("Neural style (fast)"));
     nst::Image styled;
     if (with_ui) {
-      nst_ui::TransferJob job([&](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
-                                  const std::atomic<bool>*) {
-        nst_plugin::RunControl rc;
-        rc.progress = progress;
-        rc.cancel = cancel;
-        nst::TransferResult r;
-        r.image = nst_plugin::run_fast_style(content, p, rc, &model);
-        return r;
-      });
+      nst_ui::TransferJob job(nst_ui::fast_engine(content, p, model));
       nst_ui::ProgressContext ctx;
       ctx.fast = true;
-      gchar* layer_name = gimp_item_get_name(drawable);
-      gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), layer_name ? layer_name : "",
-                                        nst_plugin::style_display_name(model_name).c_str());
-      ctx.subtitle = subtitle;
-      g_free(subtitle);
-      g_free(layer_name);
+      ctx.subtitle = nst_ui::progress_subtitle(item_name(drawable), model_name);
       ctx.start_preview = content;
       ctx.host_progress = [](double fraction, const std::string& text) {
         gimp_progress_set_text(text.c_str());
@@ -600,27 +619,13 @@ Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
 }
 
 Outcome run_procedure(gint nparams, const GimpParam* param) {
-  if (nparams < 3)
-    return fail(GIMP_PDB_CALLING_ERROR,
-                _("plug-in-neural-style needs at least run-mode, image and drawable."));
-
-  const GimpRunMode run_mode = GimpRunMode(param[0].data.d_int32);
-  const gint32 image = param[1].data.d_image;
-  const gint32 drawable = param[2].data.d_drawable;
-  const bool with_ui = run_mode == GIMP_RUN_INTERACTIVE || run_mode == GIMP_RUN_WITH_LAST_VALS;
-  if (run_mode != GIMP_RUN_NONINTERACTIVE && !with_ui)
-    return fail(GIMP_PDB_CALLING_ERROR, _("Unknown run mode."));
-
-  gint x = 0, y = 0, width = 0, height = 0;
-  Outcome bad_target;
-  if (!check_target(image, drawable, &x, &y, &width, &height, &bad_target)) return bad_target;
-
-  if (with_ui) {
-    gimp_ui_init(kBinary, FALSE);
-    // gtk_init set the user's locale; keep number parsing in the core
-    // independent of it.
-    std::setlocale(LC_NUMERIC, "C");
-  }
+  Call call;
+  Outcome bad_call;
+  if (!begin_call(kProcName, nparams, param, &call, &bad_call)) return bad_call;
+  const GimpRunMode run_mode = call.run_mode;
+  const gint32 image = call.image, drawable = call.drawable;
+  const bool with_ui = call.with_ui;
+  const gint x = call.x, y = call.y, width = call.width, height = call.height;
 
   const std::string profile_file = profile_path();
   nst_ui::Profile profile;
@@ -712,9 +717,7 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
       const GeglRectangle style_rect = {0, 0, gimp_drawable_width(style_drawable),
                                         gimp_drawable_height(style_drawable)};
       style = read_drawable(style_drawable, style_rect);
-      gchar* name = gimp_item_get_name(style_drawable);
-      style_name = name ? name : "";
-      g_free(name);
+      style_name = item_name(style_drawable);
     }
 
     gimp_progress_init(_("Neural style transfer"));
@@ -736,13 +739,7 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
       nst::ModelInfo info;
       if (model_info_for(p.model_file, &info)) model_path = info.path;
       nst_ui::ProgressContext ctx;
-      gchar* layer_name = gimp_item_get_name(drawable);
-      /* TRANSLATORS: first %s: the layer's name, second: the style's name. */
-      gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), layer_name ? layer_name : "",
-                                        nst_plugin::style_display_name(style_name).c_str());
-      ctx.subtitle = subtitle;
-      g_free(subtitle);
-      g_free(layer_name);
+      ctx.subtitle = nst_ui::progress_subtitle(item_name(drawable), style_name);
       ctx.start_preview = content;
       int ww = 0, wh = 0;
       nst_ui::work_size(width, height, p.size, &ww, &wh);

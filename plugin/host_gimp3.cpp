@@ -254,11 +254,7 @@ nst::TransferResult run_with_progress_window(const nst::Image& content, const ns
     // The engine reports it.
   }
   nst_ui::ProgressContext ctx;
-  /* TRANSLATORS: first %s: the layer's name, second: the style's name. */
-  gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), item_name(GIMP_ITEM(drawable)).c_str(),
-                                    nst_plugin::style_display_name(p.style_file).c_str());
-  ctx.subtitle = subtitle;
-  g_free(subtitle);
+  ctx.subtitle = nst_ui::progress_subtitle(item_name(GIMP_ITEM(drawable)), p.style_file);
   ctx.start_preview = content;
   int ww = 0, wh = 0;
   nst_ui::work_size(job.rect.width, job.rect.height, p.size, &ww, &wh);
@@ -486,21 +482,10 @@ nst_plugin::FastParams fast_params_from_config(GimpProcedureConfig* config) {
 // The engine on a worker thread and the progress window (tiles) on this one.
 nst::Image run_fast_with_progress_window(const nst::Image& content, const nst_plugin::FastParams& p,
                                          const nst::FastModel& model, GimpDrawable* drawable) {
-  nst_ui::TransferJob transfer([&](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
-                                   const std::atomic<bool>*) {
-    nst_plugin::RunControl rc;
-    rc.progress = progress;
-    rc.cancel = cancel;
-    nst::TransferResult r;
-    r.image = nst_plugin::run_fast_style(content, p, rc, &model);
-    return r;
-  });
+  nst_ui::TransferJob transfer(nst_ui::fast_engine(content, p, model));
   nst_ui::ProgressContext ctx;
   ctx.fast = true;
-  gchar* subtitle = g_strdup_printf(_("“%s” in the style of %s"), item_name(GIMP_ITEM(drawable)).c_str(),
-                                    nst_plugin::style_display_name(model.info().name).c_str());
-  ctx.subtitle = subtitle;
-  g_free(subtitle);
+  ctx.subtitle = nst_ui::progress_subtitle(item_name(GIMP_ITEM(drawable)), model.info().name);
   ctx.start_preview = content;
   ctx.host_progress = [](double fraction, const std::string& text) {
     gimp_progress_set_text(text.c_str());

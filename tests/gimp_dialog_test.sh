@@ -328,11 +328,15 @@ german_time=$((SECONDS - t6))
 
 # 7. Neural Style (Fast).
 t7=$SECONDS
-click_item() {  # click_item DUMP WIDGET INDEX: an icon view's item (centres listed in its value)
+item_at() {  # item_at DUMP WIDGET INDEX: "x,y" of an icon view's item (centres listed in its value)
+  { value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2; } || true
+}
+item_shown() { [ -n "$(item_at "$@")" ]; }
+click_item() {  # click_item DUMP WIDGET INDEX
   local win x y at
+  wait_for 20 "item $3 of $2 to be shown" item_shown "$@"
   win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y)
-  at=$(value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2)
-  [ -n "$at" ] || die "item $3 of $2 is not shown"
+  at=$(item_at "$@")
   xdotool mousemove --window "$win" $((x + ${at%,*})) $((y + ${at#*,})) click 1
 }
 previews_are() { grep -q "$1" "$ui/fast-previews.txt"; }

@@ -333,6 +333,25 @@ std::string progress_title(bool fast) {
   return fast ? _("Neural Style (Fast) – Working") : _("Neural Style Transfer – Working");
 }
 
+std::string progress_subtitle(const std::string& layer_name, const std::string& style) {
+  /* TRANSLATORS: first %s: the layer's name, second: the style's name. */
+  return printf_string(_("“%s” in the style of %s"), layer_name.c_str(),
+                       nst_plugin::style_display_name(style).c_str());
+}
+
+TransferJob::Engine fast_engine(const nst::Image& content, const nst_plugin::FastParams& p,
+                                const nst::FastModel& model) {
+  return [&content, &p, &model](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
+                                const std::atomic<bool>*) {
+    nst_plugin::RunControl rc;
+    rc.progress = progress;
+    rc.cancel = cancel;
+    nst::TransferResult r;
+    r.image = nst_plugin::run_fast_style(content, p, rc, &model);
+    return r;
+  };
+}
+
 std::string format_times(double elapsed, double eta) {
   const std::string e = format_clock(elapsed);
   if (eta < 0) return printf_string(_("Elapsed %s"), e.c_str());

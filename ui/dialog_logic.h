@@ -13,6 +13,7 @@
 
 #include "host.h"
 #include "nst.h"
+#include "worker.h"
 
 namespace nst_ui {
 
@@ -154,6 +155,14 @@ std::string progress_status(int iteration, int iterations, bool cancel_requested
                             bool fast);
 // Titles of the progress window.
 std::string progress_title(bool fast);
+// Its subtitle: "“Photo” in the style of Starry Night" (style: a file or network name).
+std::string progress_subtitle(const std::string& layer_name, const std::string& style);
+
+// The engine call of a TransferJob for a fast run: `model` over `content`
+// with the strength and colour settings; the image comes back in
+// TransferResult::image. The references must outlive the job.
+TransferJob::Engine fast_engine(const nst::Image& content, const nst_plugin::FastParams& p,
+                                const nst::FastModel& model);
 // "Elapsed 0:42, about 3 min left".
 std::string format_times(double elapsed, double eta);
 // "Loss 1.23e+04 (content 1.2e+03, style 1.1e+04, smoothness 12)".

@@ -17,7 +17,7 @@
 
 #include "fast_previews.h"
 #include "i18n.h"
-#include "progress_dialog_gtk2.h"
+#include "pixbuf.h"
 #include "test_hook_gtk2.h"
 
 namespace nst_ui {

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "dialog_logic.h"
+#include "pixbuf.h"
 #include "i18n.h"
 #include "test_hook_gtk2.h"
 
@@ -137,21 +138,6 @@ GtkWidget* left_aligned(GtkWidget* label, const char* name) {
 }
 
 }  // namespace
-
-GdkPixbuf* image_pixbuf(const nst::Image& img, int max_width, int max_height) {
-  if (img.empty() || img.width <= 0 || img.height <= 0) return nullptr;
-  const double scale = std::min(double(max_width) / img.width, double(max_height) / img.height);
-  const int w = std::max(1, int(std::lround(img.width * scale)));
-  const int h = std::max(1, int(std::lround(img.height * scale)));
-  nst::Image rgb = img.channels == 3 ? img : nst::convert_channels(img, 3);
-  if (rgb.width != w || rgb.height != h) rgb = nst::resize(rgb, w, h);
-  const std::vector<uint8_t> bytes = nst::to_u8(rgb);
-  GdkPixbuf* pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, w, h);
-  guchar* dst = gdk_pixbuf_get_pixels(pb);
-  const int stride = gdk_pixbuf_get_rowstride(pb);
-  for (int y = 0; y < h; ++y) std::copy_n(&bytes[size_t(y) * w * 3], size_t(w) * 3, dst + size_t(y) * stride);
-  return pb;
-}
 
 ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx, std::string* error) {
   ProgressUi ui;

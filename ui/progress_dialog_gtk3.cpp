@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "dialog_logic.h"
+#include "pixbuf.h"
 #include "i18n.h"
 #include "test_hook_gtk2.h"
 
@@ -45,25 +46,8 @@ struct ProgressUi {
   std::string error;
 };
 
-// An RGB pixbuf of `img` scaled to fit the preview box.
-GdkPixbuf* preview_pixbuf(const nst::Image& img) {
-  if (img.empty() || img.width <= 0 || img.height <= 0) return nullptr;
-  const double scale = std::min(double(kPreviewWidth) / img.width, double(kPreviewHeight) / img.height);
-  const int w = std::max(1, int(std::lround(img.width * scale)));
-  const int h = std::max(1, int(std::lround(img.height * scale)));
-  nst::Image rgb = img.channels == 3 ? img : nst::convert_channels(img, 3);
-  if (rgb.width != w || rgb.height != h) rgb = nst::resize(rgb, w, h);
-  const std::vector<uint8_t> bytes = nst::to_u8(rgb);
-  GdkPixbuf* pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, w, h);
-  guchar* dst = gdk_pixbuf_get_pixels(pb);
-  const int stride = gdk_pixbuf_get_rowstride(pb);
-  for (int y = 0; y < h; ++y)
-    std::copy_n(&bytes[size_t(y) * w * 3], size_t(w) * 3, dst + size_t(y) * stride);
-  return pb;
-}
-
 void show_preview(ProgressUi* ui, const nst::Image& img) {
-  GdkPixbuf* pb = preview_pixbuf(img);
+  GdkPixbuf* pb = image_pixbuf(img, kPreviewWidth, kPreviewHeight);
   if (!pb) return;
   gtk_image_set_from_pixbuf(GTK_IMAGE(ui->preview), pb);
   g_object_unref(pb);
