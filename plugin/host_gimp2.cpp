@@ -14,7 +14,7 @@
 #include <string>
 
 #include "dialog_logic.h"
-#include "fast_dialog_gtk2.h"
+#include "fast_dialog_gtk.h"
 #include "host.h"
 #include "i18n.h"
 #include "progress_dialog_gtk2.h"

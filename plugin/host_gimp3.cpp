@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "dialog_logic.h"
+#include "fast_dialog_gtk.h"
 #include "host.h"
 #include "i18n.h"
 #include "progress_dialog.h"
@@ -514,23 +515,31 @@ GimpValueArray* run_fast(GimpProcedure* procedure, GimpRunMode run_mode, GimpIma
     gimp_ui_init(kBinary);
     std::setlocale(LC_NUMERIC, "C");
   }
+  gegl_init(nullptr, nullptr);
+  nst_plugin::FastParams p = fast_params_from_config(config);
   if (run_mode == GIMP_RUN_INTERACTIVE) {
-    // GIMP's generic dialog on the procedure's config; the installed styles
-    // are named in the model field's tooltip.
-    GtkWidget* dialog = gimp_procedure_dialog_new(procedure, config, _("Neural Style (Fast)"));
-    gimp_procedure_dialog_fill(GIMP_PROCEDURE_DIALOG(dialog), nullptr);
-    const gboolean accepted = gimp_procedure_dialog_run(GIMP_PROCEDURE_DIALOG(dialog));
-    gtk_widget_destroy(dialog);
-    if (!accepted) {
+    // The gallery dialog (ui/fast_dialog_gtk.cpp, shared with GIMP 2.10) on
+    // the first selected layer; the chosen values go back into the config,
+    // which GIMP keeps as the procedure's last values.
+    nst_ui::FastDialogContext ctx;
+    try {
+      const nst::Image layer = read_drawable(jobs[0].drawable, jobs[0].rect);
+      const double s = double(nst_ui::kFastPreviewSize) / std::max(layer.width, layer.height);
+      ctx.layer_small = s < 1 ? nst::resize(layer, std::max(1, int(layer.width * s)), std::max(1, int(layer.height * s)))
+                              : layer;
+    } catch (const std::exception& e) {
+      return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
+    }
+    if (!nst_ui::run_fast_dialog(p, ctx)) {
       nst_ui::test_hook_note("result", "outcome=settings-cancelled");
       return gimp_procedure_new_return_values(procedure, GIMP_PDB_CANCEL, nullptr);
     }
+    g_object_set(config, "model", p.model.c_str(), "strength", p.strength, "preserve-colors", p.preserve_colors,
+                 "size", p.size, "tile", p.tile, nullptr);
   }
-  const nst_plugin::FastParams p = fast_params_from_config(config);
   const std::string problem = nst_plugin::validate_fast_params(p);
   if (!problem.empty()) return fail(procedure, GIMP_PDB_CALLING_ERROR, problem);
 
-  gegl_init(nullptr, nullptr);
   const bool image_rgb = gimp_image_get_base_type(image) == GIMP_RGB;
   gimp_progress_init(_("Neural style (fast)"));
   try {

@@ -13,6 +13,9 @@
 #   4. A new session in German (with the translations of the build's po/):
 #      the dialog's texts are German and the latest style is preselected.
 #      Skipped without the de_DE.UTF-8 locale.
+#   5. Neural Style (Fast): the gallery of installed styles with thumbnails of
+#      the layer and the preview; choosing Wave and "keep colours"; Start adds
+#      the layer; Repeat runs without the dialog with the same style.
 # Exit 77 (meson: skipped) when GIMP 3, Xvfb, xdotool or ../shared is absent.
 set -euo pipefail
 plugin=$1
@@ -21,7 +24,7 @@ localedir=$(cd "$3" && pwd)
 for tool in gimp-3.0 Xvfb xdotool; do
   if ! command -v $tool >/dev/null; then echo "SKIP: $tool is not installed (apt-get install gimp xvfb xdotool)"; exit 77; fi
 done
-if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
+if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
   echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
 fi
 shared=$(cd "$shared" && pwd)
@@ -40,7 +43,11 @@ export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
 mkdir -p "$HOME" "$tmp/plug-ins/neural-style" "$tmp/ui"
 cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
 printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
-export NST_MODELS_DIR=$shared/models NST_UI_TEST_DIR=$tmp/ui
+# A models folder as install-models.sh lays it out, pointing into ../shared.
+mkdir -p "$tmp/models/fast-style"
+ln -s "$shared/models/darknet-tiny" "$tmp/models/darknet-tiny"
+for d in "$shared"/models/fast-style-ml5/*/; do ln -s "$d" "$tmp/models/fast-style/$(basename "$d")"; done
+export NST_MODELS_DIR=$tmp/models NST_UI_TEST_DIR=$tmp/ui
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2
 ui=$tmp/ui
 style=$shared/testdata/style/starry_night.jpg
@@ -198,4 +205,54 @@ if locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
 else
   echo "note: the German scenario needs the de_DE.UTF-8 locale (locale-gen); left out"
 fi
+# 5. Neural Style (Fast).
+item_at() {  # item_at DUMP WIDGET INDEX: "x,y" of an icon view's item (centres listed in its value)
+  { value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2; } || true
+}
+item_shown() { [ -n "$(item_at "$@")" ]; }
+click_item() {  # click_item DUMP WIDGET INDEX
+  local win x y at
+  wait_for 20 "item $3 of $2 to be shown" item_shown "$@"
+  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y)
+  at=$(item_at "$@")
+  xdotool mousemove --window "$win" $((x + ${at%,*})) $((y + ${at#*,}))
+  sleep 0.3
+  xdotool click 1
+}
+previews_are() { grep -q "$1" "$ui/fast-previews.txt"; }
+fast_call() {  # fast_call RUN-MODE TAG
+  echo "(begin (gimp-message-set-handler CONSOLE)
+    (catch #f (plug-in-neural-style-fast $1 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\")))))
+    (gimp-message (string-append \"REPORT $2 layers=\" (number->string (vector-length (car (gimp-image-get-layers 1))))
+      \" top=\" (car (gimp-item-get-name (vector-ref (car (gimp-image-get-layers 1)) 0))))))"
+}
+finish_scenario
+gimp-3.0 -n -d -f -s --gimprc "$tmp/gimprc" --quit --batch-interpreter=plug-in-script-fu-eval \
+  -b "$setup" -b "$(fast_call RUN-INTERACTIVE fast)" -b "$(fast_call RUN-WITH-LAST-VALS fast-repeat)" >"$tmp/gimp.log" 2>&1 &
+gimp_pid=$!
+wait_for 120 "the fast dialog" has fast-settings nst-start
+wait_for 60 "the thumbnails and the preview" previews_are "thumbnails=5/5 preview=ready"
+check "fast: five installed styles, the first chosen" value_matches fast-settings nst-styles '^items=5 selected=La Muse '
+check "fast: the preview shows the layer in that style" value_matches fast-settings nst-preview '^[0-9]+x[0-9]+$'
+check "fast: strength starts at 100" value_matches fast-settings nst-strength '^100'
+click_item fast-settings nst-styles 4
+wait_for 10 "Wave to be chosen" value_matches fast-settings nst-styles '^items=5 selected=Wave '
+wait_for 30 "the Wave preview" previews_are "preview=ready model=wave"
+click fast-settings nst-keep-colors
+wait_for 10 "keep colours" value_is fast-settings nst-keep-colors 1
+if [ -n "${NST_SCREENSHOTS:-}" ] && command -v import >/dev/null; then
+  xdotool windowmove "$(window_of fast-settings)" 0 0 mousemove 1279 1023; sleep 0.8
+  import -window "$(window_of fast-settings)" "$NST_SCREENSHOTS/gimp3-fast-settings-dialog.png"
+fi
+click fast-settings nst-start
+wait_for 60 "the fast run" reported fast
+check "fast Start: one layer added above the source, named after the style" \
+  test "$(report_field fast layers) $(grep -o 'REPORT fast .*' "$tmp/gimp.log" | sed 's/.* top=//')" = "2 Wave (fast style)"
+wait_for 60 "the repeated fast run" reported fast-repeat
+check "fast Repeat: another layer with the same style, no dialog" \
+  test "$(report_field fast-repeat layers) $(grep -o 'REPORT fast-repeat .*' "$tmp/gimp.log" | sed 's/.* top=//')" = "3 Wave (fast style) #1"
+check "fast: no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/gimp.log'"
+wait_for 60 "GIMP to quit (fast)" bash -c "! kill -0 $gimp_pid"
+gimp_pid=
+
 [ $fail -eq 0 ] || die "some checks failed"

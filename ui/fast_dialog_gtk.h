@@ -1,5 +1,6 @@
-// The settings dialog of Filters > Artistic > Neural Style (Fast)...
-// (GTK2 + libgimpui-2.0): the installed style networks as a gallery of
+// The settings dialog of Filters > Artistic > Neural Style (Fast)..., one
+// source for GTK2 + libgimpui-2.0 (GIMP 2.10) and GTK3 + libgimpui-3.0
+// (GIMP 3; the few differences are marked GTK_MAJOR_VERSION): the installed style networks as a gallery of
 // thumbnails showing the layer itself in each style, or a network file; the
 // strength (mix with the original), colour preservation, a live preview and
 // the working and tile sizes. Call on the main thread after gimp_ui_init().

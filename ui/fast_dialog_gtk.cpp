@@ -1,12 +1,12 @@
-// Neural Style (Fast) settings dialog, GTK2 + libgimpui-2.0. See
-// fast_dialog_gtk2.h.
+// Neural Style (Fast) settings dialog, GTK2 + libgimpui-2.0 and GTK3 +
+// libgimpui-3.0 from one source. See fast_dialog_gtk.h.
 //
 // The networks run on FastPreviews' worker thread: first the chosen style at
 // preview size (urgent), then a thumbnail of the layer in every installed
 // style. A GLib timeout on this (main) thread picks the results up; strength
 // and colour preservation are applied here to the finished preview, so those
 // sliders respond at once.
-#include "fast_dialog_gtk2.h"
+#include "fast_dialog_gtk.h"
 
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
@@ -19,6 +19,12 @@
 #include "i18n.h"
 #include "pixbuf.h"
 #include "test_hook_gtk2.h"
+
+#if GTK_MAJOR_VERSION >= 3
+// GtkVBox, GtkTable, GtkMisc alignment: deprecated in GTK3 but present, and
+// what keeps this one source for both toolkits.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
 
 namespace nst_ui {
 
@@ -50,7 +56,11 @@ struct FastUi {
   GtkWidget* file_button = nullptr;
   GtkWidget* preview = nullptr;
   GtkWidget* preview_note = nullptr;
-  GtkObject* strength = nullptr;
+#if GTK_MAJOR_VERSION >= 3
+  GtkWidget* strength = nullptr;  // GimpScaleEntry
+#else
+  GtkObject* strength = nullptr;  // its adjustment
+#endif
   GtkWidget* keep_colors = nullptr;
   GtkWidget* size = nullptr;
   GtkWidget* tile = nullptr;
@@ -156,7 +166,11 @@ void apply_params(FastUi* ui) {
     gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(ui->file_button), ui->p.model.c_str());
   else
     gtk_file_chooser_unselect_all(GTK_FILE_CHOOSER(ui->file_button));
+#if GTK_MAJOR_VERSION >= 3
+  gimp_label_spin_set_value(GIMP_LABEL_SPIN(ui->strength), ui->p.strength);
+#else
   gtk_adjustment_set_value(GTK_ADJUSTMENT(ui->strength), ui->p.strength);
+#endif
   gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(ui->keep_colors), ui->p.preserve_colors == 1);
   gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->size), ui->p.size);
   gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->tile), ui->p.tile);
@@ -195,12 +209,21 @@ void on_file_set(GtkFileChooserButton* b, gpointer data) {
   model_changed(ui);
 }
 
+#if GTK_MAJOR_VERSION >= 3
+void on_strength(GimpLabelSpin* spin, gpointer data) {
+  FastUi* ui = static_cast<FastUi*>(data);
+  if (ui->updating) return;
+  ui->p.strength = gimp_label_spin_get_value(spin);
+  refresh(ui);
+}
+#else
 void on_strength(GtkAdjustment* adj, gpointer data) {
   FastUi* ui = static_cast<FastUi*>(data);
   if (ui->updating) return;
   ui->p.strength = gtk_adjustment_get_value(adj);
   refresh(ui);
 }
+#endif
 
 void on_keep_colors(GtkToggleButton* b, gpointer data) {
   FastUi* ui = static_cast<FastUi*>(data);
@@ -303,12 +326,18 @@ GtkWidget* build_result_frame(FastUi* ui) {
   GtkWidget* table = gtk_table_new(6, 3, FALSE);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
   gtk_table_set_col_spacings(GTK_TABLE(table), 6);
+  const char* strength_tip = _("How much of the style goes into the result: 100 is the network's "
+                               "painting, 0 the layer as it is.");
+#if GTK_MAJOR_VERSION >= 3
+  ui->strength = named(gimp_scale_entry_new(_("S_trength:"), ui->p.strength, 0, 100, 0), "nst-strength");
+  gimp_help_set_help_data(ui->strength, strength_tip, nullptr);
+  gtk_widget_set_size_request(ui->strength, 260, -1);
+  gtk_table_attach(GTK_TABLE(table), ui->strength, 0, 3, 0, 1, GtkAttachOptions(GTK_EXPAND | GTK_FILL), GTK_FILL, 0, 0);
+#else
   ui->strength = gimp_scale_entry_new(GTK_TABLE(table), 0, 0, _("S_trength:"), 120, 5, ui->p.strength, 0, 100,
-                                      1, 10, 0, TRUE, 0, 0,
-                                      _("How much of the style goes into the result: 100 is the network's "
-                                        "painting, 0 the layer as it is."),
-                                      nullptr);
+                                      1, 10, 0, TRUE, 0, 0, strength_tip, nullptr);
   gtk_widget_set_name(GTK_WIDGET(GIMP_SCALE_ENTRY_SCALE(ui->strength)), "nst-strength");
+#endif
   g_signal_connect(ui->strength, "value-changed", G_CALLBACK(on_strength), ui);
 
   ui->keep_colors = named(gtk_check_button_new_with_mnemonic(_("_Keep the layer's colours")), "nst-keep-colors");
@@ -369,8 +398,13 @@ bool run_fast_dialog(nst_plugin::FastParams& params, const FastDialogContext& ct
                               _("_Cancel"), GTK_RESPONSE_CANCEL,
                               _("_Start"), GTK_RESPONSE_OK,
                               nullptr);
-  gtk_dialog_set_alternative_button_order(GTK_DIALOG(ui.dialog), GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL,
+#if GTK_MAJOR_VERSION >= 3
+  gimp_dialog_set_alternative_button_order(GTK_DIALOG(ui.dialog), GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL,
                                            kResponseReset, -1);
+#else
+  gtk_dialog_set_alternative_button_order(GTK_DIALOG(ui.dialog), GTK_RESPONSE_OK, GTK_RESPONSE_CANCEL,
+                                          kResponseReset, -1);
+#endif
   gtk_widget_set_name(gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), kResponseReset), "nst-reset");
   gtk_widget_set_name(gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), GTK_RESPONSE_CANCEL),
                       "nst-cancel");
