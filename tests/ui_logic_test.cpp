@@ -562,6 +562,33 @@ TEST(RealEngine, CalibrationMeasuresASpeed) {
   EXPECT_LT(small, 3600);
 }
 
+// The dialogs' background measurement: measures once, then knows; a broken
+// network is marked failed instead of measured again and again.
+TEST(RealEngine, CalibratorMeasuresOnceAndRemembersFailures) {
+  REQUIRE_SHARED();
+  Calibrator cal;
+  SpeedTable table;
+  Speed speed;
+  ASSERT_EQ(cal.status(kDarknet, table, &speed), Calibrator::Status::Measuring);
+  EXPECT_TRUE(cal.running());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!cal.poll(table) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(cal.running());
+  ASSERT_EQ(cal.status(kDarknet, table, &speed), Calibrator::Status::Known);
+  EXPECT_TRUE(speed.valid());
+  EXPECT_FALSE(cal.running());  // known: nothing started
+
+  TempDir dir;
+  const std::string broken = dir.path + "/broken.pth";
+  std::ofstream(broken) << "not a network";
+  ASSERT_EQ(cal.status(broken, table, &speed), Calibrator::Status::Measuring);
+  while (!cal.poll(table) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(cal.status(broken, table, &speed), Calibrator::Status::Failed);
+  EXPECT_FALSE(cal.running());
+}
+
 // The fast dialog's previews: every request answered once, under its id,
 // with the content's size; an urgent request first; a replaced request
 // answers with the newer network; a broken network gives an error.

@@ -1,6 +1,7 @@
 // Background speed measurement. See calibration.h.
 #include "calibration.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace nst_ui {
@@ -61,6 +62,40 @@ TransferJob::Engine calibration_engine(const std::string& model, std::shared_ptr
     *out = fit_speed(timings[0], timings[1]);
     return last;
   };
+}
+
+Calibrator::Status Calibrator::status(const std::string& model, const SpeedTable& table, Speed* speed) {
+  const Speed known = table.find(model);
+  if (known.valid()) {
+    if (speed) *speed = known;
+    return Status::Known;
+  }
+  if (std::find(failed_.begin(), failed_.end(), model) != failed_.end()) return Status::Failed;
+  if (!job_ || model_ != model) {
+    stop();
+    model_ = model;
+    speed_ = std::make_shared<Speed>();
+    job_ = std::make_unique<TransferJob>(calibration_engine(model, speed_));
+    job_->start();
+  }
+  return Status::Measuring;
+}
+
+bool Calibrator::poll(SpeedTable& table) {
+  if (!job_ || !job_->done()) return false;
+  if (job_->finish() == JobState::Finished && speed_->valid())
+    table.set(model_, *speed_);
+  else
+    failed_.push_back(model_);
+  job_.reset();
+  return true;
+}
+
+void Calibrator::stop() {
+  if (!job_) return;
+  job_->cancel();
+  job_->finish();
+  job_.reset();
 }
 
 }  // namespace nst_ui

@@ -68,10 +68,7 @@ struct SettingsUi {
   GtkWidget* problem = nullptr;
 
   // Background speed measurement.
-  std::unique_ptr<TransferJob> calibration;
-  std::shared_ptr<Speed> calibration_speed;
-  std::string calibration_model;
-  std::vector<std::string> calibration_failed;  // models whose measurement failed
+  Calibrator calibration;
   guint calibration_timer = 0;
   guint dump_timer = 0;
 };
@@ -230,41 +227,20 @@ void update_thumbnail(SettingsUi* ui) {
 
 // --- time estimate ----------------------------------------------------------------
 
-gboolean poll_calibration(gpointer data);
+gboolean poll_calibration(gpointer data) {
+  SettingsUi* ui = static_cast<SettingsUi*>(data);
+  if (!ui->calibration.poll(ui->ctx.profile->speeds)) return TRUE;
+  ui->calibration_timer = 0;
+  refresh(ui);
+  return FALSE;
+}
 
 void stop_calibration(SettingsUi* ui) {
-  if (ui->calibration) {
-    ui->calibration->cancel();
-    ui->calibration->finish();
-    ui->calibration.reset();
-  }
+  ui->calibration.stop();
   if (ui->calibration_timer) {
     g_source_remove(ui->calibration_timer);
     ui->calibration_timer = 0;
   }
-}
-
-void start_calibration(SettingsUi* ui, const std::string& model) {
-  stop_calibration(ui);
-  ui->calibration_model = model;
-  ui->calibration_speed = std::make_shared<Speed>();
-  ui->calibration.reset(new TransferJob(calibration_engine(model, ui->calibration_speed)));
-  ui->calibration->start();
-  ui->calibration_timer = g_timeout_add(150, poll_calibration, ui);
-}
-
-gboolean poll_calibration(gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  if (!ui->calibration || !ui->calibration->done()) return TRUE;
-  const JobState state = ui->calibration->finish();
-  if (state == JobState::Finished && ui->calibration_speed->valid())
-    ui->ctx.profile->speeds.set(ui->calibration_model, *ui->calibration_speed);
-  else
-    ui->calibration_failed.push_back(ui->calibration_model);
-  ui->calibration.reset();
-  ui->calibration_timer = 0;
-  refresh(ui);
-  return FALSE;
 }
 
 void update_estimate(SettingsUi* ui, bool valid) {
@@ -279,15 +255,18 @@ void update_estimate(SettingsUi* ui, bool valid) {
   if (!valid || !info) {
     text = "–";
   } else {
-    const Speed speed = ui->ctx.profile->speeds.find(info->path);
-    if (speed.valid()) {
-      text = format_estimate(estimate_seconds(speed, ww, wh, ui->state.iterations));
-    } else if (std::find(ui->calibration_failed.begin(), ui->calibration_failed.end(), info->path) !=
-               ui->calibration_failed.end()) {
-      text = _("unknown");
-    } else {
-      if (!ui->calibration || ui->calibration_model != info->path) start_calibration(ui, info->path);
-      text = _("measuring the speed of this computer…");
+    Speed speed;
+    switch (ui->calibration.status(info->path, ui->ctx.profile->speeds, &speed)) {
+      case Calibrator::Status::Known:
+        text = format_estimate(estimate_seconds(speed, ww, wh, ui->state.iterations));
+        break;
+      case Calibrator::Status::Failed:
+        text = _("unknown");
+        break;
+      case Calibrator::Status::Measuring:
+        if (!ui->calibration_timer) ui->calibration_timer = g_timeout_add(150, poll_calibration, ui);
+        text = _("measuring the speed of this computer…");
+        break;
     }
   }
   gtk_label_set_text(GTK_LABEL(ui->estimate), text.c_str());

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "calibration.h"
 #include "i18n.h"
 #include "test_hook_gtk2.h"
 
@@ -34,7 +35,19 @@ struct SettingsUi {
   GtkWidget* quality_detail = nullptr;
   GtkWidget* estimate = nullptr;
   GtkWidget* problem = nullptr;
+  Calibrator calibration;  // the network's speed, measured in the background once
+  guint calibration_timer = 0;
 };
+
+void refresh(SettingsUi* ui);
+
+gboolean poll_calibration(gpointer data) {
+  SettingsUi* ui = static_cast<SettingsUi*>(data);
+  if (!ui->calibration.poll(ui->ctx.profile->speeds)) return TRUE;
+  ui->calibration_timer = 0;
+  refresh(ui);
+  return FALSE;
+}
 
 std::string get_string(GimpProcedureConfig* config, const char* property) {
   gchar* s = nullptr;
@@ -116,14 +129,21 @@ void refresh(SettingsUi* ui) {
   gtk_widget_set_visible(ui->problem, !problem.empty());
   gtk_dialog_set_response_sensitive(GTK_DIALOG(ui->dialog), GTK_RESPONSE_OK, problem.empty());
 
-  std::string estimate;
+  std::string estimate = _("unknown");
   const nst::ModelInfo* info = ui->validator.model();
-  if (info && ui->ctx.profile) {
-    const double seconds = estimate_seconds(ui->ctx.profile->speeds.find(info->path), ww, wh, s.iterations);
-    if (seconds >= 0) estimate = format_estimate(seconds);
+  if (info && ui->ctx.profile && problem.empty()) {
+    Speed speed;
+    switch (ui->calibration.status(info->path, ui->ctx.profile->speeds, &speed)) {
+      case Calibrator::Status::Known: estimate = format_estimate(estimate_seconds(speed, ww, wh, s.iterations)); break;
+      case Calibrator::Status::Failed: break;
+      case Calibrator::Status::Measuring:
+        if (!ui->calibration_timer) ui->calibration_timer = g_timeout_add(150, poll_calibration, ui);
+        estimate = _("measuring the speed of this computer…");
+        break;
+    }
   }
   std::string text = _("Time needed: ");
-  text += estimate.empty() ? _("known after the first run") : estimate;
+  text += estimate;
   gtk_label_set_text(GTK_LABEL(ui->estimate), text.c_str());
 
   gchar* current = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(ui->style_button));
@@ -152,6 +172,38 @@ void on_config_changed(GObject*, GParamSpec* pspec, gpointer data) {
     }
   }
   refresh(ui);
+}
+
+void on_recent_clicked(GtkButton* b, gpointer data) {
+  SettingsUi* ui = static_cast<SettingsUi*>(data);
+  const char* path = static_cast<const char*>(g_object_get_data(G_OBJECT(b), "nst-path"));
+  if (path) g_object_set(ui->config, "style-file", path, nullptr);  // refresh() follows via notify
+}
+
+// The recently used styles as small thumbnails, one click to pick one again.
+GtkWidget* recent_styles_row(SettingsUi* ui) {
+  const std::vector<std::string> recent = existing_styles(ui->ctx.profile->recent_styles);
+  if (recent.empty()) return nullptr;
+  GtkWidget* row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 2);
+  gtk_widget_set_name(row, "nst-recent");
+  GtkWidget* label = gtk_label_new(_("Recent:"));
+  gtk_box_pack_start(GTK_BOX(row), label, FALSE, FALSE, 4);
+  int n = 0;
+  for (const std::string& path : recent) {
+    GdkPixbuf* pb = gdk_pixbuf_new_from_file_at_scale(path.c_str(), 40, 40, TRUE, nullptr);
+    if (!pb) continue;
+    GtkWidget* b = gtk_button_new();
+    gtk_button_set_image(GTK_BUTTON(b), gtk_image_new_from_pixbuf(pb));
+    g_object_unref(pb);
+    gtk_button_set_relief(GTK_BUTTON(b), GTK_RELIEF_NONE);
+    const std::string name = "nst-recent-" + std::to_string(n++);
+    gtk_widget_set_name(b, name.c_str());
+    gtk_widget_set_tooltip_text(b, nst_plugin::style_display_name(path).c_str());
+    g_object_set_data_full(G_OBJECT(b), "nst-path", g_strdup(path.c_str()), g_free);
+    g_signal_connect(b, "clicked", G_CALLBACK(on_recent_clicked), ui);
+    gtk_box_pack_start(GTK_BOX(row), b, FALSE, FALSE, 0);
+  }
+  return row;
 }
 
 void on_style_file_set(GtkFileChooserButton* button, gpointer data) {
@@ -261,6 +313,8 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   gtk_label_set_xalign(GTK_LABEL(ui.estimate), 0.0);
   gtk_box_pack_start(GTK_BOX(style_col), style_label, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui.style_button, FALSE, FALSE, 0);
+  if (ctx.profile)
+    if (GtkWidget* recent = recent_styles_row(&ui)) gtk_box_pack_start(GTK_BOX(style_col), recent, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui.quality_detail, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui.estimate, FALSE, FALSE, 0);
   ui.thumbnail = gtk_image_new();
@@ -291,6 +345,8 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
 
   const bool accepted = gimp_procedure_dialog_run(dialog);
   if (dump_timer) g_source_remove(dump_timer);
+  ui.calibration.stop();
+  if (ui.calibration_timer) g_source_remove(ui.calibration_timer);
   g_signal_handlers_disconnect_by_func(config, reinterpret_cast<gpointer>(on_config_changed), &ui);
   gtk_widget_destroy(ui.dialog);
   if (!accepted) return false;
