@@ -5,11 +5,13 @@
 # the test reads these descriptions and clicks with xdotool:
 #   1. Filters > Neural Style Transfer (RUN-INTERACTIVE) without a style: the
 #      problem is said and Start is insensitive; choosing the style in the file
-#      chooser shows its thumbnail and makes Start sensitive; Start opens the
+#      chooser shows its thumbnail and makes Start sensitive; the speed is
+#      measured in the background and a time estimate shown; Start opens the
 #      progress window (preview, iterations); Apply Now adds one layer early.
 #   2. Repeat (RUN-WITH-LAST-VALS): the progress window comes at once with the
 #      same style; Cancel adds no layer.
-#   3. The dialog again: it opens with the style of the last run; Cancel.
+#   3. The dialog again: it opens with the style of the last run, which is
+#      also a recent style (thumbnail button); Cancel.
 #   4. A new session in German (with the translations of the build's po/):
 #      the dialog's texts are German and the latest style is preselected.
 #      Skipped without the de_DE.UTF-8 locale.
@@ -151,6 +153,9 @@ wait_for 20 "the style to be accepted" prop_is settings nst-start sensitive 1
 check "style chosen: the problem is gone" prop_is settings nst-problem visible 0
 check "style chosen: the chooser shows it" value_is settings nst-style-file "$style"
 check "style chosen: a thumbnail (at most 176 x 132)" value_matches settings nst-thumbnail '^[0-9]+x[0-9]+$'
+wait_for 90 "the speed measurement (time estimate before the first run)" \
+  value_matches settings nst-estimate '^Time needed: (about [0-9]+ (min|h)|less than a minute)'
+echo "estimate: $(value settings nst-estimate)"
 click settings nst-start
 wait_for 60 "the progress window" has progress nst-apply-now
 wait_for 120 "2 iterations" iteration_at_least 2
@@ -178,6 +183,7 @@ finish_scenario
 wait_for 60 "the settings dialog (again)" has settings nst-start
 wait_for 10 "the remembered style" value_is settings nst-style-file "$style"
 check "again: Start is sensitive" prop_is settings nst-start sensitive 1
+check "again: the style is among the recent styles" has settings nst-recent-0
 click settings nst-cancel
 wait_for 30 "the plug-in to return after the dialog's Cancel" grep -q "outcome=settings-cancelled" "$ui/result.txt"
 wait_for 30 "the third report" reported again
