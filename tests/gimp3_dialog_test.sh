@@ -240,23 +240,26 @@ wait_for 120 "the fast dialog" has fast-settings nst-start
 wait_for 60 "the thumbnails and the preview" previews_are "thumbnails=5/5 preview=ready"
 check "fast: five installed styles, the first chosen" value_matches fast-settings nst-styles '^items=5 selected=La Muse '
 check "fast: the preview shows the layer in that style" value_matches fast-settings nst-preview '^[0-9]+x[0-9]+$'
-check "fast: strength starts at 100" value_matches fast-settings nst-strength '^100'
+check "fast: strength starts at 100" value_is fast-settings nst-strength 100
 click_item fast-settings nst-styles 4
 wait_for 10 "Wave to be chosen" value_matches fast-settings nst-styles '^items=5 selected=Wave '
 wait_for 30 "the Wave preview" previews_are "preview=ready model=wave"
 click fast-settings nst-keep-colors
 wait_for 10 "keep colours" value_is fast-settings nst-keep-colors 1
-if [ -n "${NST_SCREENSHOTS:-}" ] && command -v import >/dev/null; then
-  xdotool windowmove "$(window_of fast-settings)" 0 0 mousemove 1279 1023; sleep 0.8
-  import -window "$(window_of fast-settings)" "$NST_SCREENSHOTS/gimp3-fast-settings-dialog.png"
-fi
+# A picture of the dialog, drawn by the dialog itself (ui/test_hook_gtk2.h).
+xdotool mousemove 1279 1023
+sleep 0.5
+touch "$ui/fast-settings.shot"
+wait_for 10 "the dialog's picture" test -s "$ui/fast-settings.png"
+[ -z "${NST_SCREENSHOTS:-}" ] || cp "$ui/fast-settings.png" "$NST_SCREENSHOTS/gimp3-fast-settings-dialog.png"
 click fast-settings nst-start
 wait_for 60 "the fast run" reported fast
 check "fast Start: one layer added above the source, named after the style" \
   test "$(report_field fast layers) $(grep -o 'REPORT fast .*' "$tmp/gimp.log" | sed 's/.* top=//')" = "2 Wave (fast style)"
 wait_for 60 "the repeated fast run" reported fast-repeat
+# (GIMP 3 may keep the same name for the second layer; GIMP 2.10 adds " #1".)
 check "fast Repeat: another layer with the same style, no dialog" \
-  test "$(report_field fast-repeat layers) $(grep -o 'REPORT fast-repeat .*' "$tmp/gimp.log" | sed 's/.* top=//')" = "3 Wave (fast style) #1"
+  grep -Eq '^3 Wave \(fast style\)( #1)?$' <<<"$(report_field fast-repeat layers) $(grep -o 'REPORT fast-repeat .*' "$tmp/gimp.log" | sed 's/.* top=//')"
 check "fast: no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/gimp.log'"
 wait_for 60 "GIMP to quit (fast)" bash -c "! kill -0 $gimp_pid"
 gimp_pid=

@@ -329,7 +329,8 @@ GtkWidget* build_result_frame(FastUi* ui) {
   const char* strength_tip = _("How much of the style goes into the result: 100 is the network's "
                                "painting, 0 the layer as it is.");
 #if GTK_MAJOR_VERSION >= 3
-  ui->strength = named(gimp_scale_entry_new(_("S_trength:"), ui->p.strength, 0, 100, 0), "nst-strength");
+  ui->strength = gimp_scale_entry_new(_("S_trength:"), ui->p.strength, 0, 100, 0);
+  gtk_widget_set_name(gimp_scale_entry_get_range(GIMP_SCALE_ENTRY(ui->strength)), "nst-strength");
   gimp_help_set_help_data(ui->strength, strength_tip, nullptr);
   gtk_widget_set_size_request(ui->strength, 260, -1);
   gtk_table_attach(GTK_TABLE(table), ui->strength, 0, 3, 0, 1, GtkAttachOptions(GTK_EXPAND | GTK_FILL), GTK_FILL, 0, 0);

@@ -147,8 +147,37 @@ void dump_widget(GtkWidget* w, GtkWidget* top, std::ostringstream& out) {
 
 bool test_hook_enabled() { return test_dir() != nullptr; }
 
+// A picture of the dialog's window as GTK drew it (no window manager
+// decorations), when the test asked for one by creating DIR/<name>.shot:
+// written to DIR/<name>.png, the request removed.
+static void screenshot_if_asked(GtkWidget* dialog, const char* name) {
+  gchar* request = g_strdup_printf("%s/%s.shot", test_dir(), name);
+  if (g_file_test(request, G_FILE_TEST_EXISTS)) {
+    GdkWindow* win = gtk_widget_get_window(dialog);
+    GdkPixbuf* pb = nullptr;
+    if (win) {
+#if GTK_MAJOR_VERSION >= 3
+      pb = gdk_pixbuf_get_from_window(win, 0, 0, gdk_window_get_width(win), gdk_window_get_height(win));
+#else
+      gint w = 0, h = 0;
+      gdk_drawable_get_size(GDK_DRAWABLE(win), &w, &h);
+      pb = gdk_pixbuf_get_from_drawable(nullptr, GDK_DRAWABLE(win), nullptr, 0, 0, 0, 0, w, h);
+#endif
+    }
+    gchar* path = g_strdup_printf("%s/%s.png", test_dir(), name);
+    if (pb) {
+      gdk_pixbuf_save(pb, path, "png", nullptr, nullptr);
+      g_object_unref(pb);
+    }
+    g_free(path);
+    g_unlink(request);
+  }
+  g_free(request);
+}
+
 void test_hook_dump(GtkWidget* dialog, const char* name) {
   if (!test_dir() || !dialog) return;
+  screenshot_if_asked(dialog, name);
   std::ostringstream out;
   GdkWindow* win = gtk_widget_get_window(dialog);
   if (win) out << "window " << (unsigned long)GDK_WINDOW_XID(win) << "\n";
