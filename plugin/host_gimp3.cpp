@@ -17,6 +17,7 @@
 #include <clocale>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -229,12 +230,17 @@ std::string profile_path() {
 
 std::string item_name(GimpItem* item) { return take_string(gimp_item_get_name(item)); }
 
+struct Unref {
+  void operator()(gpointer object) const { g_object_unref(object); }
+};
+
 // ---------------------------------------------------------------------------
 // Running the engine on one drawable
 
 // With a dialog: the engine on a worker thread (ui/worker.h) and the progress
 // window on this thread. Throws nst::Cancelled when the user cancelled.
-nst::TransferResult run_with_progress_window(const nst::Image& content, const nst_plugin::PluginParams& p,
+nst::TransferResult run_with_progress_window(const nst::Image& content, const nst::Image& style,
+                                             const std::string& style_name, const nst_plugin::PluginParams& p,
                                              GimpDrawable* drawable, const Job& job, nst_ui::Profile& profile,
                                              const std::string& profile_file) {
   nst_plugin::RunControl control;
@@ -245,7 +251,7 @@ nst::TransferResult run_with_progress_window(const nst::Image& content, const ns
     rc.progress = progress;
     rc.cancel = cancel;
     rc.finish_now = finish_now;
-    return nst_plugin::run_neural_style(content, nst::Image(), p, rc);
+    return nst_plugin::run_neural_style(content, style, p, rc);
   });
 
   std::string model_path;
@@ -255,7 +261,7 @@ nst::TransferResult run_with_progress_window(const nst::Image& content, const ns
     // The engine reports it.
   }
   nst_ui::ProgressContext ctx;
-  ctx.subtitle = nst_ui::progress_subtitle(item_name(GIMP_ITEM(drawable)), p.style_file);
+  ctx.subtitle = nst_ui::progress_subtitle(item_name(GIMP_ITEM(drawable)), style_name);
   ctx.start_preview = content;
   int ww = 0, wh = 0;
   nst_ui::work_size(job.rect.width, job.rect.height, p.size, &ww, &wh);
@@ -290,14 +296,15 @@ nst::TransferResult run_with_progress_window(const nst::Image& content, const ns
 }
 
 // Without a dialog (scripts): the engine on this thread, GIMP's progress bar.
-nst::TransferResult run_in_batch(const nst::Image& content, const nst_plugin::PluginParams& p) {
+nst::TransferResult run_in_batch(const nst::Image& content, const nst::Image& style,
+                                 const nst_plugin::PluginParams& p) {
   nst_plugin::RunControl control;
   control.progress = [](const nst::Progress& pr) {
     if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
     gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration,
                                   pr.iterations, pr.total_loss);
   };
-  return nst_plugin::run_neural_style(content, nst::Image(), p, control);
+  return nst_plugin::run_neural_style(content, style, p, control);
 }
 
 // ---------------------------------------------------------------------------
@@ -386,6 +393,7 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
   }
   if (run_mode == GIMP_RUN_INTERACTIVE) {
     nst_ui::SettingsContext ctx;
+    ctx.image = image;
     ctx.content_width = jobs[0].rect.width;
     ctx.content_height = jobs[0].rect.height;
     ctx.profile = &profile;
@@ -398,7 +406,20 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
   }
 
   const nst_plugin::PluginParams p = params_from_config(config);
-  const std::string problem = nst_plugin::validate_params(p);
+  // The dialog's "a layer of an open image" as the style (dialog-only
+  // arguments; scripts give a style file).
+  std::unique_ptr<GimpDrawable, Unref> style_drawable;
+  if (with_ui) {
+    gint source = 0;
+    GimpDrawable* d = nullptr;
+    g_object_get(config, "style-source", &source, "style-layer", &d, nullptr);
+    std::unique_ptr<GimpDrawable, Unref> chosen(d);
+    if (source == 1 && (!d || !gimp_item_is_valid(GIMP_ITEM(d))))
+      return fail(procedure, GIMP_PDB_CALLING_ERROR,
+                  _("The layer used as the style is gone: run Neural Style Transfer... again to choose a style."));
+    if (source == 1) style_drawable = std::move(chosen);
+  }
+  const std::string problem = nst_plugin::validate_params(p, style_drawable != nullptr);
   if (!problem.empty()) return fail(procedure, GIMP_PDB_CALLING_ERROR, problem);
 
   gegl_init(nullptr, nullptr);
@@ -406,16 +427,23 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
 
   // All fallible work happens here, before the image is touched.
   gimp_progress_init(_("Neural style transfer"));
+  nst::Image style;
+  std::string style_name = p.style_file;
   try {
+    if (GimpDrawable* d = style_drawable.get()) {
+      const GeglRectangle all = {0, 0, gimp_drawable_get_width(d), gimp_drawable_get_height(d)};
+      style_name = item_name(GIMP_ITEM(d));
+      style = read_drawable(d, all);
+    }
     for (Job& job : jobs) {
       const nst::Image content = read_drawable(job.drawable, job.rect);
       const nst::TransferResult result =
-          with_ui ? run_with_progress_window(content, p, job.drawable, job, profile, profile_file)
-                  : run_in_batch(content, p);
+          with_ui ? run_with_progress_window(content, style, style_name, p, job.drawable, job, profile, profile_file)
+                  : run_in_batch(content, style, p);
       if (result.image.width <= 0 || result.image.height <= 0)
         throw nst::Error(_("The engine returned an empty image."));
       job.pixels = nst_plugin::layer_pixels(result.image, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
-      job.layer_name = nst_plugin::layer_name_for_style(p.style_file);
+      job.layer_name = nst_plugin::layer_name_for_style(style_name);
     }
   } catch (const nst::Cancelled&) {
     gimp_progress_end();

@@ -15,6 +15,9 @@
 #   4. A new session in German (with the translations of the build's po/):
 #      the dialog's texts are German and the latest style is preselected.
 #      Skipped without the de_DE.UTF-8 locale.
+#   6. (runs before 5) "A layer of an open image" as the style: the top layer
+#      of the other open image is offered, its thumbnail shown; Apply Now adds
+#      a layer named after it.
 #   5. Neural Style (Fast): the gallery of installed styles with thumbnails of
 #      the layer and the preview; choosing Wave and "keep colours"; Start adds
 #      the layer; Repeat runs without the dialog with the same style.
@@ -211,6 +214,43 @@ if locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
 else
   echo "note: the German scenario needs the de_DE.UTF-8 locale (locale-gen); left out"
 fi
+# 6. A layer of another open image as the style.
+finish_scenario
+wave_painting=$shared/testdata/style/great_wave.jpg
+two_images="(begin $setup
+  (let* ((art (car (gimp-file-load RUN-NONINTERACTIVE \"$wave_painting\"))))
+    (gimp-item-set-name (vector-ref (car (gimp-image-get-layers art)) 0) \"Great Wave\")))"
+report_top() {  # report_top TAG: layer count and the top layer's name of image 1
+  echo "(gimp-message (string-append \"REPORT $1 layers=\" (number->string (vector-length (car (gimp-image-get-layers 1))))
+      \" top=\" (car (gimp-item-get-name (vector-ref (car (gimp-image-get-layers 1)) 0)))))"
+}
+gimp-3.0 -n -d -f -s --gimprc "$tmp/gimprc" --quit --batch-interpreter=plug-in-script-fu-eval \
+  -b "$two_images" \
+  -b "(catch #f (plug-in-neural-style RUN-INTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\")))))" \
+  -b "$(report_top layer-style)" >"$tmp/gimp.log" 2>&1 &
+gimp_pid=$!
+wait_for 120 "the settings dialog (layer style)" has settings nst-style-source
+click settings nst-style-source
+sleep 0.8
+xdotool key Down
+sleep 0.3
+xdotool key Return
+wait_for 20 "a layer as the style" value_matches settings nst-style-source '^1 '
+wait_for 20 "the style layer to be offered" prop_is settings nst-start sensitive 1
+check "layer style: the file chooser is inactive" prop_is settings nst-style-file sensitive 0
+check "layer style: the layer chooser is active" prop_is settings nst-style-layer sensitive 1
+check "layer style: the layer's thumbnail" value_matches settings nst-thumbnail '^[0-9]+x[0-9]+$'
+click settings nst-start
+wait_for 60 "the progress window (layer style)" has progress nst-apply-now
+wait_for 120 "2 iterations (layer style)" iteration_at_least 2
+check "layer style: the subtitle names the layer" value_matches progress nst-subtitle 'Great Wave'
+click progress nst-apply-now
+wait_for 60 "the layer-style report" reported layer-style
+check "layer style: one layer added, named after the style layer" \
+  test "$(report_field layer-style layers) $(grep -o 'REPORT layer-style .*' "$tmp/gimp.log" | sed 's/.* top=//')" = "2 Great Wave (neural style)"
+wait_for 60 "GIMP to quit (layer style)" bash -c "! kill -0 $gimp_pid"
+gimp_pid=
+
 # 5. Neural Style (Fast).
 item_at() {  # item_at DUMP WIDGET INDEX: "x,y" of an icon view's item (centres listed in its value)
   { value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2; } || true

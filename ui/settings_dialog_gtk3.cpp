@@ -35,6 +35,7 @@ struct SettingsUi {
   GtkWidget* quality_detail = nullptr;
   GtkWidget* estimate = nullptr;
   GtkWidget* problem = nullptr;
+  GtkWidget* layer_chooser = nullptr;  // GimpDrawableChooser of "style-layer"
   Calibrator calibration;  // the network's speed, measured in the background once
   guint calibration_timer = 0;
 };
@@ -70,9 +71,24 @@ double get_double(GimpProcedureConfig* config, const char* property) {
 }
 
 // The dialog's values as the shared logic sees them.
+// The layer chosen as the style (a new reference, or null).
+GimpDrawable* style_layer(GimpProcedureConfig* c) {
+  GimpDrawable* d = nullptr;
+  g_object_get(c, "style-layer", &d, nullptr);
+  return d;
+}
+
+bool style_layer_usable(GimpDrawable* d) {
+  return d && gimp_item_is_valid(GIMP_ITEM(d)) && !gimp_drawable_is_indexed(d);
+}
+
 DialogState state_from_config(GimpProcedureConfig* c) {
   DialogState s;
-  s.style_source = StyleSource::File;
+  s.style_source = get_int(c, "style-source") == 1 ? StyleSource::Layer : StyleSource::File;
+  if (GimpDrawable* d = style_layer(c)) {
+    s.style_drawable = gimp_item_get_id(GIMP_ITEM(d));
+    g_object_unref(d);
+  }
   s.style_file = get_string(c, "style-file");
   s.model_file = get_string(c, "model-file");
   s.iterations = get_int(c, "iterations");
@@ -92,11 +108,19 @@ DialogState state_from_config(GimpProcedureConfig* c) {
 
 int custom_quality() { return int(quality_presets().size()); }
 
-void update_thumbnail(SettingsUi* ui, const std::string& path) {
-  if (path == ui->thumbnail_path) return;
-  ui->thumbnail_path = path;
-  GdkPixbuf* pb =
-      path.empty() ? nullptr : gdk_pixbuf_new_from_file_at_scale(path.c_str(), kThumbWidth, kThumbHeight, TRUE, nullptr);
+void update_thumbnail(SettingsUi* ui, const DialogState& s) {
+  const std::string key = s.style_source == StyleSource::Layer ? "layer:" + std::to_string(s.style_drawable)
+                                                               : "file:" + s.style_file;
+  if (key == ui->thumbnail_path) return;
+  ui->thumbnail_path = key;
+  GdkPixbuf* pb = nullptr;
+  if (s.style_source == StyleSource::Layer) {
+    GimpDrawable* d = style_layer(ui->config);
+    if (style_layer_usable(d)) pb = gimp_drawable_get_thumbnail(d, kThumbWidth, kThumbHeight, GIMP_PIXBUF_SMALL_CHECKS);
+    if (d) g_object_unref(d);
+  } else if (!s.style_file.empty()) {
+    pb = gdk_pixbuf_new_from_file_at_scale(s.style_file.c_str(), kThumbWidth, kThumbHeight, TRUE, nullptr);
+  }
   if (pb) {
     gtk_image_set_from_pixbuf(GTK_IMAGE(ui->thumbnail), pb);
     g_object_unref(pb);
@@ -105,7 +129,32 @@ void update_thumbnail(SettingsUi* ui, const std::string& path) {
   }
 }
 
+// "A layer of an open image" chosen without a layer yet: offer the top
+// layer of another open image (the painting the user opened), as the GIMP
+// 2.10 dialog does.
+void default_style_layer(SettingsUi* ui) {
+  if (get_int(ui->config, "style-source") != 1) return;
+  GimpDrawable* current = style_layer(ui->config);
+  const bool have = style_layer_usable(current);
+  if (current) g_object_unref(current);
+  if (have) return;
+  GimpImage** images = gimp_get_images();
+  GimpLayer* pick = nullptr;
+  for (GimpImage** im = images; im && *im && !pick; ++im) {
+    if (*im == ui->ctx.image || gimp_image_get_base_type(*im) == GIMP_INDEXED) continue;
+    GimpLayer** layers = gimp_image_get_layers(*im);
+    if (layers && layers[0]) pick = layers[0];
+    g_free(layers);
+  }
+  g_free(images);
+  if (!pick) return;
+  ui->updating = true;
+  g_object_set(ui->config, "style-layer", pick, nullptr);
+  ui->updating = false;
+}
+
 void refresh(SettingsUi* ui) {
+  default_style_layer(ui);
   const DialogState s = state_from_config(ui->config);
 
   // Quality preset <-> iterations and size.
@@ -124,7 +173,9 @@ void refresh(SettingsUi* ui) {
   gtk_label_set_text(GTK_LABEL(ui->quality_detail), detail);
   g_free(detail);
 
-  const std::string problem = ui->validator.check(s, true);
+  GimpDrawable* layer = style_layer(ui->config);
+  const std::string problem = ui->validator.check(s, style_layer_usable(layer));
+  if (layer) g_object_unref(layer);
   gtk_label_set_text(GTK_LABEL(ui->problem), problem.c_str());
   gtk_widget_set_visible(ui->problem, !problem.empty());
   gtk_dialog_set_response_sensitive(GTK_DIALOG(ui->dialog), GTK_RESPONSE_OK, problem.empty());
@@ -150,7 +201,10 @@ void refresh(SettingsUi* ui) {
   if (s.style_file != (current ? current : "") && !s.style_file.empty())
     gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(ui->style_button), s.style_file.c_str());
   g_free(current);
-  update_thumbnail(ui, s.style_file);
+  update_thumbnail(ui, s);
+  const bool from_layer = s.style_source == StyleSource::Layer;
+  gtk_widget_set_sensitive(ui->style_button, !from_layer);
+  if (ui->layer_chooser) gtk_widget_set_sensitive(ui->layer_chooser, from_layer);
 }
 
 gboolean dump_for_tests(gpointer data) {
@@ -177,7 +231,7 @@ void on_config_changed(GObject*, GParamSpec* pspec, gpointer data) {
 void on_recent_clicked(GtkButton* b, gpointer data) {
   SettingsUi* ui = static_cast<SettingsUi*>(data);
   const char* path = static_cast<const char*>(g_object_get_data(G_OBJECT(b), "nst-path"));
-  if (path) g_object_set(ui->config, "style-file", path, nullptr);  // refresh() follows via notify
+  if (path) g_object_set(ui->config, "style-source", 0, "style-file", path, nullptr);  // refresh() follows via notify
 }
 
 // The recently used styles as small thumbnails, one click to pick one again.
@@ -209,7 +263,7 @@ GtkWidget* recent_styles_row(SettingsUi* ui) {
 void on_style_file_set(GtkFileChooserButton* button, gpointer data) {
   SettingsUi* ui = static_cast<SettingsUi*>(data);
   gchar* file = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(button));
-  g_object_set(ui->config, "style-file", file ? file : "", nullptr);  // refresh() follows via notify
+  g_object_set(ui->config, "style-source", 0, "style-file", file ? file : "", nullptr);  // refresh() follows
   g_free(file);
 }
 
@@ -234,6 +288,11 @@ void add_dialog_arguments(GimpProcedure* procedure) {
   gimp_procedure_add_double_aux_argument(procedure, "smoothness", _("S_moothness"),
                                          _("Evens out grain and speckles. 0 turns it off."), kSliderMin,
                                          kSliderMax, kSliderNeutral, rw);
+  gimp_procedure_add_int_aux_argument(procedure, "style-source", _("Style _from"),
+                                      _("Where the style comes from { an image file (0), a layer (1) }"), 0, 1, 0,
+                                      rw);
+  gimp_procedure_add_drawable_aux_argument(procedure, "style-layer", _("Style _layer"),
+                                           _("A layer of an open image to take the style from"), TRUE, rw);
   gimp_procedure_add_int_aux_argument(procedure, "quality", _("_Quality"),
                                       _("Iterations and working size in one choice"), 0,
                                       int(quality_presets().size()), kDefaultPreset, rw);
@@ -278,6 +337,12 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   for (const char* spin : {"iterations", "size", "seed", "learning-rate"})
     gimp_procedure_dialog_get_widget(dialog, spin, GIMP_TYPE_LABEL_SPIN);
   gimp_procedure_dialog_get_scale_entry(dialog, "strength", 1.0);
+  GtkWidget* source_combo = gimp_procedure_dialog_get_int_combo(
+      dialog, "style-source",
+      GIMP_INT_STORE(gimp_int_store_new(_("An image file"), 0, _("A layer of an open image"), 1, nullptr)));
+  gtk_widget_set_name(source_combo, "nst-style-source");
+  ui.layer_chooser = gimp_procedure_dialog_get_widget(dialog, "style-layer", G_TYPE_NONE);
+  if (ui.layer_chooser) gtk_widget_set_name(ui.layer_chooser, "nst-style-layer");
   gimp_procedure_dialog_get_scale_entry(dialog, "smoothness", 1.0);
 
   gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "iterations", "size", "seed",
@@ -311,8 +376,10 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   gtk_label_set_xalign(GTK_LABEL(ui.quality_detail), 0.0);
   ui.estimate = gtk_label_new("");
   gtk_label_set_xalign(GTK_LABEL(ui.estimate), 0.0);
+  gtk_box_pack_start(GTK_BOX(style_col), source_combo, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), style_label, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui.style_button, FALSE, FALSE, 0);
+  if (ui.layer_chooser) gtk_box_pack_start(GTK_BOX(style_col), ui.layer_chooser, FALSE, FALSE, 0);
   if (ctx.profile)
     if (GtkWidget* recent = recent_styles_row(&ui)) gtk_box_pack_start(GTK_BOX(style_col), recent, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui.quality_detail, FALSE, FALSE, 0);
@@ -357,7 +424,7 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   const nst_plugin::PluginParams p = to_params(s, *ui.validator.model());
   g_object_set(config, "content-weight", p.content_weight, "style-weight", p.style_weight, "tv-weight",
                p.tv_weight, nullptr);
-  if (ctx.profile) remember_style(ctx.profile->recent_styles, s.style_file);
+  if (ctx.profile && s.style_source == StyleSource::File) remember_style(ctx.profile->recent_styles, s.style_file);
   return true;
 }
 

@@ -21,6 +21,7 @@ namespace nst_ui {
 void add_dialog_arguments(GimpProcedure* procedure);
 
 struct SettingsContext {
+  GimpImage* image = nullptr;  // the image being worked on (its layers are not offered as the style)
   int content_width = 0;       // the drawable's selection bounds
   int content_height = 0;
   Profile* profile = nullptr;  // recent styles (read, and the chosen style added) and speeds
