@@ -410,14 +410,15 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
   // arguments; scripts give a style file).
   std::unique_ptr<GimpDrawable, Unref> style_drawable;
   if (with_ui) {
-    gint source = 0;
+    gboolean from_layer = FALSE;
     GimpDrawable* d = nullptr;
-    g_object_get(config, "style-source", &source, "style-layer", &d, nullptr);
+    g_object_get(config, "style-from-layer", &from_layer, "style-layer", &d, nullptr);
     std::unique_ptr<GimpDrawable, Unref> chosen(d);
-    if (source == 1 && (!d || !gimp_item_is_valid(GIMP_ITEM(d))))
+    if (from_layer && (!d || !gimp_item_is_valid(GIMP_ITEM(d))))
       return fail(procedure, GIMP_PDB_CALLING_ERROR,
-                  _("The layer used as the style is gone: run Neural Style Transfer... again to choose a style."));
-    if (source == 1) style_drawable = std::move(chosen);
+                  _("The layer used as the style last time is gone: run Neural Style "
+                    "Transfer... again to choose a style."));
+    if (from_layer) style_drawable = std::move(chosen);
   }
   const std::string problem = nst_plugin::validate_params(p, style_drawable != nullptr);
   if (!problem.empty()) return fail(procedure, GIMP_PDB_CALLING_ERROR, problem);

@@ -229,13 +229,9 @@ gimp-3.0 -n -d -f -s --gimprc "$tmp/gimprc" --quit --batch-interpreter=plug-in-s
   -b "(catch #f (plug-in-neural-style RUN-INTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\")))))" \
   -b "$(report_top layer-style)" >"$tmp/gimp.log" 2>&1 &
 gimp_pid=$!
-wait_for 120 "the settings dialog (layer style)" has settings nst-style-source
-click settings nst-style-source
-sleep 0.8
-xdotool key Down
-sleep 0.3
-xdotool key Return
-wait_for 20 "a layer as the style" value_matches settings nst-style-source '^1 '
+wait_for 120 "the settings dialog (layer style)" has settings nst-style-from-layer
+click settings nst-style-from-layer
+wait_for 20 "a layer as the style" value_is settings nst-style-from-layer 1
 wait_for 20 "the style layer to be offered" prop_is settings nst-start sensitive 1
 check "layer style: the file chooser is inactive" prop_is settings nst-style-file sensitive 0
 check "layer style: the layer chooser is active" prop_is settings nst-style-layer sensitive 1

@@ -84,7 +84,9 @@ bool style_layer_usable(GimpDrawable* d) {
 
 DialogState state_from_config(GimpProcedureConfig* c) {
   DialogState s;
-  s.style_source = get_int(c, "style-source") == 1 ? StyleSource::Layer : StyleSource::File;
+  gboolean from_layer = FALSE;
+  g_object_get(c, "style-from-layer", &from_layer, nullptr);
+  s.style_source = from_layer ? StyleSource::Layer : StyleSource::File;
   if (GimpDrawable* d = style_layer(c)) {
     s.style_drawable = gimp_item_get_id(GIMP_ITEM(d));
     g_object_unref(d);
@@ -133,7 +135,9 @@ void update_thumbnail(SettingsUi* ui, const DialogState& s) {
 // layer of another open image (the painting the user opened), as the GIMP
 // 2.10 dialog does.
 void default_style_layer(SettingsUi* ui) {
-  if (get_int(ui->config, "style-source") != 1) return;
+  gboolean from_layer = FALSE;
+  g_object_get(ui->config, "style-from-layer", &from_layer, nullptr);
+  if (!from_layer) return;
   GimpDrawable* current = style_layer(ui->config);
   const bool have = style_layer_usable(current);
   if (current) g_object_unref(current);
@@ -204,7 +208,6 @@ void refresh(SettingsUi* ui) {
   update_thumbnail(ui, s);
   const bool from_layer = s.style_source == StyleSource::Layer;
   gtk_widget_set_sensitive(ui->style_button, !from_layer);
-  if (ui->layer_chooser) gtk_widget_set_sensitive(ui->layer_chooser, from_layer);
 }
 
 gboolean dump_for_tests(gpointer data) {
@@ -231,7 +234,7 @@ void on_config_changed(GObject*, GParamSpec* pspec, gpointer data) {
 void on_recent_clicked(GtkButton* b, gpointer data) {
   SettingsUi* ui = static_cast<SettingsUi*>(data);
   const char* path = static_cast<const char*>(g_object_get_data(G_OBJECT(b), "nst-path"));
-  if (path) g_object_set(ui->config, "style-source", 0, "style-file", path, nullptr);  // refresh() follows via notify
+  if (path) g_object_set(ui->config, "style-from-layer", FALSE, "style-file", path, nullptr);  // refresh() follows via notify
 }
 
 // The recently used styles as small thumbnails, one click to pick one again.
@@ -263,7 +266,7 @@ GtkWidget* recent_styles_row(SettingsUi* ui) {
 void on_style_file_set(GtkFileChooserButton* button, gpointer data) {
   SettingsUi* ui = static_cast<SettingsUi*>(data);
   gchar* file = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(button));
-  g_object_set(ui->config, "style-source", 0, "style-file", file ? file : "", nullptr);  // refresh() follows
+  g_object_set(ui->config, "style-from-layer", FALSE, "style-file", file ? file : "", nullptr);  // refresh() follows
   g_free(file);
 }
 
@@ -288,9 +291,11 @@ void add_dialog_arguments(GimpProcedure* procedure) {
   gimp_procedure_add_double_aux_argument(procedure, "smoothness", _("S_moothness"),
                                          _("Evens out grain and speckles. 0 turns it off."), kSliderMin,
                                          kSliderMax, kSliderNeutral, rw);
-  gimp_procedure_add_int_aux_argument(procedure, "style-source", _("Style _from"),
-                                      _("Where the style comes from { an image file (0), a layer (1) }"), 0, 1, 0,
-                                      rw);
+  gimp_procedure_add_boolean_aux_argument(procedure, "style-from-layer",
+                                          _("Take the style from a la_yer of an open image"),
+                                          _("Use a layer of an open image (e.g. a painting you opened) as the style "
+                                            "instead of a file"),
+                                          FALSE, rw);
   gimp_procedure_add_drawable_aux_argument(procedure, "style-layer", _("Style _layer"),
                                            _("A layer of an open image to take the style from"), TRUE, rw);
   gimp_procedure_add_int_aux_argument(procedure, "quality", _("_Quality"),
@@ -337,12 +342,11 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   for (const char* spin : {"iterations", "size", "seed", "learning-rate"})
     gimp_procedure_dialog_get_widget(dialog, spin, GIMP_TYPE_LABEL_SPIN);
   gimp_procedure_dialog_get_scale_entry(dialog, "strength", 1.0);
-  GtkWidget* source_combo = gimp_procedure_dialog_get_int_combo(
-      dialog, "style-source",
-      GIMP_INT_STORE(gimp_int_store_new(_("An image file"), 0, _("A layer of an open image"), 1, nullptr)));
-  gtk_widget_set_name(source_combo, "nst-style-source");
+  GtkWidget* from_layer = gimp_procedure_dialog_get_widget(dialog, "style-from-layer", GTK_TYPE_CHECK_BUTTON);
+  gtk_widget_set_name(from_layer, "nst-style-from-layer");
   ui.layer_chooser = gimp_procedure_dialog_get_widget(dialog, "style-layer", G_TYPE_NONE);
   if (ui.layer_chooser) gtk_widget_set_name(ui.layer_chooser, "nst-style-layer");
+  gimp_procedure_dialog_set_sensitive(dialog, "style-layer", TRUE, G_OBJECT(config), "style-from-layer", FALSE);
   gimp_procedure_dialog_get_scale_entry(dialog, "smoothness", 1.0);
 
   gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "iterations", "size", "seed",
@@ -376,9 +380,9 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   gtk_label_set_xalign(GTK_LABEL(ui.quality_detail), 0.0);
   ui.estimate = gtk_label_new("");
   gtk_label_set_xalign(GTK_LABEL(ui.estimate), 0.0);
-  gtk_box_pack_start(GTK_BOX(style_col), source_combo, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), style_label, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui.style_button, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_col), from_layer, FALSE, FALSE, 0);
   if (ui.layer_chooser) gtk_box_pack_start(GTK_BOX(style_col), ui.layer_chooser, FALSE, FALSE, 0);
   if (ctx.profile)
     if (GtkWidget* recent = recent_styles_row(&ui)) gtk_box_pack_start(GTK_BOX(style_col), recent, FALSE, FALSE, 0);
