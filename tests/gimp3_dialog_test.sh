@@ -48,73 +48,24 @@ export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
 mkdir -p "$HOME" "$tmp/plug-ins/neural-style" "$tmp/ui"
 cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
 printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
-# A models folder as install-models.sh lays it out, pointing into ../shared.
-mkdir -p "$tmp/models/fast-style"
-ln -s "$shared/models/darknet-tiny" "$tmp/models/darknet-tiny"
-for d in "$shared"/models/fast-style-ml5/*/; do ln -s "$d" "$tmp/models/fast-style/$(basename "$d")"; done
+ui=$tmp/ui
+# shellcheck source=dialog_test_lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/dialog_test_lib.sh"
+make_models_folder "$shared" "$tmp/models"
 export NST_MODELS_DIR=$tmp/models NST_UI_TEST_DIR=$tmp/ui
 export OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=2
-ui=$tmp/ui
 style=$shared/testdata/style/starry_night.jpg
 
-# A display of our own.
-disp=
-for n in $(seq 91 160); do
-  if [ ! -e /tmp/.X$n-lock ] && [ ! -e /tmp/.X11-unix/X$n ]; then disp=$n; break; fi
-done
-[ -n "$disp" ] || { echo "SKIP: no free X display number"; exit 77; }
-Xvfb :$disp -screen 0 1280x1024x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
-xvfb_pid=$!
-export DISPLAY=:$disp
-for _ in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
-xdotool getmouselocation >/dev/null 2>&1 || { echo "SKIP: Xvfb did not start"; cat "$tmp/xvfb.log"; exit 77; }
+start_display
 
-fail=0
-check() {  # check DESCRIPTION COMMAND...
-  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
-}
 die() {
   echo "FAIL: $*"
   echo "--- GIMP output ---"; grep -v 'resource name is invalid' "$tmp/gimp.log" 2>/dev/null || true
   for f in "$ui"/*.txt; do [ -e "$f" ] && { echo "--- $f ---"; cat "$f"; }; done
   exit 1
 }
-wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
-  local deadline=$((SECONDS + $1)) what=$2
-  shift 2
-  until "$@" 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || die "timed out waiting for $what"
-    [ -z "$gimp_pid" ] || kill -0 "$gimp_pid" 2>/dev/null || die "GIMP exited while waiting for $what"
-    sleep 0.2
-  done
-}
-# The dialogs' self-descriptions: lines
-#   widget NAME TYPE x=.. y=.. w=.. h=.. visible=0|1 sensitive=0|1 value=...
-line() { grep "^widget $2 " "$ui/$1.txt"; }
-has() { line "$1" "$2" >/dev/null; }
-value() { line "$1" "$2" | sed 's/^.* value=//'; }
-prop() { line "$1" "$2" | grep -o " $3=[^ ]*" | cut -d= -f2; }
-window_of() { head -1 "$ui/$1.txt" | cut -d' ' -f2; }
-value_is() { [ "$(value "$1" "$2")" = "$3" ]; }
-value_matches() { value "$1" "$2" | grep -Eq "$3"; }
-prop_is() { [ "$(prop "$1" "$2" "$3")" = "$4" ]; }
-iteration_at_least() {  # from "Iteration N of M"
-  local n
-  n=$(value progress nst-status | sed -n 's/^[^0-9]*\([0-9][0-9]*\) .*/\1/p')
-  [ -n "$n" ] && [ "$n" -ge "$1" ]
-}
-click() {  # click DUMP WIDGET: the middle of the widget, with real X events
-  local win x y w h
-  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y); w=$(prop "$1" "$2" w); h=$(prop "$1" "$2" h)
-  [ "$(prop "$1" "$2" visible)" = 1 ] || die "$2 is not visible"
-  # GTK 3 takes a click only after the pointer has entered the button.
-  xdotool mousemove --window "$win" $((x + w / 2)) $((y + h / 2))
-  sleep 0.3
-  xdotool mousemove --window "$win" $((x + w / 2 + 1)) $((y + h / 2)) click 1
-}
 reported() { grep -q "REPORT $1 " "$tmp/gimp.log"; }
 report_field() { grep -o "REPORT $1 .*" "$tmp/gimp.log" | grep -o " $2=[^ ]*" | cut -d= -f2; }
-finish_scenario() { rm -f "$ui"/*.txt; }
 
 # --- the script-fu side: one GIMP session, each -b waits for the dialogs ------
 setup='(begin (gimp-message-set-handler CONSOLE)
@@ -248,20 +199,6 @@ wait_for 60 "GIMP to quit (layer style)" bash -c "! kill -0 $gimp_pid"
 gimp_pid=
 
 # 5. Neural Style (Fast).
-item_at() {  # item_at DUMP WIDGET INDEX: "x,y" of an icon view's item (centres listed in its value)
-  { value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2; } || true
-}
-item_shown() { [ -n "$(item_at "$@")" ]; }
-click_item() {  # click_item DUMP WIDGET INDEX
-  local win x y at
-  wait_for 20 "item $3 of $2 to be shown" item_shown "$@"
-  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y)
-  at=$(item_at "$@")
-  xdotool mousemove --window "$win" $((x + ${at%,*})) $((y + ${at#*,}))
-  sleep 0.3
-  xdotool click 1
-}
-previews_are() { grep -q "$1" "$ui/fast-previews.txt"; }
 fast_call() {  # fast_call RUN-MODE TAG
   echo "(begin (gimp-message-set-handler CONSOLE)
     (catch #f (plug-in-neural-style-fast $1 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\")))))

@@ -1,0 +1,83 @@
+# Shared by the dialog tests under Xvfb (gimp_dialog_test.sh for GIMP 2.10,
+# gimp3_dialog_test.sh for GIMP 3); sourced after the script has set
+#   tmp (its temporary folder), ui (NST_UI_TEST_DIR), gimp_pid, xvfb_pid
+# and defined die(). The dialogs describe their widgets in $ui/<dialog>.txt
+# (ui/test_hook_gtk2.h): lines
+#   widget NAME TYPE x=.. y=.. w=.. h=.. visible=0|1 sensitive=0|1 value=...
+
+# A models folder laid out as install-models.sh installs it, pointing into
+# ../shared: Darknet-tiny and the five ml5 fast styles.
+make_models_folder() {  # make_models_folder SHARED DIR
+  mkdir -p "$2/fast-style"
+  ln -s "$1/models/darknet-tiny" "$2/darknet-tiny"
+  local d
+  for d in "$1"/models/fast-style-ml5/*/; do ln -s "$d" "$2/fast-style/$(basename "$d")"; done
+}
+
+# A virtual display of our own (exit 77 = skipped when none can be had).
+start_display() {
+  local disp= n
+  for n in $(seq 91 160); do
+    if [ ! -e /tmp/.X$n-lock ] && [ ! -e /tmp/.X11-unix/X$n ]; then disp=$n; break; fi
+  done
+  [ -n "$disp" ] || { echo "SKIP: no free X display number"; exit 77; }
+  Xvfb :$disp -screen 0 1280x1024x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+  xvfb_pid=$!
+  export DISPLAY=:$disp
+  for _ in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+  xdotool getmouselocation >/dev/null 2>&1 || { echo "SKIP: Xvfb did not start"; cat "$tmp/xvfb.log"; exit 77; }
+}
+
+fail=0
+check() {  # check DESCRIPTION COMMAND...
+  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
+}
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+  local deadline=$((SECONDS + $1)) what=$2
+  shift 2
+  until "$@" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || die "timed out waiting for $what"
+    [ -z "$gimp_pid" ] || kill -0 "$gimp_pid" 2>/dev/null || die "GIMP exited while waiting for $what"
+    sleep 0.2
+  done
+}
+line() { grep "^widget $2 " "$ui/$1.txt"; }
+has() { line "$1" "$2" >/dev/null; }
+value() { line "$1" "$2" | sed 's/^.* value=//'; }
+prop() { line "$1" "$2" | grep -o " $3=[^ ]*" | cut -d= -f2; }
+window_of() { head -1 "$ui/$1.txt" | cut -d' ' -f2; }
+value_is() { [ "$(value "$1" "$2")" = "$3" ]; }
+prop_is() { [ "$(prop "$1" "$2" "$3")" = "$4" ]; }
+value_matches() { value "$1" "$2" | grep -Eq "$3"; }
+iteration_at_least() {  # from "Iteration N of M"
+  local n
+  n=$(value progress nst-status | sed -n 's/^[^0-9]*\([0-9][0-9]*\) .*/\1/p')
+  [ -n "$n" ] && [ "$n" -ge "$1" ]
+}
+# Real X events: the pointer enters first (GTK 3 takes a click only then).
+click_at() {  # click_at WINDOW X Y
+  xdotool mousemove --window "$1" "$2" "$3"
+  sleep 0.3
+  xdotool mousemove --window "$1" $(($2 + 1)) "$3" click 1
+}
+click() {  # click DUMP WIDGET: the middle of the widget
+  local win x y w h
+  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y); w=$(prop "$1" "$2" w); h=$(prop "$1" "$2" h)
+  [ "$(prop "$1" "$2" visible)" = 1 ] || die "$2 is not visible"
+  click_at "$win" $((x + w / 2)) $((y + h / 2))
+}
+# Icon views list their items' centres in their value: at=<i>:<x>,<y>;...
+item_at() {  # item_at DUMP WIDGET INDEX: "x,y" of the item, or nothing
+  { value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2; } || true
+}
+item_shown() { [ -n "$(item_at "$@")" ]; }
+click_item() {  # click_item DUMP WIDGET INDEX
+  local win x y at
+  wait_for 20 "item $3 of $2 to be shown" item_shown "$@"
+  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y)
+  at=$(item_at "$@")
+  click_at "$win" $((x + ${at%,*})) $((y + ${at#*,}))
+}
+# The fast dialog's note on its background renders.
+previews_are() { grep -q "$1" "$ui/fast-previews.txt"; }
+finish_scenario() { rm -f "$ui"/*.txt; }
