@@ -540,10 +540,7 @@ Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
       break;
     case GIMP_RUN_INTERACTIVE: {
       load_fast_last_values(p);
-      nst_ui::FastDialogContext ctx;
-      const double s = double(nst_ui::kFastPreviewSize) / std::max(width, height);
-      ctx.layer_small = s < 1 ? nst::resize(content, std::max(1, int(width * s)), std::max(1, int(height * s)))
-                              : content;
+      const nst_ui::FastDialogContext ctx = nst_ui::fast_dialog_context(content);
       if (!nst_ui::run_fast_dialog(p, ctx)) {
         nst_ui::test_hook_note("result", "outcome=settings-cancelled");
         return fail(GIMP_PDB_CANCEL, _("Cancelled."));

@@ -552,10 +552,7 @@ GimpValueArray* run_fast(GimpProcedure* procedure, GimpRunMode run_mode, GimpIma
     // which GIMP keeps as the procedure's last values.
     nst_ui::FastDialogContext ctx;
     try {
-      const nst::Image layer = read_drawable(jobs[0].drawable, jobs[0].rect);
-      const double s = double(nst_ui::kFastPreviewSize) / std::max(layer.width, layer.height);
-      ctx.layer_small = s < 1 ? nst::resize(layer, std::max(1, int(layer.width * s)), std::max(1, int(layer.height * s)))
-                              : layer;
+      ctx = nst_ui::fast_dialog_context(read_drawable(jobs[0].drawable, jobs[0].rect));
     } catch (const std::exception& e) {
       return fail(procedure, GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
     }

@@ -379,6 +379,14 @@ GtkWidget* build_result_frame(FastUi* ui) {
 
 }  // namespace
 
+FastDialogContext fast_dialog_context(const nst::Image& layer) {
+  FastDialogContext ctx;
+  const double s = double(kFastPreviewSize) / std::max(layer.width, layer.height);
+  ctx.layer_small = s < 1 ? nst::resize(layer, std::max(1, int(layer.width * s)), std::max(1, int(layer.height * s)))
+                          : layer;
+  return ctx;
+}
+
 bool run_fast_dialog(nst_plugin::FastParams& params, const FastDialogContext& ctx) {
   FastUi ui;
   ui.p = params;

@@ -11,11 +11,14 @@
 
 namespace nst_ui {
 
+constexpr int kFastPreviewSize = 320;
+
 struct FastDialogContext {
   nst::Image layer_small;  // the layer (selection bounds), longest side <= kFastPreviewSize
 };
 
-constexpr int kFastPreviewSize = 320;
+// The dialog's context for a layer's pixels (scaled down for the previews).
+FastDialogContext fast_dialog_context(const nst::Image& layer);
 
 // Shows the dialog with `params`; true when the user pressed Start, with
 // `params` holding the chosen values.
