@@ -221,7 +221,7 @@ TEST(VggLoader, ReadsOrderedDictZipAsPublishedAndMatchesPyTorchFeatures) {
     EXPECT_NEAR(feat.sum().item<double>(), sum, 1e-4 * std::abs(sum) + 1e-3) << layer;
     auto first = r["first5"].get<std::vector<double>>();
     for (size_t i = 0; i < first.size(); ++i)
-      EXPECT_NEAR(feat.view({-1})[i].item<double>(), first[i], 1e-4 * std::abs(first[i]) + 1e-5) << layer;
+      EXPECT_NEAR(feat.reshape({-1})[i].item<double>(), first[i], 1e-4 * std::abs(first[i]) + 1e-5) << layer;
   }
 }
 
