@@ -42,8 +42,11 @@ const char* kUsage =
     "  --pooling max|avg        (default max)\n"
     "  --preprocess torchvision|caffe  VGG weight convention (default: from the file name)\n"
     "  --precision auto|fp32|bf16  convolution precision (default auto = the fastest\n"
-    "                           measured path, currently fp32; losses stay fp32)\n"
+    "                           measured path: bf16 on CPUs with AMX, else fp32;\n"
+    "                           losses stay fp32)\n"
     "  --threads N              (default: all cores)\n"
+    "  --coarse-to-fine N       first N iterations at half the working size (default 0: off)\n"
+    "  --target-loss L          stop once the total loss at full size is <= L (benchmarks)\n"
     "  --stats                  print a JSON summary line on stdout at the end\n"
     "  --quiet                  no progress bar\n"
     "\n"
@@ -277,7 +280,8 @@ int cmd_transfer(const std::vector<std::string>& args) {
   static const char* valued[] = {"--content", "--style", "--output", "--model", "--size", "--iterations",
                                  "--optimizer", "--learning-rate", "--init", "--seed", "--content-weight",
                                  "--style-weight", "--tv-weight", "--style-layers", "--style-layer-weights",
-                                 "--content-layers", "--pooling", "--preprocess", "--threads", "--precision"};
+                                 "--content-layers", "--pooling", "--preprocess", "--threads", "--precision",
+                                 "--coarse-to-fine", "--target-loss"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--stats") { stats = true; continue; }
@@ -332,6 +336,8 @@ int cmd_transfer(const std::vector<std::string>& args) {
     else throw Fail("--precision must be auto, fp32 or bf16, got '" + s + "'");
   }
   if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
+  if (v.count("--coarse-to-fine")) o.coarse_iterations = int(to_int("--coarse-to-fine", v["--coarse-to-fine"]));
+  if (v.count("--target-loss")) o.target_loss = to_double("--target-loss", v["--target-loss"]);
   if (o.model.empty()) o.model = nst::default_model();
 
   const nst::Image content = nst::load_image(v["--content"]);
