@@ -36,6 +36,7 @@ nst=$build/core/nst
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 out=$work/results
+: >"$out"
 
 locked() { flock "$lock" "$@"; }
 
@@ -57,7 +58,7 @@ for net in "${nets[@]}"; do
   done
 done
 
-"$py" - "$out" "$peak" <<'PY'
+[[ -s $out ]] && "$py" - "$out" "$peak" <<'PY'
 import json, sys
 peak = json.loads(sys.argv[2])
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]

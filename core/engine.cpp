@@ -169,7 +169,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
     if (opt.optimizer == Optimizer::LBFGS) {
       optimizer = std::make_unique<torch::optim::LBFGS>(
           std::vector<at::Tensor>{x},
-          torch::optim::LBFGSOptions(lr).max_iter(1).history_size(100).tolerance_grad(-1).tolerance_change(-1));
+          torch::optim::LBFGSOptions(lr).max_iter(1).history_size(std::max(1, opt.lbfgs_history)).tolerance_grad(-1).tolerance_change(-1));
     } else {
       optimizer = std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{x}, torch::optim::AdamOptions(lr));
     }

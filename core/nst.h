@@ -116,6 +116,7 @@ struct TransferOptions {
   Precision precision = Precision::Auto;  // convolution precision (losses are always fp32)
   int coarse_iterations = 0;    // > 0: first this many iterations at half the working size, then upsampled
   double target_loss = 0;       // > 0: stop at the first full-size iteration whose total loss is <= this
+  int lbfgs_history = 100;      // L-BFGS memory (pairs of image-sized vectors: 100 x 2 x 12 MB at 1024 px)
 };
 
 struct Progress {

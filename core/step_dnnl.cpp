@@ -4,12 +4,15 @@
 // size for both directions (LibTorch 1.13 re-packs them on every call), no
 // weight gradients, convolution + activation fused in the forward pass, and
 // channels-last (NHWC) activations in fp32 or bf16. Only what the backward
-// pass needs is kept: the activation outputs (their sign is the ReLU mask)
-// and the max-pooling workspaces.
+// pass needs is kept: the signs of the activations (byte masks, or the
+// outputs of the wanted layers, which the losses hold anyway) and the
+// max-pooling workspaces.
 //
 // It plugs into autograd as one custom function (networks.cpp), so losses,
 // optimisers and cancellation stay in ATen and the engine is unchanged.
 #include "step_dnnl.h"
+
+#include "dnnl_common.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -20,18 +23,7 @@
 namespace nst {
 namespace {
 
-using dnnl::memory;
-using tag = memory::format_tag;
-using dt = memory::data_type;
-
-dnnl::engine& cpu_engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-
-at::Tensor nhwc_tensor(int64_t c, int64_t h, int64_t w, at::ScalarType type) {
-  return at::empty({1, c, h, w}, at::TensorOptions().dtype(type).memory_format(at::MemoryFormat::ChannelsLast));
-}
+using namespace dnnl_common;  // memory, tag, dt, cpu_engine, nhwc_tensor
 
 memory::desc nhwc_md(int64_t c, int64_t h, int64_t w, dt type) { return memory::desc({1, c, h, w}, type, tag::nhwc); }
 
@@ -224,7 +216,13 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
       s.wait();
       cur = dst;
     }
-    if (for_backward && st.kind == Stage::Act) saved_[k] = cur;  // the ReLU mask of the backward pass
+    if (for_backward && st.kind == Stage::Act) {
+      // The backward pass needs the sign of the activation. A wanted layer's
+      // output stays alive anyway (the losses hold it); of the others only a
+      // byte mask is kept, so their float output is freed after the next stage.
+      const bool is_feature = std::find(wanted.begin(), wanted.end(), st.op) != wanted.end();
+      saved_[k] = is_feature ? cur : cur.gt(0);
+    }
     for (size_t j = 0; j < wanted.size(); ++j)
       if (wanted[j] == st.op) out[j] = bf16_ ? cur.to(at::kFloat) : cur;
   }
@@ -248,6 +246,11 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
     memory dd = wrap(st.dst_md, g);
     switch (st.kind) {
       case Stage::Act: {
+        if (saved_[k].scalar_type() == at::kBool) {
+          if (st.alpha == 0) g.mul_(saved_[k]);
+          else g.mul_(saved_[k].to(type_).mul_(1 - st.alpha).add_(st.alpha));
+          break;
+        }
         memory data = wrap(st.dst_md, saved_[k]);
         st.bwd.execute(s, {{DNNL_ARG_SRC, data}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, dd}});
         break;
