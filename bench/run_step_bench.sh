@@ -14,6 +14,8 @@
 # Every measurement holds /tmp/nst-build.lock (no build runs meanwhile); the reference's 300
 # iterations are timed in pieces of 60 (reference_step.py keeps the L-BFGS state in between) so
 # that the lock is never held for more than ~4 minutes.
+# The reference runs with the environment as it is; the engine's step_bench with
+# OMP_WAIT_POLICY=PASSIVE and OPENBLAS_CORETYPE=SKYLAKEX (AVX-512) unless set, as `nst transfer` runs itself.
 # Environment: SIZES (256 512 1024), REPS (3; 1024 px: 1), VARIANTS (engine variants of step_bench),
 # VGG (weights), DARKNET (folder), NETS (vgg darknet), TTL (0), TTL_ITERATIONS (300),
 # TTL_VARIANTS (nst transfer option sets, ';'-separated), REF_TTL (a reference result JSON to reuse).
@@ -24,7 +26,7 @@ vgg=${VGG:-$build/tests/vgg19-zip.pth}
 darknet=${DARKNET:-$top/../shared/models/darknet-tiny}
 testdata=${TESTDATA:-$top/../shared/testdata}
 read -r -a sizes <<<"${SIZES:-256 512 1024}"
-read -r -a variants <<<"${VARIANTS:-aten-fp32 direct-fp32 direct-bf16 auto}"
+read -r -a variants <<<"${VARIANTS:-aten-fp32 direct-fp32 direct-bf16}"
 read -r -a nets <<<"${NETS:-vgg darknet}"
 reps=${REPS:-3}
 py=/usr/bin/python3
@@ -39,6 +41,8 @@ out=$work/results
 : >"$out"
 
 locked() { flock "$lock" "$@"; }
+coretype=
+grep -q -w avx512bw /proc/cpuinfo && coretype=SKYLAKEX
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
      "$(grep -o -w 'avx512_bf16\|amx_bf16\|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')" \
@@ -53,7 +57,11 @@ for net in "${nets[@]}"; do
     r=$reps; (( size >= 1024 )) && r=1
     printf '%s\t%s\treference\t%s\n' "$net" "$size" "$(locked "$py" "$top/bench/reference_step.py" step "$model" "$size" "$r")" >>"$out"
     for v in "${variants[@]}"; do
-      printf '%s\t%s\t%s\t%s\n' "$net" "$size" "$v" "$(locked "$bench" "$model" "$size" "$r" "$v")" >>"$out"
+      # The engine as `nst transfer` runs it: OMP_WAIT_POLICY=PASSIVE, OpenBLAS's Skylake-X
+      # kernels on AVX-512 CPUs (see core/cli.cpp).
+      printf '%s\t%s\t%s\t%s\n' "$net" "$size" "$v" \
+        "$(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" ${coretype:+OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-$coretype}"} \
+           flock "$lock" "$bench" "$model" "$size" "$r" "$v")" >>"$out"
     done
   done
 done
