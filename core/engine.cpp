@@ -93,36 +93,13 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
                 " of memory with " + info.describe() + ", but only " + gib(avail) +
                 " is available: choose a smaller working size");
 
-  const Image content_rgb = resize(convert_channels(content_in, 3), ww, wh);
-  const double sscale = double(std::max(ww, wh)) / std::max(style_in.width, style_in.height);
-  const Image style_rgb = resize(convert_channels(style_in, 3), std::max(1, int(std::lround(style_in.width * sscale))),
-                                 std::max(1, int(std::lround(style_in.height * sscale))));
-  const at::Tensor content_t = to_tensor(content_rgb);
-
-  std::vector<at::Tensor> content_targets, style_targets;
-  {
-    torch::NoGradGuard no_grad;
-    content_targets = net->features(content_t, content_layers);
-    for (auto& t : content_targets) t = t.detach();
-    for (const at::Tensor& f : net->features(to_tensor(style_rgb), style_layers))
-      style_targets.push_back(losses::gram(f).detach());
-  }
-
-  at::Tensor x;
-  switch (opt.init) {
-    case Init::Content: x = content_t.clone(); break;
-    case Init::Noise: {
-      auto gen = at::detail::createCPUGenerator(opt.seed);
-      x = at::rand({1, 3, wh, ww}, gen, at::kFloat);
-      break;
-    }
-    case Init::Image: {
-      if (opt.init_image.empty()) throw Error("init is 'image' but no init image was given");
-      x = to_tensor(resize(convert_channels(load_image(opt.init_image), 3), ww, wh));
-      break;
-    }
-  }
-  x = x.contiguous().set_requires_grad(true);
+  const Image content_full = resize(convert_channels(content_in, 3), ww, wh);
+  const Image style_3 = convert_channels(style_in, 3);
+  const double lr = opt.learning_rate > 0 ? opt.learning_rate : (opt.optimizer == Optimizer::LBFGS ? 1.0 : 0.02);
+  // Coarse-to-fine: a first pass at half size (a quarter of the work per
+  // iteration) finds the large structures; its result, upsampled, starts the
+  // full-size pass.
+  const bool coarse = opt.coarse_iterations > 0 && std::min(ww, wh) >= 64;
 
   TransferResult result;
   result.model = info;
@@ -130,57 +107,93 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   result.work_height = wh;
   result.precision = net->precision();
   Progress p;
-  p.iterations = opt.iterations;
-
-  auto closure = [&]() -> at::Tensor {
-    if (cancel && cancel->load()) throw Cancelled();
-    if (x.grad().defined()) x.mutable_grad().zero_();
-    std::vector<at::Tensor> f = net->features(x, all_layers);
-    at::Tensor lc = at::zeros({}, at::kFloat), ls = at::zeros({}, at::kFloat);
-    for (size_t i = 0; i < content_layers.size(); ++i) lc = lc + losses::content(f[i], content_targets[i]);
-    for (size_t i = 0; i < style_layers.size(); ++i)
-      ls = ls + layer_w[i] * losses::style(f[content_layers.size() + i], style_targets[i]);
-    at::Tensor ltv = losses::total_variation(x);
-    at::Tensor loss = cw * lc + sw * ls + tvw * ltv;
-    loss.backward();
-    p.content_loss = cw * lc.item<double>();
-    p.style_loss = sw * ls.item<double>();
-    p.tv_loss = tvw * ltv.item<double>();
-    p.total_loss = loss.item<double>();
-    return loss;
-  };
-
-  const double lr = opt.learning_rate > 0 ? opt.learning_rate : (opt.optimizer == Optimizer::LBFGS ? 1.0 : 0.02);
-  std::unique_ptr<torch::optim::Optimizer> optimizer;
-  if (opt.optimizer == Optimizer::LBFGS) {
-    optimizer = std::make_unique<torch::optim::LBFGS>(
-        std::vector<at::Tensor>{x},
-        torch::optim::LBFGSOptions(lr).max_iter(1).history_size(100).tolerance_grad(-1).tolerance_change(-1));
-  } else {
-    optimizer = std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{x}, torch::optim::AdamOptions(lr));
-  }
-
+  p.iterations = opt.iterations + (coarse ? opt.coarse_iterations : 0);
   Image preview;
   int done = 0;
-  for (int it = 1; it <= opt.iterations; ++it) {
-    optimizer->step(closure);
-    if (opt.optimizer == Optimizer::Adam) {
+  bool stop = false;
+  at::Tensor x;
+
+  // Runs `iterations` optimiser steps at w x h starting from `x` (undefined: from opt.init).
+  auto run = [&](int w, int h, int iterations, bool full) {
+    const Image content_rgb = w == ww && h == wh ? content_full : resize(content_full, w, h);
+    const double sscale = double(std::max(w, h)) / std::max(style_in.width, style_in.height);
+    const Image style_rgb = resize(style_3, std::max(1, int(std::lround(style_in.width * sscale))),
+                                   std::max(1, int(std::lround(style_in.height * sscale))));
+    const at::Tensor content_t = to_tensor(content_rgb);
+    std::vector<at::Tensor> content_targets, style_targets;
+    {
       torch::NoGradGuard no_grad;
-      x.clamp_(0, 1);
+      content_targets = net->features(content_t, content_layers);
+      for (auto& t : content_targets) t = t.detach();
+      for (const at::Tensor& f : net->features(to_tensor(style_rgb), style_layers))
+        style_targets.push_back(losses::gram(f).detach());
     }
-    if (!std::isfinite(p.total_loss))
-      throw Error("the optimisation diverged (loss is not finite): lower the learning rate or the style weight");
-    p.iteration = it;
-    p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    p.preview = nullptr;
-    if (opt.preview_every > 0 && (it % opt.preview_every == 0 || it == opt.iterations)) {
-      preview = to_image(x);
-      p.preview = &preview;
+    if (x.defined()) {
+      x = at::upsample_bicubic2d(x.detach(), {h, w}, false).clamp(0, 1);
+    } else {
+      switch (opt.init) {
+        case Init::Content: x = content_t.clone(); break;
+        case Init::Noise: {
+          auto gen = at::detail::createCPUGenerator(opt.seed);
+          x = at::rand({1, 3, h, w}, gen, at::kFloat);
+          break;
+        }
+        case Init::Image: {
+          if (opt.init_image.empty()) throw Error("init is 'image' but no init image was given");
+          x = to_tensor(resize(convert_channels(load_image(opt.init_image), 3), w, h));
+          break;
+        }
+      }
     }
-    if (progress) progress(p);
-    done = it;
-    if (finish_now && finish_now->load()) break;
-  }
+    x = x.contiguous().set_requires_grad(true);
+
+    auto closure = [&]() -> at::Tensor {
+      if (cancel && cancel->load()) throw Cancelled();
+      if (x.grad().defined()) x.mutable_grad().zero_();
+      std::vector<at::Tensor> f = net->features(x, all_layers);
+      at::Tensor lc = at::zeros({}, at::kFloat), ls = at::zeros({}, at::kFloat);
+      for (size_t i = 0; i < content_layers.size(); ++i) lc = lc + losses::content(f[i], content_targets[i]);
+      for (size_t i = 0; i < style_layers.size(); ++i)
+        ls = ls + layer_w[i] * losses::style(f[content_layers.size() + i], style_targets[i]);
+      at::Tensor ltv = losses::total_variation(x);
+      at::Tensor loss = cw * lc + sw * ls + tvw * ltv;
+      loss.backward();
+      p.content_loss = cw * lc.item<double>();
+      p.style_loss = sw * ls.item<double>();
+      p.tv_loss = tvw * ltv.item<double>();
+      p.total_loss = loss.item<double>();
+      return loss;
+    };
+
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+    if (opt.optimizer == Optimizer::LBFGS) {
+      optimizer = std::make_unique<torch::optim::LBFGS>(
+          std::vector<at::Tensor>{x},
+          torch::optim::LBFGSOptions(lr).max_iter(1).history_size(std::max(1, opt.lbfgs_history)).tolerance_grad(-1).tolerance_change(-1));
+    } else {
+      optimizer = std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{x}, torch::optim::AdamOptions(lr));
+    }
+    for (int it = 1; it <= iterations && !stop; ++it) {
+      optimizer->step(closure);
+      if (opt.optimizer == Optimizer::Adam) {
+        torch::NoGradGuard no_grad;
+        x.clamp_(0, 1);
+      }
+      if (!std::isfinite(p.total_loss))
+        throw Error("the optimisation diverged (loss is not finite): lower the learning rate or the style weight");
+      p.iteration = ++done;
+      p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      p.preview = nullptr;
+      if (opt.preview_every > 0 && (done % opt.preview_every == 0 || done == p.iterations)) {
+        preview = resize(to_image(x), ww, wh);
+        p.preview = &preview;
+      }
+      if (progress) progress(p);
+      stop = (finish_now && finish_now->load()) || (full && opt.target_loss > 0 && p.total_loss <= opt.target_loss);
+    }
+  };
+  if (coarse) run(std::max(1, (ww + 1) / 2), std::max(1, (wh + 1) / 2), opt.coarse_iterations, false);
+  if (!stop) run(ww, wh, opt.iterations, true);
   if (cancel && cancel->load()) throw Cancelled();
 
   // Back to the content's size and channel layout, alpha carried over.

@@ -5,6 +5,8 @@
 // once per input size and the padding is part of each primitive.
 #include "fast.h"
 
+#include "dnnl_common.h"
+
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -17,14 +19,7 @@
 namespace nst::fast {
 namespace {
 
-using dnnl::memory;
-using tag = memory::format_tag;
-using dt = memory::data_type;
-
-dnnl::engine& cpu_engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
+using namespace dnnl_common;  // memory, tag, dt, cpu_engine, nhwc_tensor
 
 // Copies NHWC src (h, w, c) into dst (H, W, c) = upsampled (x2 nearest when
 // `up`) and reflection-padded by p on every side.
@@ -260,10 +255,6 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w) {
   }
   s.wait();
   return plan;
-}
-
-at::Tensor nhwc_tensor(int64_t c, int64_t h, int64_t w) {
-  return at::empty({1, c, h, w}, at::TensorOptions().dtype(at::kFloat).memory_format(at::MemoryFormat::ChannelsLast));
 }
 
 }  // namespace

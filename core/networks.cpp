@@ -2,11 +2,19 @@
 #include "networks.h"
 
 #include "weights.h"
+#ifdef NST_HAVE_DNNL
+#include "step_dnnl.h"
+
+#include <torch/csrc/autograd/custom_function.h>
+#endif
 
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <sys/stat.h>
 
@@ -205,11 +213,105 @@ std::unique_ptr<FeatureNet> load_any(const std::string& path, const std::string&
   return load_vgg(path, preprocess, with_weights);
 }
 
+#ifdef NST_HAVE_DNNL
+// oneDNN plans of one network, by input size, precision and layer set.
+struct DirectCache {
+  std::mutex mu;
+  std::map<std::vector<int64_t>, std::shared_ptr<DnnlStep>> plans;
+  std::shared_ptr<DnnlStep> pending;  // the plan whose backward pass is still to run
+};
+
+// The features of a DnnlStep as one autograd function of the network input.
+struct DirectFeatures : torch::autograd::Function<DirectFeatures> {
+  static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
+                                                DirectCache* cache, const std::shared_ptr<DnnlStep>& step,
+                                                const std::vector<int64_t>& want) {
+    ctx->set_materialize_grads(false);
+    ctx->saved_data["want"] = want;
+    ctx->saved_data["cache"] = int64_t(reinterpret_cast<intptr_t>(cache));
+    {
+      std::lock_guard<std::mutex> lock(cache->mu);
+      cache->pending = step;
+    }
+    return step->forward(x, std::vector<size_t>(want.begin(), want.end()), true);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto* cache = reinterpret_cast<DirectCache*>(intptr_t(ctx->saved_data["cache"].toInt()));
+    const std::vector<int64_t> want = ctx->saved_data["want"].toIntVector();
+    std::shared_ptr<DnnlStep> step;
+    {
+      std::lock_guard<std::mutex> lock(cache->mu);
+      step = std::move(cache->pending);
+    }
+    if (!step) throw Error("oneDNN step: the backward pass ran twice or after another forward pass");
+    return {step->backward(std::vector<size_t>(want.begin(), want.end()), grads), at::Tensor(), at::Tensor(),
+            at::Tensor()};
+  }
+};
+#endif
+
 }  // namespace
+
+FeatureNet::FeatureNet(ModelInfo info, std::vector<Op> ops) : info_(std::move(info)), ops_(std::move(ops)) {
+  set_direct(direct_available());
+}
+
+bool FeatureNet::direct_available() {
+#ifdef NST_HAVE_DNNL
+  const char* e = std::getenv("NST_STEP_ATEN");
+  return !(e && *e && std::string(e) != "0");
+#else
+  return false;
+#endif
+}
+
+void FeatureNet::set_direct(bool on) {
+#ifdef NST_HAVE_DNNL
+  direct_ = on;
+#else
+  direct_ = false;
+  (void)on;
+#endif
+  direct_cache_.reset();
+}
 
 void FeatureNet::set_pooling(Pooling p) {
   for (auto& op : ops_)
     if (op.kind == Op::MaxPool || op.kind == Op::AvgPool) op.kind = p == Pooling::Max ? Op::MaxPool : Op::AvgPool;
+  direct_cache_.reset();
+}
+
+std::vector<at::Tensor> FeatureNet::direct_features(const at::Tensor& x, const std::vector<size_t>& want,
+                                                    size_t deepest) const {
+#ifdef NST_HAVE_DNNL
+  if (!direct_cache_) direct_cache_ = std::make_shared<DirectCache>();
+  auto* cache = static_cast<DirectCache*>(direct_cache_.get());
+  const bool bf16 = precision_ == Precision::BFloat16;
+  // Plans differ by size, precision, depth and which convolutions are wanted
+  // before their activation (those are not fused).
+  std::vector<int64_t> key{x.size(2), x.size(3), bf16, int64_t(deepest)};
+  for (size_t i : want)
+    if (ops_[i].kind == Op::Conv) key.push_back(int64_t(i));
+  std::shared_ptr<DnnlStep> step;
+  {
+    std::lock_guard<std::mutex> lock(cache->mu);
+    auto it = cache->plans.find(key);
+    if (it == cache->plans.end()) {
+      if (cache->plans.size() >= 4) cache->plans.clear();  // sizes change rarely (coarse-to-fine, targets)
+      it = cache->plans.emplace(key, std::make_shared<DnnlStep>(*this, x.size(2), x.size(3), deepest, want, bf16)).first;
+    }
+    step = it->second;
+  }
+  if (at::GradMode::is_enabled() && x.requires_grad())
+    return DirectFeatures::apply(x, cache, step, std::vector<int64_t>(want.begin(), want.end()));
+  return step->forward(x, want, false);
+#else
+  (void)x;
+  (void)want;
+  (void)deepest;
+  throw Error("this build has no direct oneDNN path");
+#endif
 }
 
 size_t FeatureNet::index_of(const std::string& layer) const {
@@ -221,11 +323,13 @@ size_t FeatureNet::index_of(const std::string& layer) const {
 }
 
 void FeatureNet::set_precision(Precision p) {
-  // Through LibTorch 1.13 bf16 steps measured no faster than fp32 on this
-  // project's 2-core AVX512-BF16 machines (bench/step_bench; the conv path
-  // re-packs weights on every call), so Auto stays fp32 until that changes.
-  if (p == Precision::Auto) p = Precision::Float32;
+  // bf16 pays only where oneDNN has AMX: on the project's AVX512-BF16 VM
+  // without AMX, oneDNN 2.6's bf16 kernels ran slower than fp32 (2048^3
+  // matmul 139 vs 222 GFLOP/s, VGG-19 step 512 px 3.25 vs 2.29 s; see
+  // bench/README.md), and through LibTorch it was no faster either.
+  if (p == Precision::Auto) p = cpu_has_amx_bf16() ? Precision::BFloat16 : Precision::Float32;
   precision_ = p;
+  direct_cache_.reset();
   for (auto& op : ops_) {
     if (op.kind != Op::Conv || !op.weight.defined()) continue;
     if (p == Precision::BFloat16) {
@@ -238,14 +342,22 @@ void FeatureNet::set_precision(Precision p) {
   }
 }
 
-bool cpu_has_bf16() {
+namespace {
+std::string cpu_flags() {
   std::ifstream f("/proc/cpuinfo");
   std::string line;
   while (std::getline(f, line))
-    if (line.rfind("flags", 0) == 0)
-      return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
-  return false;
+    if (line.rfind("flags", 0) == 0) return line + " ";
+  return "";
 }
+}  // namespace
+
+bool cpu_has_bf16() {
+  const std::string f = cpu_flags();
+  return f.find(" avx512_bf16 ") != std::string::npos || f.find(" amx_bf16 ") != std::string::npos;
+}
+
+bool cpu_has_amx_bf16() { return cpu_flags().find(" amx_bf16 ") != std::string::npos; }
 
 at::Tensor FeatureNet::preprocess(const at::Tensor& x) const {
   if (info_.input == "torchvision") {
@@ -269,6 +381,9 @@ std::vector<at::Tensor> FeatureNet::features(const at::Tensor& rgb01, const std:
     want.push_back(index_of(l));
     deepest = std::max(deepest, want.back());
   }
+  if (layers.empty()) return {};
+  if (direct_ && rgb01.dim() == 4 && rgb01.size(0) == 1 && rgb01.scalar_type() == at::kFloat)
+    return direct_features(preprocess(rgb01), want, deepest);
   std::vector<at::Tensor> out(layers.size());
   const bool fast = precision_ == Precision::BFloat16;
   at::Tensor x = preprocess(rgb01);

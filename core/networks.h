@@ -24,7 +24,7 @@ class FeatureNet {
     at::Tensor weight_fast, bias_fast;  // Conv: bf16, channels-last copies (set_precision)
   };
 
-  FeatureNet(ModelInfo info, std::vector<Op> ops) : info_(std::move(info)), ops_(std::move(ops)) {}
+  FeatureNet(ModelInfo info, std::vector<Op> ops);
 
   const ModelInfo& info() const { return info_; }
   const std::vector<Op>& ops() const { return ops_; }
@@ -36,12 +36,19 @@ class FeatureNet {
   // Weights are converted once here, not on every call.
   void set_precision(Precision p);
   Precision precision() const { return precision_; }
+  // Whether features() runs through oneDNN directly (step_dnnl.cpp: weights
+  // packed once, fused activations, no weight gradients) instead of ATen.
+  // On by default where the build has it (NST_HAVE_DNNL) unless the
+  // environment sets NST_STEP_ATEN=1; set_direct(false) forces ATen.
+  static bool direct_available();
+  void set_direct(bool on);
+  bool direct() const { return direct_; }
 
   // The network's own input from an RGB image in [0,1], shape (N,3,H,W).
   at::Tensor preprocess(const at::Tensor& rgb01) const;
   // Features at `layers` (in that order) for an RGB [0,1] image (N,3,H,W).
   // Runs only as far as the deepest requested layer. Throws Error for
-  // unknown layer names.
+  // unknown layer names. The features may be channels-last (direct path).
   std::vector<at::Tensor> features(const at::Tensor& rgb01, const std::vector<std::string>& layers) const;
   // Bytes an optimisation step needs at this image size (activations kept for
   // the backward pass, their gradients, and optimiser state).
@@ -53,10 +60,16 @@ class FeatureNet {
   ModelInfo info_;
   std::vector<Op> ops_;
   Precision precision_ = Precision::Float32;
+  bool direct_ = false;
+  // oneDNN plans by input size and layer set (step_dnnl.cpp), opaque here.
+  mutable std::shared_ptr<void> direct_cache_;
+  std::vector<at::Tensor> direct_features(const at::Tensor& x, const std::vector<size_t>& want, size_t deepest) const;
 };
 
 // Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX-BF16).
 bool cpu_has_bf16();
+// Whether it has AMX-BF16 tiles (and the kernel lets programs use them).
+bool cpu_has_amx_bf16();
 
 // Loads a network from a file or a folder (model.json inside). `preprocess`
 // overrides the VGG input convention ("torchvision" or "caffe"; "" = from the

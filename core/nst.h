@@ -75,8 +75,9 @@ void save_image(const Image& img, const std::string& path);  // 8 bits per chann
 enum class Pooling { Max, Average };
 enum class Optimizer { LBFGS, Adam };
 enum class Init { Content, Noise, Image };
-// Auto: the fastest correct path measured for this build (currently Float32;
-// see FeatureNet::set_precision). BFloat16 needs AVX512-BF16 or AMX to pay.
+// Auto: the fastest correct path measured for this build: BFloat16 on CPUs
+// with AMX, else Float32 (see FeatureNet::set_precision). The optimisation
+// runs its convolutions through oneDNN directly where the build has oneDNN 2.x.
 enum class Precision { Auto, Float32, BFloat16 };
 
 // The user's models folder: $NST_MODELS_DIR, else $XDG_DATA_HOME/neural-style/models,
@@ -123,6 +124,9 @@ struct TransferOptions {
   int threads = 0;              // 0: all cores
   std::string preprocess;       // "" (auto), "torchvision" or "caffe": VGG weight convention
   Precision precision = Precision::Auto;  // convolution precision (losses are always fp32)
+  int coarse_iterations = 0;    // > 0: first this many iterations at half the working size, then upsampled
+  double target_loss = 0;       // > 0: stop at the first full-size iteration whose total loss is <= this
+  int lbfgs_history = 100;      // L-BFGS memory (pairs of image-sized vectors: 100 x 2 x 12 MB at 1024 px)
 };
 
 struct Progress {

@@ -1,0 +1,43 @@
+// The optimisation step of a FeatureNet through oneDNN directly (see
+// step_dnnl.cpp). Internal to core/; only built with oneDNN 2.x
+// (NST_HAVE_DNNL), elsewhere FeatureNet runs through ATen.
+#pragma once
+
+#include "networks.h"
+
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <vector>
+
+namespace nst {
+
+// Forward pass to ops()[deepest] and backward pass to the input for one
+// input size (1,3,h,w) and precision. Weights are packed at construction.
+// Not thread-safe; backward() belongs to the latest forward(for_backward).
+class DnnlStep {
+ public:
+  DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, const std::vector<size_t>& wanted, bool bf16);
+  ~DnnlStep();
+  DnnlStep(const DnnlStep&) = delete;
+  DnnlStep& operator=(const DnnlStep&) = delete;
+
+  // x: the network's (preprocessed) input, float32. Returns the outputs of
+  // ops()[wanted[j]] as float32 (1,C,H,W) channels-last tensors. With
+  // for_backward, keeps what backward() needs.
+  std::vector<at::Tensor> forward(const at::Tensor& x, const std::vector<size_t>& wanted, bool for_backward);
+  // grads[j]: gradient of the loss at output j of forward() (undefined = 0).
+  // Returns the gradient at the input x, float32 (1,3,H,W) contiguous.
+  at::Tensor backward(const std::vector<size_t>& wanted, const std::vector<at::Tensor>& grads);
+
+ private:
+  struct Stage;
+  int64_t h_, w_;
+  bool bf16_;
+  at::ScalarType type_;
+  std::vector<Stage> stages_;
+  std::vector<at::Tensor> saved_, workspaces_;
+  bool forwarded_ = false;
+};
+
+}  // namespace nst
