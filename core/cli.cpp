@@ -372,39 +372,10 @@ int cmd_transfer(const std::vector<std::string>& args) {
 
 }  // namespace
 
-// libgomp reads OMP_WAIT_POLICY once, when it is loaded (before main). Its
-// default lets idle OpenMP threads spin after every parallel region, and on
-// a 2-core machine they then steal the cores from OpenBLAS's own threads (the
-// Gram matrices): a Darknet-tiny step at 512 px took 1.1-1.5 s instead of
-// 0.55 s. So `nst transfer` and `nst train` run themselves again with
-// OMP_WAIT_POLICY=PASSIVE unless the environment already says otherwise.
-// Debian's OpenBLAS 0.3.21 does not know Sapphire Rapids and falls back to
-// its generic Prescott kernels there; with AVX-512 present, the same re-run
-// asks for its Skylake-X kernels (OPENBLAS_CORETYPE, unless set): the Gram
-// matrices of a VGG-19 step at 512 px, ~2.3 -> ~2.0 s per step.
-bool has_avx512_skx() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("flags", 0) == 0) {
-      line += " ";
-      for (const char* flag : {" avx512f ", " avx512bw ", " avx512dq ", " avx512vl ", " avx512cd "})
-        if (line.find(flag) == std::string::npos) return false;
-      return true;
-    }
-  return false;
-}
-
-void passive_openmp(char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY")) return;
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  if (!std::getenv("OPENBLAS_CORETYPE") && has_avx512_skx()) setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 1);
-  execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
-}
-
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "transfer" || args[0] == "train")) passive_openmp(argv);
+  // Idle OpenMP threads must not spin (see core/process.cpp).
+  if (!args.empty() && (args[0] == "transfer" || args[0] == "train")) nst::prefer_passive_threads(argv);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;

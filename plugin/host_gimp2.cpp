@@ -860,4 +860,10 @@ const GimpPlugInInfo PLUG_IN_INFO = {
     run,      // run_proc
 };
 
-MAIN()
+// libgimp's MAIN(), preceded by the thread settings for real calls (-run;
+// -query and -init run at every GIMP start and need no engine).
+int main(int argc, char* argv[]) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "-run") == 0) nst::prefer_passive_threads(argv);
+  return gimp_main(&PLUG_IN_INFO, argc, argv);
+}

@@ -685,4 +685,10 @@ static void nst_plug_in_class_init(NstPlugInClass* klass) {
 
 static void nst_plug_in_init(NstPlugIn*) {}
 
-GIMP_MAIN(nst_plug_in_get_type())
+// libgimp's GIMP_MAIN(), preceded by the thread settings for real calls
+// (-run; -query and -init run at every GIMP start and need no engine).
+int main(int argc, char* argv[]) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "-run") == 0) nst::prefer_passive_threads(argv);
+  return gimp_main(nst_plug_in_get_type(), argc, argv);
+}
