@@ -17,7 +17,7 @@
 #include "fast_dialog_gtk.h"
 #include "host.h"
 #include "i18n.h"
-#include "progress_dialog_gtk2.h"
+#include "progress_dialog.h"
 #include "settings_dialog_gtk2.h"
 #include "test_hook_gtk2.h"
 #include "worker.h"

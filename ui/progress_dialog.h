@@ -1,10 +1,10 @@
 // The progress dialog's interface, the same for every toolkit: it runs a
 // TransferJob on its worker thread and shows the evolving result, the
 // iteration, losses, elapsed time, time left and a progress bar, with
-// "Apply Now" and "Cancel". Implemented with GTK2 for GIMP 2.10
-// (progress_dialog_gtk2.cpp) and with GTK3 for GIMP 3
-// (progress_dialog_gtk3.cpp). Call on the plug-in's main thread after
-// gimp_ui_init(); it returns when the job has stopped.
+// "Apply Now" and "Cancel". Implemented once (progress_dialog_gtk.cpp),
+// built with GTK2 for GIMP 2.10 and with GTK3 for GIMP 3. Call on the
+// plug-in's main thread after gimp_ui_init(); it returns when the job has
+// stopped.
 #pragma once
 
 #include <functional>

@@ -1,8 +1,9 @@
-// Progress dialog, GTK2. See progress_dialog_gtk2.h.
+// Progress dialog, one source for GTK2 (GIMP 2.10) and GTK3 (GIMP 3); the
+// few differences are marked GTK_MAJOR_VERSION. See progress_dialog.h.
 //
 // Only this (main) thread touches GTK: a GLib timeout polls the job's
 // snapshot ten times a second. The worker thread only fills the snapshot.
-#include "progress_dialog_gtk2.h"
+#include "progress_dialog.h"
 
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
@@ -133,7 +134,11 @@ gboolean poll(gpointer data) {
 
 GtkWidget* left_aligned(GtkWidget* label, const char* name) {
   gtk_widget_set_name(label, name);
+#if GTK_MAJOR_VERSION >= 3
+  gtk_label_set_xalign(GTK_LABEL(label), 0.0);
+#else
   gtk_misc_set_alignment(GTK_MISC(label), 0.0, 0.5);
+#endif
   return label;
 }
 
@@ -150,7 +155,11 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
                               _("Apply _Now"), kResponseApplyNow,
                               _("_Cancel"), GTK_RESPONSE_CANCEL,
                               nullptr);
+#if GTK_MAJOR_VERSION >= 3
+  gimp_dialog_set_alternative_button_order(GTK_DIALOG(ui.dialog), kResponseApplyNow, GTK_RESPONSE_CANCEL, -1);
+#else
   gtk_dialog_set_alternative_button_order(GTK_DIALOG(ui.dialog), kResponseApplyNow, GTK_RESPONSE_CANCEL, -1);
+#endif
   ui.apply_button = gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), kResponseApplyNow);
   ui.cancel_button = gtk_dialog_get_widget_for_response(GTK_DIALOG(ui.dialog), GTK_RESPONSE_CANCEL);
   gtk_widget_set_name(ui.apply_button, "nst-apply-now");
@@ -162,7 +171,11 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
   g_signal_connect(ui.dialog, "response", G_CALLBACK(on_response), &ui);
   g_signal_connect(ui.dialog, "delete-event", G_CALLBACK(on_delete), &ui);
 
+#if GTK_MAJOR_VERSION >= 3
+  GtkWidget* vbox = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+#else
   GtkWidget* vbox = gtk_vbox_new(FALSE, 6);
+#endif
   gtk_container_set_border_width(GTK_CONTAINER(vbox), 12);
   gtk_box_pack_start(GTK_BOX(gtk_dialog_get_content_area(GTK_DIALOG(ui.dialog))), vbox, TRUE, TRUE, 0);
 
@@ -187,6 +200,9 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
   ui.bar = gtk_progress_bar_new();
   gtk_widget_set_name(ui.bar, "nst-progress");
   gtk_box_pack_start(GTK_BOX(vbox), ui.bar, FALSE, FALSE, 0);
+#if GTK_MAJOR_VERSION >= 3
+  gtk_progress_bar_set_show_text(GTK_PROGRESS_BAR(ui.bar), TRUE);
+#endif
   ui.times = left_aligned(gtk_label_new(""), "nst-times");
   gtk_box_pack_start(GTK_BOX(vbox), ui.times, FALSE, FALSE, 0);
   ui.losses = left_aligned(gtk_label_new(""), "nst-losses");
