@@ -24,14 +24,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Never touch the real profile: GIMP writes to $HOME/.cache whatever GIMP3_DIRECTORY says.
 export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME" "$tmp/plug-ins/neural-style"
-cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
-printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
-# The default network (model-file "") and the fast styles come from a models
-# folder laid out as install-models.sh installs it, pointing into ../shared.
-mkdir -p "$tmp/models/fast-style"
-ln -s "$shared/models/darknet-tiny" "$tmp/models/darknet-tiny"
-ln -s "$shared/models/fast-style-ml5/wave" "$tmp/models/fast-style/wave"
+mkdir -p "$HOME"
+# shellcheck source=gimp_test_lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+private_plugin "$plugin"
+# The default network (model-file "") and the fast style "wave" come from a
+# models folder laid out as install-models.sh installs it.
+make_models_folder "$shared" "$tmp/models" wave
 export NST_MODELS_DIR=$tmp/models
 style=$shared/testdata/style/starry_night.jpg
 
@@ -126,10 +125,6 @@ caught="(begin $n_layers (catch (gimp-message (string-append \"CAUGHT layers=\" 
 bad_arg="(begin $n_layers (catch (gimp-message (string-append \"BADARG layers=\" (number->string (n-layers 1)))) (begin (plug-in-neural-style RUN-NONINTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\"))) \"$style\" \"\" 0 64 -1 -1 -1 0 0 \"\" 0 \"\" \"\" 0 0) (gimp-message \"NOT-CAUGHT\"))))"
 
 out=$(run_gimp -b "$setup" -b "$call" -b "$two" -b "$fast" -b "$fast_unknown" -b "$caught" -b "$bad_arg" -b "$missing_call")
-fail=0
-check() {  # check DESCRIPTION COMMAND...
-  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
-}
 result=$(grep -o 'RESULT .*' <<<"$out" || true)
 two_result=$(grep -o 'TWO .*' <<<"$out" || true)
 echo "$result"

@@ -22,14 +22,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Never touch the real profile: GIMP writes to $HOME/.cache whatever GIMP2_DIRECTORY says.
 export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME" "$tmp/plug-ins/neural-style"
-cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
-printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
-# The default network (model-file "") and the fast styles come from a models
-# folder laid out as install-models.sh installs it, pointing into ../shared.
-mkdir -p "$tmp/models/fast-style"
-ln -s "$shared/models/darknet-tiny" "$tmp/models/darknet-tiny"
-ln -s "$shared/models/fast-style-ml5/wave" "$tmp/models/fast-style/wave"
+mkdir -p "$HOME"
+# shellcheck source=gimp_test_lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+private_plugin "$plugin"
+# The default network (model-file "") and the fast style "wave" come from a
+# models folder laid out as install-models.sh installs it.
+make_models_folder "$shared" "$tmp/models" wave
 export NST_MODELS_DIR=$tmp/models
 style=$shared/testdata/style/starry_night.jpg
 
@@ -97,10 +96,6 @@ out=$(run_gimp -b "$setup" -b "$call" -b "$missing" -b "$count" \
   -b "$(fast FASTNAME wave 100 0 0)" -b "$(fast FASTPATH "$shared/models/fast-style-ml5/wave" 100 0 0)" \
   -b "$(fast FASTZERO wave 0 0 0)" -b "$(fast FASTKEEP wave 100 1 0)" -b "$(fast FASTSIZE wave 100 0 64)" \
   -b "$fast_unknown" -b "$fast_strength" -b "$count" -b "$cleanup")
-fail=0
-check() {  # check DESCRIPTION COMMAND...
-  if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi
-}
 result=$(grep -o 'RESULT .*' <<<"$out" || true)
 echo "$result"
 field() { grep -o "$1=[^ ]*" <<<"$result" | cut -d= -f2; }

@@ -53,12 +53,11 @@ trap cleanup EXIT
 
 # Never touch the real profile; GIMP writes to $HOME/.cache whatever GIMP2_DIRECTORY says.
 export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME" "$tmp/plug-ins/neural-style" "$tmp/ui"
-cp "$plugin" "$tmp/plug-ins/neural-style/neural-style"
-printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
+mkdir -p "$HOME" "$tmp/ui"
 ui=$tmp/ui
-# shellcheck source=dialog_test_lib.sh
-. "$(dirname -- "${BASH_SOURCE[0]}")/dialog_test_lib.sh"
+# shellcheck source=gimp_test_lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+private_plugin "$plugin"
 make_models_folder "$shared" "$tmp/models"
 export NST_MODELS_DIR=$tmp/models NST_UI_TEST_DIR=$tmp/ui NST_LOCALEDIR=$localedir
 # Idle OpenMP threads must not spin on a shared, busy machine.

@@ -1,17 +1,31 @@
-# Shared by the dialog tests under Xvfb (gimp_dialog_test.sh for GIMP 2.10,
-# gimp3_dialog_test.sh for GIMP 3); sourced after the script has set
-#   tmp (its temporary folder), ui (NST_UI_TEST_DIR), gimp_pid, xvfb_pid
-# and defined die(). The dialogs describe their widgets in $ui/<dialog>.txt
+# Shared by the GIMP tests (gimp_batch_test.sh and gimp_dialog_test.sh for
+# GIMP 2.10, gimp3_batch_test.sh and gimp3_dialog_test.sh for GIMP 3);
+# sourced after the script has set tmp (its temporary folder). The dialog
+# tests also set ui (NST_UI_TEST_DIR), gimp_pid, xvfb_pid and define die().
+# The dialogs describe their widgets in $ui/<dialog>.txt
 # (ui/test_hook_gtk2.h): lines
 #   widget NAME TYPE x=.. y=.. w=.. h=.. visible=0|1 sensitive=0|1 value=...
 
+# The plug-in under test in a plug-in folder of its own, and a gimprc that
+# adds it to GIMP's search path ($tmp/gimprc).
+private_plugin() {  # private_plugin PLUGIN_EXECUTABLE
+  mkdir -p "$tmp/plug-ins/neural-style"
+  cp "$1" "$tmp/plug-ins/neural-style/neural-style"
+  printf '(plug-in-path "${gimp_plug_in_dir}/plug-ins:%s")\n' "$tmp/plug-ins" > "$tmp/gimprc"
+}
+
 # A models folder laid out as install-models.sh installs it, pointing into
-# ../shared: Darknet-tiny and the five ml5 fast styles.
-make_models_folder() {  # make_models_folder SHARED DIR
-  mkdir -p "$2/fast-style"
-  ln -s "$1/models/darknet-tiny" "$2/darknet-tiny"
-  local d
-  for d in "$1"/models/fast-style-ml5/*/; do ln -s "$d" "$2/fast-style/$(basename "$d")"; done
+# ../shared: Darknet-tiny and the named ml5 fast styles (all five without names).
+make_models_folder() {  # make_models_folder SHARED DIR [STYLE...]
+  local shared=$1 dir=$2 d
+  shift 2
+  mkdir -p "$dir/fast-style"
+  ln -s "$shared/models/darknet-tiny" "$dir/darknet-tiny"
+  if [ $# -eq 0 ]; then
+    for d in "$shared"/models/fast-style-ml5/*/; do ln -s "$d" "$dir/fast-style/$(basename "$d")"; done
+  else
+    for d in "$@"; do ln -s "$shared/models/fast-style-ml5/$d" "$dir/fast-style/$d"; done
+  fi
 }
 
 # A virtual display of our own (exit 77 = skipped when none can be had).
