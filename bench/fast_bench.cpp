@@ -3,13 +3,14 @@
 // Prints one JSON line: milliseconds per image (median of the timed runs)
 // and the process's peak resident memory.
 //
-//   fast_bench --model DIR|FILE|random --size PX --precision fp32|bf16
+//   fast_bench --model DIR|FILE|random --size PX --precision fp32|bf16|int8|auto
 //              [--layout nchw|nhwc] [--api] [--runs N] [--threads N]
 //
 // --api times nst::FastModel::stylize on an Image (what the plug-in and the
 // CLI call: conversions, padding and clamping included); otherwise the
 // network's forward pass on a tensor. `random`: a TransformerNet (nearest
-// upsampling) with random weights.
+// upsampling) with random weights. int8: every convolution in int8
+// (oneDNN, VNNI); auto: what FastOptions picks (--api only).
 #include "fast.h"
 #include "nst.h"
 
@@ -65,7 +66,10 @@ int main(int argc, char** argv) {
     nst::Image img(size, size, 3);
     for (size_t i = 0; i < img.data.size(); ++i) img.data[i] = float((i * 2654435761u) % 1000) / 1000.f;
     nst::FastOptions o;
-    o.precision = dtype == at::kBFloat16 ? nst::Precision::BFloat16 : nst::Precision::Float32;
+    o.precision = precision == "int8"   ? nst::Precision::Int8
+                  : precision == "auto" ? nst::Precision::Auto
+                  : dtype == at::kBFloat16 ? nst::Precision::BFloat16
+                                           : nst::Precision::Float32;
     o.threads = threads;
     o.tile = std::max(size, 1024);
     for (int r = 0; r < runs + 1; ++r) {
@@ -81,7 +85,13 @@ int main(int argc, char** argv) {
       auto t = std::chrono::steady_clock::now();
       at::Tensor in = x.to(dtype);
       if (layout == "nhwc") in = in.contiguous(at::MemoryFormat::ChannelsLast);
+#if NST_HAVE_DNNL
+      at::Tensor y = precision == "int8" ? nst::fast::forward_dnnl(*net, in, nullptr, nullptr, true)
+                                         : net->forward(in).to(at::kFloat).contiguous();
+#else
+      if (precision == "int8") { std::fprintf(stderr, "fast_bench: int8 needs the oneDNN 2.x build\n"); return 1; }
       at::Tensor y = net->forward(in).to(at::kFloat).contiguous();
+#endif
       if (r > 0) ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
     }
   }

@@ -4,7 +4,7 @@
 # network in Debian's python3-torch, one process per measurement (so the
 # peak memory is that run's own), and prints a Markdown table.
 # Runs under the shared build lock so concurrent builds do not distort it.
-#   bash bench/run.sh build            # ~5 minutes on 2 cores
+#   bash bench/run.sh build            # ~15 minutes on 2 cores
 # Environment: ML5_MODEL (default ../shared/models/fast-style-ml5/wave), RUNS (default 5).
 # The machine is shared: the table gives the fastest and the median of the timed runs, and the
 # ratio uses the fastest (the least disturbed by other processes).
@@ -21,6 +21,8 @@ py=/usr/bin/python3
 lock=/tmp/nst-build.lock
 [[ -x "$bench" ]] || { echo "run.sh: $bench not built" >&2; exit 1; }
 [[ -f "$ml5/manifest.json" ]] || { echo "run.sh: no ml5 model at $ml5 (set ML5_MODEL)" >&2; exit 1; }
+# What --precision auto runs on this CPU (core/fast.cpp: int8 with AVX-512 VNNI, bf16 with AMX).
+if grep -qw avx512_vnni /proc/cpuinfo; then auto=int8; elif grep -qw amx_bf16 /proc/cpuinfo; then auto=bf16; else auto=fp32; fi
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
@@ -38,7 +40,9 @@ for size in "${sizes[@]}"; do
     for net in ml5 tn; do
         model=$ml5; [[ $net == tn ]] && model=random
         common=(--model "$model" --size "$size" --runs "$runs")
-        measure "$net|$size|C++ nst::FastModel::stylize (default: oneDNN fp32 NHWC)" "$bench" "${common[@]}" --api --precision fp32
+        measure "$net|$size|C++ nst::FastModel::stylize, default (auto: $auto)" "$bench" "${common[@]}" --api --precision auto
+        measure "$net|$size|C++ nst::FastModel::stylize, oneDNN fp32 NHWC" "$bench" "${common[@]}" --api --precision fp32
+        measure "$net|$size|C++ network, oneDNN int8 NHWC" "$bench" "${common[@]}" --precision int8 --layout nhwc
         measure "$net|$size|C++ network, oneDNN fp32 NHWC" "$bench" "${common[@]}" --precision fp32 --layout nhwc
         measure "$net|$size|C++ network, ATen fp32 NHWC" env NST_FAST_ATEN=1 "$bench" "${common[@]}" --precision fp32 --layout nhwc
         measure "$net|$size|C++ network, ATen bf16 NHWC" "$bench" "${common[@]}" --precision bf16 --layout nhwc

@@ -58,7 +58,8 @@ const char* kUsage =
     "  --size PX                working size, longest side (default: the image's own size)\n"
     "  --tile PX                larger working images run in overlapping tiles (default 1024)\n"
     "  --overlap PX             tile overlap (default 128)\n"
-    "  --precision auto|fp32|bf16  (default auto: bf16 on CPUs with AMX, else fp32)\n"
+    "  --precision auto|fp32|bf16|int8  (default auto: int8 on CPUs with AVX-512 VNNI,\n"
+    "                           else bf16 with AMX, else fp32)\n"
     "  --threads N              (default: all cores)\n"
     "  --quiet                  no progress\n"
     "\n"
@@ -181,7 +182,8 @@ int cmd_fast(const std::vector<std::string>& args) {
     if (s == "auto") o.precision = nst::Precision::Auto;
     else if (s == "fp32" || s == "float32") o.precision = nst::Precision::Float32;
     else if (s == "bf16" || s == "bfloat16") o.precision = nst::Precision::BFloat16;
-    else throw Fail("--precision must be auto, fp32 or bf16, got '" + s + "'");
+    else if (s == "int8") o.precision = nst::Precision::Int8;
+    else throw Fail("--precision must be auto, fp32, bf16 or int8, got '" + s + "'");
   }
   const auto t0 = std::chrono::steady_clock::now();
   nst::FastModel model(nst::find_fast_model(v["--model"]));

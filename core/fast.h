@@ -27,6 +27,12 @@
 #include <string>
 #include <vector>
 
+// Element-wise loops over activations, compiled for AVX-512 and AVX2 too
+// (chosen at load time): at 1024 px the norms of a fast network pass over
+// ~1 GB. Their bodies are written so that they vectorise (no std::min/max on
+// floats: those comparisons count as branches under -ftrapping-math).
+#define NST_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+
 namespace nst::fast {
 
 struct Layer {
@@ -55,6 +61,8 @@ struct NormSums {
   int64_t x0 = 0, y0 = 0, x1 = 0, y1 = 0, input_h = 0;
   std::vector<at::Tensor> sum, sumsq;  // per layer, float64 (C)
   std::vector<double> count;
+  // Adds the sums of a normalised layer's (1, C, h, w) output `region`.
+  void add(size_t layer, const at::Tensor& region);
   NormStats stats() const;
 };
 
@@ -95,17 +103,43 @@ class TransformNet {
   double eps_;
   mutable std::vector<Layer> bf16_;  // weights cast once for bfloat16 runs
   mutable std::shared_ptr<void> dnnl_;  // oneDNN primitives with packed weights (fast_dnnl.cpp)
-  friend at::Tensor forward_dnnl(const TransformNet&, const at::Tensor&, NormStats*, const NormStats*);
+  friend at::Tensor forward_dnnl(const TransformNet&, const at::Tensor&, NormStats*, const NormStats*, bool);
+  friend void first_layer_sums(const TransformNet&, const at::Tensor&, NormSums&, bool);
 };
 
 // The same forward pass for float32 channels-last input without autograd,
 // calling oneDNN directly: weights packed once per input size, padding
 // (also TensorFlow's asymmetric "same") inside the convolution, transposed
-// convolutions as oneDNN deconvolutions. About 1.3x faster than through ATen.
-at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& x, NormStats* record, const NormStats* use);
+// convolutions as sub-pixel convolutions. int8: every convolution in int8
+// (VNNI) on inputs quantised per tensor, ~2x faster (Precision::Int8).
+at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& x, NormStats* record, const NormStats* use,
+                        bool int8 = false);
+
+// The statistics pass of tiled runs: adds the first layer's sums over
+// sums.region of the tile x (float32, as forward_dnnl takes it), computed as
+// forward_dnnl(x, ..., int8) computes that layer.
+void first_layer_sums(const TransformNet& net, const at::Tensor& x, NormSums& sums, bool int8);
+
+// How the values x given to the instance norm relate to the layer's true
+// convolution output: scale[c] * x + bias[c] (the int8 path's convolutions
+// give integer sums, without bias).
+struct NormInput {
+  const float* scale = nullptr;  // per channel, or none (1)
+  const float* bias = nullptr;   // per channel, or none (0)
+};
 
 // Instance norm (+ ReLU) in place on a channels-last float/bfloat16 tensor.
-void norm_act_(at::Tensor& x, const Layer& l, double eps, NormStats* record, const NormStats* use, size_t norm_i);
+// out_max: when given, out_max[c] is raised to channel c's largest |output|.
+void norm_act_(at::Tensor& x, const Layer& l, double eps, NormStats* record, const NormStats* use, size_t norm_i,
+               const NormInput& in = {}, float* out_max = nullptr);
+
+// The instance norm of layer l on the channels-last values x (px pixels of
+// c channels, read as in) as y = scale[c] * x + off[c], from x's own
+// statistics (appended to *record when given) or from *use. lo/hi: when
+// given, each channel's smallest and largest x.
+void norm_coefficients(const float* x, int64_t px, int64_t c, const Layer& l, double eps, NormStats* record,
+                       const NormStats* use, size_t norm_i, const NormInput& in, std::vector<float>& scale,
+                       std::vector<float>& off, std::vector<float>* lo = nullptr, std::vector<float>* hi = nullptr);
 
 // Loads a network: a folder (or its manifest.json) holding an ml5
 // deeplearn.js checkpoint, or a torch.save file of a TransformerNet state
@@ -127,5 +161,9 @@ void save_tensors(const std::vector<std::pair<std::string, at::Tensor>>& entries
 // only, as on the 2-core development VMs) oneDNN 2.6's bfloat16
 // convolutions were slower than float32, so Precision::Auto picks float32.
 bool cpu_has_amx();
+
+// Whether Precision::Int8 can run: oneDNN 2.x in the build and a CPU with
+// AVX-512 VNNI (without VNNI oneDNN's int8 kernels can saturate).
+bool int8_available();
 
 }  // namespace nst::fast

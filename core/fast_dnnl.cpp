@@ -10,20 +10,26 @@
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
 
 namespace nst::fast {
 namespace {
 
 using namespace dnnl_common;  // memory, tag, dt, cpu_engine, nhwc_tensor
 
-// Copies NHWC src (h, w, c) into dst (H, W, c) = upsampled (x2 nearest when
-// `up`) and reflection-padded by p on every side.
-void pad_reflect_nhwc(const float* src, int64_t h, int64_t w, int64_t c, int64_t p, bool up, float* dst) {
+// Copies NHWC src (h, w, pixels of `bytes` bytes) into dst (H, W) =
+// upsampled (x2 nearest when `up`) and reflection-padded by p on every side.
+void pad_reflect_nhwc(const char* src, int64_t h, int64_t w, int64_t bytes, int64_t p, bool up, char* dst) {
   const int64_t uh = up ? 2 * h : h, uw = up ? 2 * w : w;
   const int64_t H = uh + 2 * p, W = uw + 2 * p;
   auto reflect = [](int64_t i, int64_t n) {
@@ -34,11 +40,11 @@ void pad_reflect_nhwc(const float* src, int64_t h, int64_t w, int64_t c, int64_t
   at::parallel_for(0, H, 8, [&](int64_t y0, int64_t y1) {
     for (int64_t y = y0; y < y1; ++y) {
       const int64_t sy = reflect(y - p, uh) / (up ? 2 : 1);
-      const float* srow = src + sy * w * c;
-      float* drow = dst + y * W * c;
+      const char* srow = src + sy * w * bytes;
+      char* drow = dst + y * W * bytes;
       for (int64_t x = 0; x < W; ++x) {
         const int64_t sx = reflect(x - p, uw) / (up ? 2 : 1);
-        std::memcpy(drow + x * c, srow + sx * c, size_t(c) * sizeof(float));
+        std::memcpy(drow + x * bytes, srow + sx * bytes, size_t(bytes));
       }
     }
   });
@@ -68,23 +74,25 @@ at::Tensor s2d_weight(const at::Tensor& w) {
   return out;
 }
 
-void space_to_depth(const float* src, int64_t h, int64_t w, int64_t c, float* dst) {
+// (h, w) pixels of `bytes` bytes <-> (h/2, w/2) pixels of 4 x `bytes`
+// (the 2x2 block's pixels in row-major order).
+void space_to_depth(const char* src, int64_t h, int64_t w, int64_t bytes, char* dst) {
   at::parallel_for(0, h / 2, 4, [&](int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; ++m)
       for (int64_t n = 0; n < w / 2; ++n)
         for (int b = 0; b < 4; ++b)
-          std::memcpy(dst + ((m * (w / 2) + n) * 4 + b) * c, src + ((2 * m + b / 2) * w + 2 * n + b % 2) * c,
-                      size_t(c) * sizeof(float));
+          std::memcpy(dst + ((m * (w / 2) + n) * 4 + b) * bytes, src + ((2 * m + b / 2) * w + 2 * n + b % 2) * bytes,
+                      size_t(bytes));
   });
 }
 
-void depth_to_space(const float* src, int64_t h2, int64_t w2, int64_t c, float* dst) {
+void depth_to_space(const char* src, int64_t h2, int64_t w2, int64_t bytes, char* dst) {
   at::parallel_for(0, h2, 4, [&](int64_t m0, int64_t m1) {
     for (int64_t m = m0; m < m1; ++m)
       for (int64_t n = 0; n < w2; ++n)
         for (int a = 0; a < 4; ++a)
-          std::memcpy(dst + ((2 * m + a / 2) * 2 * w2 + 2 * n + a % 2) * c, src + ((m * w2 + n) * 4 + a) * c,
-                      size_t(c) * sizeof(float));
+          std::memcpy(dst + ((2 * m + a / 2) * 2 * w2 + 2 * n + a % 2) * bytes, src + ((m * w2 + n) * 4 + a) * bytes,
+                      size_t(bytes));
   });
 }
 
@@ -98,6 +106,44 @@ struct Step {
   bool s2d = false;     // runs on the space-to-depth image (see s2d_weight)
   bool subpixel = false;  // a transposed conv as a 2x2 conv to 4x the channels + depth-to-space
   int64_t pad_h = 0, pad_w = 0;  // size after upsampling and padding
+  // int8: u8 (input >= 0) or s8 input with one quantisation step per input
+  // channel, folded into s8 weights quantised for each run (prepare_int8);
+  // the output is the integer sums, without bias (`bias_f32`).
+  bool int8 = false;
+  bool nonneg = false;
+  int64_t phases = 1;     // output channels per network channel (4 for s2d/subpixel, phase-major)
+  int64_t in_blocks = 1;  // input channels per network channel (4 for s2d, block-major)
+  at::Tensor w_f32;       // the primitive's weights (OIHW) in float32
+  at::Tensor w_s8;        // their quantised form, the reorder's source
+  std::shared_ptr<dnnl::reorder> pack;  // w_s8 -> weights
+  memory w_user;
+  at::Tensor bias_f32;
+};
+
+// Activation buffers kept with a plan and handed out again once free, so
+// that same-sized layers, tiles and repeated runs reuse memory instead of
+// faulting fresh pages in (~0.2 s of 1.2 s at 1024 px).
+class Pool {
+ public:
+  // An uninitialised (1, c, h, w) channels-last tensor in a free buffer.
+  at::Tensor nhwc(int64_t c, int64_t h, int64_t w, at::ScalarType type = at::kFloat) {
+    const int64_t bytes = c * h * w * int64_t(c10::elementSize(type));
+    const at::Tensor* best = nullptr;
+    for (const at::Tensor& b : buffers_)  // free: only the pool holds it
+      if (b.use_count() == 1 && b.nbytes() >= size_t(bytes) && b.nbytes() <= 2 * size_t(bytes) &&
+          (!best || b.nbytes() < best->nbytes()))
+        best = &b;
+    if (!best) {
+      buffers_.push_back(at::empty({std::max<int64_t>(bytes, 1)}, at::kByte));
+      best = &buffers_.back();
+    }
+    const at::Tensor keep = *best;  // held by the tensor's deleter while in use
+    return at::from_blob(keep.data_ptr(), {1, c, h, w}, {h * w * c, 1, w * c, c}, [keep](void*) {},
+                         at::TensorOptions().dtype(type));
+  }
+
+ private:
+  std::deque<at::Tensor> buffers_;
 };
 
 struct Plan {
@@ -107,34 +153,68 @@ struct Plan {
 
 struct Cache {
   std::mutex mu;
-  std::map<std::pair<int64_t, int64_t>, std::shared_ptr<Plan>> plans;
+  std::map<std::tuple<int64_t, int64_t, bool>, std::shared_ptr<Plan>> plans;
+  Pool pool;  // shared by the plans (tiles and the statistics pass differ in size)
 };
 
-memory::desc nhwc(int64_t c, int64_t h, int64_t w) { return memory::desc({1, c, h, w}, dt::f32, tag::nhwc); }
+memory::desc nhwc(int64_t c, int64_t h, int64_t w, dt type = dt::f32) { return memory::desc({1, c, h, w}, type, tag::nhwc); }
 
-// st.prim: a stride-1 convolution from st.src to st.dst with weights w
-// (OIHW, packed here once) and bias b, padding `before` rows/columns above
-// and left and `after` below and right.
-void pack_conv(Step& st, const at::Tensor& w, const at::Tensor& b, int64_t before, int64_t after) {
+// st.prim: a convolution from st.src to st.dst with weights w (OIHW, packed
+// here once) and bias b, padding pl above/left and pr below/right.
+void pack_conv(Step& st, const at::Tensor& w, const at::Tensor& b, const memory::dims& strides, const memory::dims& pl,
+               const memory::dims& pr) {
   dnnl::engine& eng = cpu_engine();
   dnnl::stream s(eng);
-  const at::Tensor wc = w.contiguous(), bc = b.to(at::kFloat).contiguous();
+  at::Tensor wc = w.to(at::kFloat).contiguous();
   const memory::dims wdims{wc.size(0), wc.size(1), wc.size(2), wc.size(3)};
+  const dt wtype = st.int8 ? dt::s8 : dt::f32;
   memory::desc bias_md({wc.size(0)}, dt::f32, tag::x);
-  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, st.src,
-                                    memory::desc(wdims, dt::f32, tag::any), bias_md, st.dst, {1, 1},
-                                    {before, before}, {after, after});
+  memory::desc wany(wdims, wtype, tag::any);
+  auto d = st.int8 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::convolution_direct, st.src, wany, st.dst, strides,
+                                                     pl, pr)
+                   : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                     dnnl::algorithm::convolution_direct, st.src, wany, bias_md, st.dst,
+                                                     strides, pl, pr);
   dnnl::convolution_forward::primitive_desc pd(d, eng);
   st.prim = dnnl::convolution_forward(pd);
-  memory wu(memory::desc(wdims, dt::f32, tag::oihw), eng, const_cast<float*>(wc.data_ptr<float>()));
   st.weights = memory(pd.weights_desc(), eng);
-  dnnl::reorder(wu, st.weights).execute(s, wu, st.weights);
-  st.bias = memory(bias_md, eng);
-  std::memcpy(st.bias.get_data_handle(), bc.data_ptr<float>(), size_t(wc.size(0)) * sizeof(float));
+  if (st.int8) {  // packed for each run by prepare_int8
+    st.w_f32 = wc;
+    st.w_s8 = at::empty(wc.sizes(), at::kChar);
+    st.w_user = memory(memory::desc(wdims, wtype, tag::oihw), eng, st.w_s8.data_ptr());
+    st.pack = std::make_shared<dnnl::reorder>(st.w_user, st.weights);
+  } else {
+    memory wu(memory::desc(wdims, wtype, tag::oihw), eng, wc.data_ptr());
+    dnnl::reorder(wu, st.weights).execute(s, wu, st.weights);
+    const at::Tensor bc = b.to(at::kFloat).contiguous();
+    st.bias = memory(bias_md, eng);
+    std::memcpy(st.bias.get_data_handle(), bc.data_ptr<float>(), size_t(wc.size(0)) * sizeof(float));
+  }
   s.wait();
 }
 
-std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w) {
+// Quantises st's weights for inputs quantised with `in_step` per channel
+// (x[c] ~ in_step[c] * q): w * in_step, then symmetric s8 with one scale per
+// network output channel (shared by its phases), packed for the primitive.
+// Returns those scales: the layer's output is scale[o] * sum + bias[o].
+std::vector<float> prepare_int8(const Step& st, const std::vector<float>& in_step) {
+  const at::Tensor a = at::tensor(in_step).repeat({st.in_blocks}).view({1, -1, 1, 1});
+  const at::Tensor w = st.w_f32 * a;
+  const int64_t oc = w.size(0) / st.phases;
+  const at::Tensor scale = w.abs().amax({1, 2, 3}).view({st.phases, oc}).amax(0).clamp_min(1e-30f) / 127.f;
+  st.w_s8.copy_((w / scale.repeat({st.phases}).view({-1, 1, 1, 1})).round_().clamp_(-127, 127));
+  dnnl::stream s(cpu_engine());
+  st.pack->execute(s, const_cast<memory&>(st.w_user), const_cast<memory&>(st.weights));
+  s.wait();
+  return std::vector<float>(scale.data_ptr<float>(), scale.data_ptr<float>() + oc);
+}
+
+// The inputs of the residual blocks' first convolutions and of the first
+// upsampling layer: the residual stream, which has negative values.
+bool residual_input(size_t i) { return i >= 3 && i <= 13 && i % 2 == 1; }
+
+std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w, bool int8) {
   auto plan = std::make_shared<Plan>();
   plan->h = h;
   plan->w = w;
@@ -142,14 +222,21 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w) {
   dnnl::stream s(eng);
   const bool transposed_net = net.upsampling() == TransformNet::Upsampling::Transposed;
   int64_t ch = 3, ih = h, iw = w;
-  for (const Layer& l : net.layers()) {
+  const auto& layers = net.layers();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const Layer& l = layers[i];
     Step st;
     st.in_h = ih;
     st.in_w = iw;
     st.in_c = ch;
+    st.int8 = int8;
+    st.nonneg = i == 0 || (layers[i - 1].relu && !residual_input(i));
+    const dt in_type = !int8 ? dt::f32 : st.nonneg ? dt::u8 : dt::s8;
+    if (l.bias.defined()) st.bias_f32 = l.bias.to(at::kFloat).contiguous();
     const int64_t k = l.kernel;
     at::Tensor wt = l.transposed ? l.transposed_weight : l.weight;
     const int64_t oc = l.transposed ? wt.size(1) : wt.size(0);
+    const at::Tensor bias = l.bias.defined() ? l.bias.to(at::kFloat) : at::zeros({oc});
     memory::dims strides{l.stride, l.stride}, pl, pr;
     int64_t ch_in = ch, sh = ih, sw = iw;
     if (!transposed_net) {
@@ -176,10 +263,11 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w) {
              std::getenv("NST_FAST_NO_S2D") == nullptr;
     if (st.s2d) {
       const int64_t p2 = pl[0] / 2;
-      st.src = nhwc(4 * ch_in, sh / 2, sw / 2);
+      st.src = nhwc(4 * ch_in, sh / 2, sw / 2, in_type);
       const int64_t oh2 = sh / 2 + 2 * p2 - 4, ow2 = sw / 2 + 2 * p2 - 4;
       st.dst = nhwc(4 * oc, oh2, ow2);
-      pack_conv(st, s2d_weight(wt.to(at::kFloat)), (l.bias.defined() ? l.bias : at::zeros({oc})).repeat({4}), p2, p2);
+      st.phases = st.in_blocks = 4;
+      pack_conv(st, s2d_weight(wt.to(at::kFloat)), bias.repeat({4}), {1, 1}, {p2, p2}, {p2, p2});
       st.out_h = 2 * oh2;
       st.out_w = 2 * ow2;
       st.out_c = oc;
@@ -193,13 +281,13 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w) {
     // (subpixel_weight: window one row/column before, channels o*4 + phase),
     // reordered phase-major for depth_to_space: as fast as oneDNN 2.6's
     // deconvolution here, with 569 instead of 721 MB peak at 1024 px.
-    if (l.transposed && std::getenv("NST_FAST_DECONV") == nullptr) {
+    if (l.transposed && (int8 || std::getenv("NST_FAST_DECONV") == nullptr)) {
       st.subpixel = true;
-      st.src = nhwc(ch_in, ih, iw);
+      st.phases = 4;
+      st.src = nhwc(ch_in, ih, iw, in_type);
       st.dst = nhwc(4 * oc, ih, iw);
-      pack_conv(st,
-                l.weight.to(at::kFloat).reshape({oc, 4, ch_in, 2, 2}).transpose(0, 1).reshape({4 * oc, ch_in, 2, 2}),
-                (l.bias.defined() ? l.bias.to(at::kFloat) : at::zeros({oc})).repeat({4}), 1, 0);
+      pack_conv(st, l.weight.to(at::kFloat).reshape({oc, 4, ch_in, 2, 2}).transpose(0, 1).reshape({4 * oc, ch_in, 2, 2}),
+                bias.repeat({4}), {1, 1}, {1, 1}, {0, 0});
       st.out_h = 2 * ih;
       st.out_w = 2 * iw;
       st.out_c = oc;
@@ -217,32 +305,24 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w) {
       oh = (sh + pl[0] + pr[0] - k) / l.stride + 1;
       ow = (sw + pl[1] + pr[1] - k) / l.stride + 1;
     }
-    st.src = nhwc(ch_in, sh, sw);
+    st.src = nhwc(ch_in, sh, sw, in_type);
     st.dst = nhwc(oc, oh, ow);
-    memory::desc bias_md({oc}, dt::f32, tag::x);
-    memory::desc wany({oc, ch_in, k, k}, dt::f32, tag::any);
-    at::Tensor wsrc = wt.contiguous();
-    at::Tensor bsrc = l.bias.defined() ? l.bias.contiguous() : at::zeros({oc});
-    memory::desc wuser({oc, ch_in, k, k}, dt::f32, l.transposed ? tag::iohw : tag::oihw);
-    memory::desc wpacked;
-    if (l.transposed) {
+    if (l.transposed) {  // NST_FAST_DECONV=1: oneDNN's deconvolution (float32)
+      memory::desc bias_md({oc}, dt::f32, tag::x);
+      memory::desc wany({oc, ch_in, k, k}, dt::f32, tag::any);
       dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
                                           st.src, wany, bias_md, st.dst, strides, pl, pr);
       dnnl::deconvolution_forward::primitive_desc pd(d, eng);
       st.prim = dnnl::deconvolution_forward(pd);
-      wpacked = pd.weights_desc();
+      at::Tensor wsrc = wt.to(at::kFloat).contiguous();
+      memory wu(memory::desc({oc, ch_in, k, k}, dt::f32, tag::iohw), eng, wsrc.data_ptr<float>());
+      st.weights = memory(pd.weights_desc(), eng);
+      dnnl::reorder(wu, st.weights).execute(s, wu, st.weights);
+      st.bias = memory(bias_md, eng);
+      std::memcpy(st.bias.get_data_handle(), bias.contiguous().data_ptr<float>(), size_t(oc) * sizeof(float));
     } else {
-      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                        st.src, wany, bias_md, st.dst, strides, pl, pr);
-      dnnl::convolution_forward::primitive_desc pd(d, eng);
-      st.prim = dnnl::convolution_forward(pd);
-      wpacked = pd.weights_desc();
+      pack_conv(st, wt, bias, strides, pl, pr);
     }
-    memory wu(wuser, eng, wsrc.data_ptr<float>());
-    st.weights = memory(wpacked, eng);
-    dnnl::reorder(wu, st.weights).execute(s, wu, st.weights);
-    st.bias = memory(bias_md, eng);
-    std::memcpy(st.bias.get_data_handle(), bsrc.data_ptr<float>(), size_t(oc) * sizeof(float));
     st.out_h = oh;
     st.out_w = ow;
     st.out_c = oc;
@@ -255,60 +335,221 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w) {
   return plan;
 }
 
+// Runs one step's convolution on NHWC src (float32, or uint8/int8 for int8
+// steps; not yet padded): float32 NHWC output. src_blocks: an s2d step's
+// src is already in 2x2 blocks (the previous subpixel step's phase layout).
+// keep_phases: a subpixel step returns its (h, w, 4 x c) phase layout.
+at::Tensor run_conv(const Step& st, Pool& pool, at::Tensor src, bool src_blocks = false, bool keep_phases = false) {
+  dnnl::engine& eng = cpu_engine();
+  dnnl::stream s(eng);
+  const int64_t px_bytes = st.in_c * int64_t(src.element_size());
+  if (st.pad > 0 || st.up) {
+    at::Tensor padded = pool.nhwc(st.in_c, st.pad_h, st.pad_w, src.scalar_type());
+    pad_reflect_nhwc(static_cast<const char*>(src.data_ptr()), st.in_h, st.in_w, px_bytes, st.pad, st.up,
+                     static_cast<char*>(padded.data_ptr()));
+    src = padded;
+  }
+  auto exec = [&](const at::Tensor& in, const at::Tensor& out) {
+    memory sm(st.src, eng, in.data_ptr()), dm(st.dst, eng, out.data_ptr());
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, st.weights}, {DNNL_ARG_DST, dm}};
+    if (!st.int8) args.emplace(DNNL_ARG_BIAS, st.bias);
+    st.prim.execute(s, args);
+    s.wait();
+  };
+  at::Tensor dst = keep_phases ? at::Tensor() : pool.nhwc(st.out_c, st.out_h, st.out_w);
+  const int64_t out_bytes = st.out_c * int64_t(sizeof(float));
+  if (st.s2d && src_blocks) {
+    at::Tensor out2 = pool.nhwc(4 * st.out_c, st.out_h / 2, st.out_w / 2);
+    exec(src, out2);
+    depth_to_space(static_cast<const char*>(out2.data_ptr()), st.out_h / 2, st.out_w / 2, out_bytes,
+                   static_cast<char*>(dst.data_ptr()));
+  } else if (st.s2d) {
+    const int64_t sh = src.size(2), sw = src.size(3);
+    at::Tensor blocks = pool.nhwc(4 * st.in_c, sh / 2, sw / 2, src.scalar_type());
+    space_to_depth(static_cast<const char*>(src.data_ptr()), sh, sw, px_bytes, static_cast<char*>(blocks.data_ptr()));
+    at::Tensor out2 = pool.nhwc(4 * st.out_c, st.out_h / 2, st.out_w / 2);
+    exec(blocks, out2);
+    depth_to_space(static_cast<const char*>(out2.data_ptr()), st.out_h / 2, st.out_w / 2, out_bytes,
+                   static_cast<char*>(dst.data_ptr()));
+  } else if (st.subpixel && keep_phases) {
+    dst = pool.nhwc(4 * st.out_c, st.in_h, st.in_w);
+    exec(src, dst);
+  } else if (st.subpixel) {
+    at::Tensor out4 = pool.nhwc(4 * st.out_c, st.in_h, st.in_w);
+    exec(src, out4);
+    depth_to_space(static_cast<const char*>(out4.data_ptr()), st.in_h, st.in_w, out_bytes,
+                   static_cast<char*>(dst.data_ptr()));
+  } else {
+    exec(src, dst);
+  }
+  return dst;
+}
+
+// Rounds |v| < 2^22 to the nearest integer (ties to even): adding and
+// subtracting 1.5 * 2^23 rounds in the FPU's default mode, and unlike lrint
+// the loops using it vectorise.
+inline float round_even(float v) {
+  constexpr float kMagic = 12582912.f;
+  return (v + kMagic) - kMagic;
+}
+
+// d = round(clamp(s * mul + add, lo, hi)) for rows [p0, p1) of c channels.
+template <typename T>
+inline __attribute__((always_inline)) void quantize_body(const float* s, int64_t p0, int64_t p1, int64_t c,
+                                                         const float* mul, const float* add, float lo, float hi,
+                                                         T* d) {
+  for (int64_t p = p0; p < p1; ++p)
+    for (int64_t k = 0; k < c; ++k) {
+      float v = s[p * c + k] * mul[k] + (add ? add[k] : 0.f);
+      v = v < lo ? lo : v;
+      v = v > hi ? hi : v;
+      d[p * c + k] = T(int(round_even(v)));
+    }
+}
+NST_SIMD_CLONES void quantize_rows(const float* s, int64_t p0, int64_t p1, int64_t c, const float* mul,
+                                   const float* add, float lo, float hi, uint8_t* d) {
+  quantize_body(s, p0, p1, c, mul, add, lo, hi, d);
+}
+NST_SIMD_CLONES void quantize_rows(const float* s, int64_t p0, int64_t p1, int64_t c, const float* mul,
+                                   const float* add, float lo, float hi, int8_t* d) {
+  quantize_body(s, p0, p1, c, mul, add, lo, hi, d);
+}
+
+// float32 NHWC x with |x[c]| <= max_abs[c] -> uint8 (x >= 0, steps max/255)
+// or int8 (steps max/127), x[c] ~ step[c] * q.
+at::Tensor quantize(Pool& pool, const at::Tensor& x, const std::vector<float>& max_abs, bool nonneg,
+                    std::vector<float>& step) {
+  const float levels = nonneg ? 255.f : 127.f, lo = nonneg ? 0.f : -levels;
+  const int64_t c = x.size(1), px = x.numel() / c;
+  step.resize(c);
+  std::vector<float> inv(c);
+  for (int64_t k = 0; k < c; ++k) {
+    step[k] = max_abs[k] > 0 ? max_abs[k] / levels : 1.f;
+    inv[k] = 1.f / step[k];
+  }
+  at::Tensor q = pool.nhwc(c, x.size(2), x.size(3), nonneg ? at::kByte : at::kChar);
+  at::parallel_for(0, px, 4096, [&](int64_t a, int64_t b) {
+    if (nonneg) quantize_rows(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<uint8_t*>(q.data_ptr()));
+    else quantize_rows(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<int8_t*>(q.data_ptr()));
+  });
+  return q;
+}
+
+NST_SIMD_CLONES void add_rows(float* a, const float* b, int64_t p0, int64_t p1, int64_t c, float* hi) {
+  for (int64_t p = p0; p < p1; ++p)
+    for (int64_t k = 0; k < c; ++k) {
+      const float v = a[p * c + k] + b[p * c + k], m = v < 0.f ? -v : v;
+      a[p * c + k] = v;
+      hi[k] = m > hi[k] ? m : hi[k];
+    }
+}
+
+// r += y (float32 NHWC, same shape); returns max |r| per channel.
+std::vector<float> add_max_abs(at::Tensor& r, const at::Tensor& y) {
+  const int64_t c = r.size(1), px = r.numel() / c;
+  std::mutex mu;
+  std::vector<float> peak(c, 0.f);
+  at::parallel_for(0, px, 4096, [&](int64_t p0, int64_t p1) {
+    std::vector<float> hi(c, 0.f);
+    add_rows(r.data_ptr<float>(), y.data_ptr<float>(), p0, p1, c, hi.data());
+    std::lock_guard<std::mutex> lock(mu);
+    for (int64_t k = 0; k < c; ++k) peak[k] = std::max(peak[k], hi[k]);
+  });
+  return peak;
+}
+
+// Instance norm + ReLU of an int8 step's sums `raw` (px rows of c, read as
+// `in`), quantised straight to uint8 for the next convolution with one step
+// per channel (from each channel's exact output range). d2s_w: raw is a
+// subpixel step's (h, d2s_w, 4 x c) phase layout, written out as the
+// (2h, 2 d2s_w, c) image; 0: the same layout.
+at::Tensor norm_relu_u8(Pool& pool, const at::Tensor& raw, const Layer& l, double eps, NormStats* record, const NormStats* use,
+                        size_t norm_i, const NormInput& in, int64_t d2s_w, std::vector<float>& step) {
+  const int64_t c = l.gamma.size(0), rows = raw.numel() / c;
+  std::vector<float> scale, off, lo, hi;
+  norm_coefficients(raw.data_ptr<float>(), rows, c, l, eps, record, use, norm_i, in, scale, off, &lo, &hi);
+  step.resize(c);
+  std::vector<float> mul(c), add(c);
+  for (int64_t k = 0; k < c; ++k) {
+    const float top = std::max({0.f, scale[k] * hi[k] + off[k], scale[k] * lo[k] + off[k]});
+    step[k] = top > 0 ? top / 255.f : 1.f;
+    mul[k] = scale[k] / step[k];
+    add[k] = off[k] / step[k];
+  }
+  at::Tensor q = d2s_w ? pool.nhwc(c, 2 * raw.size(2), 2 * d2s_w, at::kByte)
+                       : pool.nhwc(raw.size(1), raw.size(2), raw.size(3), at::kByte);
+  const float* s = raw.data_ptr<float>();
+  uint8_t* d = static_cast<uint8_t*>(q.data_ptr());
+  if (!d2s_w) {
+    at::parallel_for(0, rows, 4096, [&](int64_t r0, int64_t r1) {
+      quantize_rows(s, r0, r1, c, mul.data(), add.data(), 0.f, 255.f, d);
+    });
+  } else {  // row (m * w + n) * 4 + a -> pixel (2m + a/2, 2n + a%2)
+    at::parallel_for(0, rows / 4, 1024, [&](int64_t g0, int64_t g1) {
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t m = g / d2s_w, n = g % d2s_w;
+        for (int64_t a = 0; a < 4; ++a) {
+          const int64_t o = (2 * m + a / 2) * 2 * d2s_w + 2 * n + a % 2;
+          quantize_rows(s + (g * 4 + a) * c, 0, 1, c, mul.data(), add.data(), 0.f, 255.f, d + o * c);
+        }
+      }
+    });
+  }
+  return q;
+}
+
 }  // namespace
 
-at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormStats* record, const NormStats* use) {
+namespace {
+// The network's plan for this input size and precision (made on first use).
+std::shared_ptr<Plan> get_plan(const TransformNet& net, Cache& cache, int64_t h, int64_t w, bool int8) {
+  std::lock_guard<std::mutex> lock(cache.mu);
+  const auto key = std::make_tuple(h, w, int8);
+  auto it = cache.plans.find(key);
+  if (it == cache.plans.end()) {
+    if (cache.plans.size() >= 3) cache.plans.clear();  // tiles come in a few sizes at most
+    it = cache.plans.emplace(key, make_plan(net, h, w, int8)).first;
+  }
+  return it->second;
+}
+}  // namespace
+
+void first_layer_sums(const TransformNet& net, const at::Tensor& input, NormSums& sums, bool int8) {
   if (input.size(0) != 1 || input.scalar_type() != at::kFloat) throw Error("oneDNN path: expected one float32 image");
   if (!net.dnnl_) net.dnnl_ = std::make_shared<Cache>();
   auto* cache = static_cast<Cache*>(net.dnnl_.get());
-  const int64_t h = input.size(2), w = input.size(3);
-  std::shared_ptr<Plan> plan;
-  {
-    std::lock_guard<std::mutex> lock(cache->mu);
-    auto it = cache->plans.find({h, w});
-    if (it == cache->plans.end()) {
-      if (cache->plans.size() >= 3) cache->plans.clear();  // tiles come in a few sizes at most
-      it = cache->plans.emplace(std::make_pair(h, w), make_plan(net, h, w)).first;
-    }
-    plan = it->second;
+  const std::shared_ptr<Plan> plan = get_plan(net, *cache, input.size(2), input.size(3), int8);
+  const Step& st = plan->steps[0];
+  const at::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
+  at::Tensor y;
+  if (int8) {
+    std::vector<float> step;
+    const at::Tensor q = quantize(cache->pool, x, std::vector<float>(3, 255.f), true, step);
+    const std::vector<float> scale = prepare_int8(st, step);
+    y = run_conv(st, cache->pool, q).mul_(at::tensor(scale).view({1, -1, 1, 1}));
+    if (st.bias_f32.defined()) y.add_(st.bias_f32.view({1, -1, 1, 1}));
+  } else {
+    y = run_conv(st, cache->pool, x);
   }
-  dnnl::engine& eng = cpu_engine();
-  dnnl::stream s(eng);
+  sums.add(0, y.narrow(2, sums.y0, sums.y1 - sums.y0).narrow(3, sums.x0, sums.x1 - sums.x0));
+}
+
+at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormStats* record, const NormStats* use,
+                        bool int8) {
+  if (input.size(0) != 1 || input.scalar_type() != at::kFloat) throw Error("oneDNN path: expected one float32 image");
+  if (!net.dnnl_) net.dnnl_ = std::make_shared<Cache>();
+  auto* cache = static_cast<Cache*>(net.dnnl_.get());
+  const std::shared_ptr<Plan> plan = get_plan(net, *cache, input.size(2), input.size(3), int8);
   const auto& layers = net.layers();
   size_t norm_i = 0;
   static const bool profile = std::getenv("NST_FAST_PROFILE") != nullptr;
   auto now = [] { return std::chrono::steady_clock::now(); };
   auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
+  // Layer i on x: float32 x, or for int8 steps x quantised with step `step`.
+  // out_max: raised to the largest |output|.
   auto run = [&](size_t i, const at::Tensor& x) {
     const auto t0 = now();
-    const Step& st = plan->steps[i];
-    at::Tensor src = x.contiguous(at::MemoryFormat::ChannelsLast);
-    if (st.pad > 0 || st.up) {
-      at::Tensor padded = nhwc_tensor(st.in_c, st.pad_h, st.pad_w);
-      pad_reflect_nhwc(src.data_ptr<float>(), st.in_h, st.in_w, st.in_c, st.pad, st.up, padded.data_ptr<float>());
-      src = padded;
-    }
-    at::Tensor dst = nhwc_tensor(st.out_c, st.out_h, st.out_w);
-    if (st.s2d) {
-      const int64_t sh = src.size(2), sw = src.size(3);
-      at::Tensor blocks = nhwc_tensor(4 * src.size(1), sh / 2, sw / 2);
-      space_to_depth(src.data_ptr<float>(), sh, sw, src.size(1), blocks.data_ptr<float>());
-      at::Tensor out2 = nhwc_tensor(4 * st.out_c, st.out_h / 2, st.out_w / 2);
-      memory sm(st.src, eng, blocks.data_ptr<float>()), dm(st.dst, eng, out2.data_ptr<float>());
-      st.prim.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, st.weights}, {DNNL_ARG_BIAS, st.bias}, {DNNL_ARG_DST, dm}});
-      s.wait();
-      depth_to_space(out2.data_ptr<float>(), st.out_h / 2, st.out_w / 2, st.out_c, dst.data_ptr<float>());
-    } else if (st.subpixel) {
-      at::Tensor out4 = nhwc_tensor(4 * st.out_c, st.in_h, st.in_w);
-      memory sm(st.src, eng, src.data_ptr<float>()), dm(st.dst, eng, out4.data_ptr<float>());
-      st.prim.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, st.weights}, {DNNL_ARG_BIAS, st.bias}, {DNNL_ARG_DST, dm}});
-      s.wait();
-      depth_to_space(out4.data_ptr<float>(), st.in_h, st.in_w, st.out_c, dst.data_ptr<float>());
-    } else {
-      memory sm(st.src, eng, src.data_ptr<float>()), dm(st.dst, eng, dst.data_ptr<float>());
-      st.prim.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, st.weights}, {DNNL_ARG_BIAS, st.bias}, {DNNL_ARG_DST, dm}});
-      s.wait();
-    }
+    at::Tensor dst = run_conv(plan->steps[i], cache->pool, x.contiguous(at::MemoryFormat::ChannelsLast));
     const auto t1 = now();
     const Layer& l = layers[i];
     if (l.gamma.defined()) {
@@ -321,12 +562,68 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormSt
     return dst;
   };
   at::Tensor x = input;
-  for (size_t i = 0; i < 3; ++i) x = run(i, x);
-  for (size_t r = 0; r < 5; ++r) {
-    at::Tensor y = run(4 + 2 * r, run(3 + 2 * r, x));
-    x = y.add_(x);
+  if (!int8) {
+    for (size_t i = 0; i < 3; ++i) x = run(i, x);
+    for (size_t r = 0; r < 5; ++r) {
+      at::Tensor y = run(4 + 2 * r, run(3 + 2 * r, x));
+      x = y.add_(x);
+    }
+    for (size_t i = 13; i < 16; ++i) x = run(i, x);
+  } else {
+    // Every convolution in int8 (u8/s8 x s8, int32 sums: VNNI), each input
+    // quantised with one step per channel from its exact range, the steps
+    // folded into the weights; normalisation, the residual stream and the
+    // output stay float32. Layer 14's output stays in 2x2 blocks when
+    // layer 15 runs on blocks (no depth-to-space and back).
+    std::vector<float> step, peak;
+    // Layer i on q (quantised with `step`): its norm and ReLU as float32 (u8
+    // false) or as the next layer's uint8 input (u8 true, sets step).
+    auto run8 = [&](size_t i, const at::Tensor& q, bool u8) {
+      const auto t0 = now();
+      const Step& st = plan->steps[i];
+      const Layer& l = layers[i];
+      const std::vector<float> wscale = prepare_int8(st, step);
+      const bool blocks_in = st.s2d && st.pad == 0 && i > 0 && plan->steps[i - 1].subpixel;
+      const bool blocks_out = u8 && st.subpixel && i + 1 < plan->steps.size() && plan->steps[i + 1].s2d &&
+                              plan->steps[i + 1].pad == 0;
+      at::Tensor raw = run_conv(st, cache->pool, q, blocks_in, u8 && st.subpixel);
+      const auto t1 = now();
+      const NormInput in{wscale.data(), st.bias_f32.defined() ? st.bias_f32.data_ptr<float>() : nullptr};
+      at::Tensor out;
+      if (u8) {
+        out = norm_relu_u8(cache->pool, raw, l, net.eps(), record, use, norm_i++, in, st.subpixel && !blocks_out ? st.in_w : 0, step);
+      } else if (l.gamma.defined()) {
+        peak.assign(st.out_c, 0.f);
+        norm_act_(raw, l, net.eps(), record, use, norm_i++, in, peak.data());
+        out = raw;
+      } else {  // the last layer of a "nearest" network: scale[o] * sum + bias[o]
+        raw.mul_(at::tensor(wscale).view({1, -1, 1, 1}));
+        if (st.bias_f32.defined()) raw.add_(st.bias_f32.view({1, -1, 1, 1}));
+        out = raw;
+      }
+      if (profile) std::fprintf(stderr, "layer %2zu int8 conv %7.1f ms  norm %6.1f ms\n", i, ms(t0, t1), ms(t1, now()));
+      return out;
+    };
+    auto requantize = [&](size_t i, const at::Tensor& y) {
+      const auto t0 = now();
+      at::Tensor q = quantize(cache->pool, y, peak, plan->steps[i].nonneg, step);
+      if (profile) std::fprintf(stderr, "         quantise %6.1f ms\n", ms(t0, now()));
+      return q;
+    };
+    peak.assign(3, 255.f);
+    at::Tensor q = requantize(0, input.contiguous(at::MemoryFormat::ChannelsLast));
+    q = run8(0, q, true);
+    q = run8(1, q, true);
+    x = run8(2, q, false);
+    for (size_t r = 0; r < 5; ++r) {
+      q = run8(3 + 2 * r, requantize(3 + 2 * r, x), true);
+      at::Tensor y = run8(4 + 2 * r, q, false);
+      peak = add_max_abs(x, y);
+    }
+    q = run8(13, requantize(13, x), true);
+    q = run8(14, q, true);
+    x = run8(15, q, false);
   }
-  for (size_t i = 13; i < 16; ++i) x = run(i, x);
   if (net.upsampling() == TransformNet::Upsampling::Transposed) x = at::tanh(x) * 150.0 + 127.5;
   return x;
 }

@@ -328,6 +328,8 @@ void FeatureNet::set_precision(Precision p) {
   // matmul 139 vs 222 GFLOP/s, VGG-19 step 512 px 3.25 vs 2.29 s; see
   // bench/README.md), and through LibTorch it was no faster either.
   if (p == Precision::Auto) p = cpu_has_amx_bf16() ? Precision::BFloat16 : Precision::Float32;
+  if (p == Precision::Int8)
+    throw Error("int8 precision is for fast style networks only; the optimisation runs in fp32 or bf16");
   precision_ = p;
   direct_cache_.reset();
   for (auto& op : ops_) {

@@ -87,7 +87,9 @@ enum class Init { Content, Noise, Image };
 // Auto: the fastest correct path measured for this build: BFloat16 on CPUs
 // with AMX, else Float32 (see FeatureNet::set_precision). The optimisation
 // runs its convolutions through oneDNN directly where the build has oneDNN 2.x.
-enum class Precision { Auto, Float32, BFloat16 };
+// Int8: fast networks only (every convolution in int8 on VNNI CPUs; the
+// optimisation rejects it).
+enum class Precision { Auto, Float32, BFloat16, Int8 };
 
 // The user's models folder: $NST_MODELS_DIR, else $XDG_DATA_HOME/neural-style/models,
 // else ~/.local/share/neural-style/models.
@@ -194,7 +196,7 @@ struct FastOptions {
   int size = 0;        // working size: longest side in pixels (scales up or down); 0: the image's own size
   int tile = 1024;     // working images larger than tile x tile run in overlapping tiles (bounded memory)
   int overlap = 128;   // pixels shared by neighbouring tiles (blended)
-  Precision precision = Precision::Auto;  // Auto here: bf16 on CPUs with AMX, else fp32
+  Precision precision = Precision::Auto;  // Auto here: int8 on CPUs with AVX-512 VNNI, else bf16 with AMX, else fp32
   int threads = 0;     // 0: all cores
 };
 

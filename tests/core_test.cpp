@@ -379,6 +379,7 @@ TEST(DarknetLoader, Bf16FeaturesStayCloseToFp32) {
   }
   net->set_precision(nst::Precision::Float32);
   EXPECT_TRUE(net->features(x, {"leaky2"})[0].equal(f32[0]));
+  EXPECT_THROW(net->set_precision(nst::Precision::Int8), nst::Error);  // int8 is for fast networks only
 }
 
 TEST(DarknetLoader, RejectsDamagedCopies) {

@@ -103,6 +103,16 @@ nst::Image gradient_image(int w, int h, int channels) {
   return img;
 }
 
+double psnr(const nst::Image& a, const nst::Image& b) {
+  double se = 0;
+  for (size_t i = 0; i < a.data.size(); ++i) se += double(a.data[i] - b.data[i]) * (a.data[i] - b.data[i]);
+  return 10 * std::log10(double(a.data.size()) / std::max(se, 1e-12));
+}
+
+#define REQUIRE_INT8()                                                                                  \
+  if (!nst::fast::int8_available())                                                                   \
+  GTEST_SKIP() << "this CPU has no AVX-512 VNNI (or the build no oneDNN 2.x): the int8 path does not run here"
+
 nst::FastOptions fp32() {
   nst::FastOptions o;
   o.precision = nst::Precision::Float32;
@@ -235,6 +245,54 @@ TEST(FastMl5, InfoAndOddSizes) {
   for (float v : out.data) ASSERT_TRUE(v >= 0.f && v <= 1.f);
 }
 
+// Every convolution in int8 (the default where VNNI exists) stays close to
+// float32 on a real photo for each published style, and Auto picks it.
+TEST(FastMl5, Int8StaysCloseToFloat32) {
+  REQUIRE_SHARED();
+  REQUIRE_INT8();
+  const nst::Image photo = nst::resize(nst::load_image(kShared + "/testdata/content/astronaut.jpg"), 256, 256);
+  nst::FastOptions int8 = fp32();
+  int8.precision = nst::Precision::Int8;
+  for (const char* style : {"wave", "udnie", "scream", "la_muse", "rain_princess"}) {
+    nst::FastModel m(kMl5 + "/" + style);
+    const nst::Image ref = m.stylize(photo, fp32());
+    const nst::Image q = m.stylize(photo, int8);
+    const double db = psnr(q, ref), mean = mean_abs_diff(q, ref);
+    std::printf("%s: int8 vs float32 PSNR %.1f dB, mean abs difference %.2f/255\n", style, db, mean * 255);
+    EXPECT_GT(db, 30.0) << style;
+    EXPECT_LT(mean, 5.0 / 255) << style;
+    EXPECT_GT(mean_abs_diff(q, photo), 0.05) << style << ": output barely differs from the photo";
+    EXPECT_EQ(max_abs_diff(m.stylize(photo), q), 0.0) << style << ": Auto should run the int8 path here";
+  }
+}
+
+// The "nearest" layout (reflection padding, bias, nearest upsampling, a last
+// convolution without norm) through the int8 path, with a network whose
+// output is not flat: within a few percent of float32 (relative to the
+// output's spread), and the same with recorded statistics as with its own.
+TEST(FastInt8, NearestNetworkMatchesFloat32) {
+  REQUIRE_INT8();
+#if NST_HAVE_DNNL  // int8_available() is false without it
+  auto net = nst::fast::create(32, 7);
+  c10::InferenceMode guard;
+  at::manual_seed(3);
+  const at::Tensor x = (at::upsample_bilinear2d(at::rand({1, 3, 13, 11}), {100, 84}, false) * 255)
+                           .contiguous(at::MemoryFormat::ChannelsLast);
+  const at::Tensor fp = nst::fast::forward_dnnl(*net, x, nullptr, nullptr, false);
+  nst::fast::NormStats stats;
+  const at::Tensor q = nst::fast::forward_dnnl(*net, x, &stats, nullptr, true);
+  ASSERT_EQ(q.sizes(), fp.sizes());
+  const double spread = (fp - fp.mean()).norm().item<double>();
+  const double rel = (q - fp).norm().item<double>() / spread;
+  std::printf("int8 vs float32: relative error %.4f\n", rel);
+  EXPECT_GT(spread, 1.0);
+  EXPECT_LT(rel, 0.05);
+  EXPECT_EQ(stats.mean.size(), 15u);  // every layer but the last is normalised
+  const at::Tensor again = nst::fast::forward_dnnl(*net, x, nullptr, &stats, true);
+  EXPECT_EQ((again - q).abs().max().item<double>(), 0.0);
+#endif
+}
+
 TEST(FastMl5, RejectsDamagedCopies) {
   REQUIRE_SHARED();
   const std::string dir = testing::TempDir() + "/ml5-damaged";
@@ -277,36 +335,46 @@ TEST(FastTiling, TilesMatchTheWholeImageWithoutSeams) {
   REQUIRE_SHARED();
   const nst::Image photo = nst::load_image(kShared + "/testdata/content/coffee.jpg");  // 600x400
   nst::FastModel m(kMl5 + "/wave");
-  nst::FastOptions whole = fp32();
-  const nst::Image ref = m.stylize(photo, whole);
-  nst::FastOptions tiled = fp32();
-  tiled.tile = 256;
-  tiled.overlap = 96;
-  int reports = 0, total = 0;
-  const nst::Image out = m.stylize(photo, tiled, [&](const nst::Progress& p) {
-    ++reports;
-    total = p.iterations;
-  });
-  EXPECT_EQ(total, 4 * 2 + 1);  // 4x2 tiles (starts 0, 160, 320, 344 and 0, 144) plus the statistics pass
-  EXPECT_EQ(reports, total + 1);
-  const double mean = mean_abs_diff(out, ref);
-  EXPECT_LT(mean, 0.005) << "tiled output differs from the whole-image output";
-  EXPECT_LT(max_abs_diff(out, ref), 0.1);
-  // Seams: the difference to the whole-image result must not jump across the
-  // tile borders; compare the mean horizontal step of the tiled output in
-  // the columns where tiles meet with the mean step elsewhere.
-  auto step_at = [&](const nst::Image& img, int x) {
-    double s = 0;
-    for (int y = 0; y < img.height; ++y)
-      for (int c = 0; c < 3; ++c) s += std::abs(img.at(x + 1, y, c) - img.at(x, y, c));
-    return s / (img.height * 3);
-  };
-  double all = 0;
-  for (int x = 0; x + 1 < out.width; ++x) all += step_at(out, x);
-  all /= out.width - 1;
-  for (int x = 100; x < 260; ++x)  // first tile ends at 256, the second starts at 160
-    EXPECT_LT(step_at(out, x), 2.0 * all) << "column " << x;
-  std::printf("tiled vs whole: mean abs difference %.4f, mean column step %.4f\n", mean, all);
+  const nst::Image ref = m.stylize(photo, fp32());
+  std::vector<nst::Precision> precisions = {nst::Precision::Float32};
+  if (nst::fast::int8_available()) precisions.push_back(nst::Precision::Int8);
+  for (nst::Precision precision : precisions) {
+    const bool int8 = precision == nst::Precision::Int8;
+    SCOPED_TRACE(int8 ? "int8" : "float32");
+    nst::FastOptions tiled = fp32();
+    tiled.precision = precision;
+    // int8 tiles quantise their own ranges: their rounding differs from the
+    // whole image's, so they are held to int8's own distance from float32.
+    const double budget = int8 ? mean_abs_diff(m.stylize(photo, tiled), ref) : 0.0;
+    tiled.tile = 256;
+    tiled.overlap = 96;
+    int reports = 0, total = 0;
+    const nst::Image out = m.stylize(photo, tiled, [&](const nst::Progress& p) {
+      ++reports;
+      total = p.iterations;
+    });
+    EXPECT_EQ(total, 4 * 2 + 1);  // 4x2 tiles (starts 0, 160, 320, 344 and 0, 144) plus the statistics pass
+    EXPECT_EQ(reports, total + 1);
+    const double mean = mean_abs_diff(out, ref);
+    EXPECT_LT(mean, budget + 0.005) << "tiled output differs from the whole-image output";
+    if (!int8) EXPECT_LT(max_abs_diff(out, ref), 0.1);
+    // Seams: the difference to the whole-image result must not jump across the
+    // tile borders; compare the mean horizontal step of the tiled output in
+    // the columns where tiles meet with the mean step elsewhere.
+    auto step_at = [&](const nst::Image& img, int x) {
+      double s = 0;
+      for (int y = 0; y < img.height; ++y)
+        for (int c = 0; c < 3; ++c) s += std::abs(img.at(x + 1, y, c) - img.at(x, y, c));
+      return s / (img.height * 3);
+    };
+    double all = 0;
+    for (int x = 0; x + 1 < out.width; ++x) all += step_at(out, x);
+    all /= out.width - 1;
+    for (int x = 100; x < 260; ++x)  // first tile ends at 256, the second starts at 160
+      EXPECT_LT(step_at(out, x), 2.0 * all) << "column " << x;
+    std::printf("%s: tiled vs whole float32: mean abs difference %.4f (whole image in this precision: %.4f), mean "
+                "column step %.4f\n", int8 ? "int8" : "float32", mean, budget, all);
+  }
 }
 
 TEST(FastTiling, KeepsAlphaAndGreyLayoutAndCancels) {
