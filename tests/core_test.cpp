@@ -110,6 +110,29 @@ TEST(Losses, ContentStyleAndTvMatchHandComputedValues) {
   EXPECT_FLOAT_EQ(nst::losses::total_variation(at::ones({1, 3, 5, 4})).item<float>(), 0.f);
 }
 
+// The style loss has its own backward pass (no copies of the features):
+// the same value and gradient as autograd through mse(F F^T / n, T), for
+// NCHW and for channels-last features (the direct oneDNN path's layout).
+TEST(Losses, StyleLossGradientMatchesAutogradOnBothLayouts) {
+  auto dopts = at::TensorOptions().dtype(at::kDouble);
+  at::manual_seed(9);
+  const at::Tensor f = at::rand({1, 5, 6, 7}, dopts), t = at::rand({5, 5}, dopts);
+  const at::Tensor target = (t + t.t()) / 2;
+  at::Tensor ref_in = f.clone().set_requires_grad(true);
+  const at::Tensor m = ref_in.reshape({5, -1});
+  const at::Tensor ref = at::mse_loss(at::mm(m, m.t()) / double(f.numel()), target);
+  ref.backward();
+  for (bool cl : {false, true}) {
+    at::Tensor in = (cl ? f.contiguous(at::MemoryFormat::ChannelsLast) : f.clone()).set_requires_grad(true);
+    const at::Tensor loss = nst::losses::style(in, target);
+    (loss * 3.0).backward();
+    EXPECT_NEAR(loss.item<double>(), ref.item<double>(), 1e-14) << (cl ? "channels-last" : "NCHW");
+    EXPECT_LT((in.grad() - 3.0 * ref_in.grad()).abs().max().item<double>(), 1e-14) << (cl ? "channels-last" : "NCHW");
+    EXPECT_GT(in.grad().abs().max().item<double>(), 1e-6);
+  }
+  EXPECT_THROW(nst::losses::style(f, at::rand({4, 4}, dopts)), std::exception);
+}
+
 TEST(Losses, InputGradientMatchesFiniteDifferences) {
   auto net = tiny_net();
   auto dopts = at::TensorOptions().dtype(at::kDouble);
