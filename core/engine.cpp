@@ -81,6 +81,8 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   std::vector<std::string> all_layers = content_layers;
   all_layers.insert(all_layers.end(), style_layers.begin(), style_layers.end());
   for (const auto& l : all_layers) net->index_of(l);  // validates names
+  std::vector<bool> gram_flags(all_layers.size(), true), all_grams(style_layers.size(), true);
+  std::fill(gram_flags.begin(), gram_flags.begin() + content_layers.size(), false);
 
   // Working size: the longest side becomes opt.size; never upscale the content.
   const double scale = std::min(1.0, double(opt.size) / std::max(content_in.width, content_in.height));
@@ -125,8 +127,8 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
       torch::NoGradGuard no_grad;
       content_targets = net->features(content_t, content_layers);
       for (auto& t : content_targets) t = t.detach();
-      for (const at::Tensor& f : net->features(to_tensor(style_rgb), style_layers))
-        style_targets.push_back(losses::gram(f).detach());
+      for (const at::Tensor& g : net->features(to_tensor(style_rgb), style_layers, all_grams))
+        style_targets.push_back(g.detach());
     }
     if (x.defined()) {
       x = at::upsample_bicubic2d(x.detach(), {h, w}, false).clamp(0, 1);
@@ -150,11 +152,12 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
     auto closure = [&]() -> at::Tensor {
       if (cancel && cancel->load()) throw Cancelled();
       if (x.grad().defined()) x.mutable_grad().zero_();
-      std::vector<at::Tensor> f = net->features(x, all_layers);
+      // The style layers come back as Gram matrices (the style loss is their MSE).
+      std::vector<at::Tensor> f = net->features(x, all_layers, gram_flags);
       at::Tensor lc = at::zeros({}, at::kFloat), ls = at::zeros({}, at::kFloat);
       for (size_t i = 0; i < content_layers.size(); ++i) lc = lc + losses::content(f[i], content_targets[i]);
       for (size_t i = 0; i < style_layers.size(); ++i)
-        ls = ls + layer_w[i] * losses::style(f[content_layers.size() + i], style_targets[i]);
+        ls = ls + layer_w[i] * at::mse_loss(f[content_layers.size() + i], style_targets[i]);
       at::Tensor ltv = losses::total_variation(x);
       at::Tensor loss = cw * lc + sw * ls + tvw * ltv;
       loss.backward();

@@ -32,9 +32,9 @@ using namespace dnnl_common;  // memory, tag, dt, cpu_engine, nhwc_tensor
 void pad_reflect_nhwc(const char* src, int64_t h, int64_t w, int64_t bytes, int64_t p, bool up, char* dst) {
   const int64_t uh = up ? 2 * h : h, uw = up ? 2 * w : w;
   const int64_t H = uh + 2 * p, W = uw + 2 * p;
-  auto reflect = [](int64_t i, int64_t n) {
-    if (i < 0) return -i;
-    if (i >= n) return 2 * (n - 1) - i;
+  auto reflect = [](int64_t i, int64_t n) {  // again and again when p >= n (tiny layers deep in the network)
+    if (n == 1) return int64_t(0);
+    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
     return i;
   };
   at::parallel_for(0, H, 8, [&](int64_t y0, int64_t y1) {

@@ -1,7 +1,5 @@
 #include "losses.h"
 
-#include <torch/csrc/autograd/custom_function.h>
-
 #include <stdexcept>
 
 namespace nst::losses {
@@ -23,37 +21,6 @@ at::Tensor gram_of(const at::Tensor& f) {
   return at::mm(m, m.t()) / double(f.numel());
 }
 
-// mse(gram(f), target) with its own backward pass: it keeps only f (which
-// the network's output holds anyway) and G - target, where autograd through
-// gram() kept a (C, H*W) copy of f and made two more feature-sized tensors
-// on the way back (at 1024 px, 256 MB each for relu1_1).
-struct StyleLoss : torch::autograd::Function<StyleLoss> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& f, const at::Tensor& target) {
-    const at::Tensor d = gram_of(f) - target;
-    ctx->save_for_backward({f, d});
-    return d.pow(2).mean();
-  }
-
-  // L = mean((G - T)^2) over C^2 entries, G = M M^T / n (M = F as (C, HW)):
-  // dL/dM = (dL/dG + dL/dG^T) M / n = 4 (G - T) M / (C^2 n), G - T symmetric.
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grad) {
-    const auto saved = ctx->get_saved_variables();
-    const at::Tensor& f = saved[0];
-    const at::Tensor& d = saved[1];
-    const int64_t c = f.size(1);
-    const at::Tensor k = d * (grad[0] * (4.0 / (double(c) * c * double(f.numel()))));
-    at::Tensor df;
-    if (channels_last(f)) {
-      const at::Tensor m = f.permute({0, 2, 3, 1}).reshape({-1, c});
-      df = at::mm(m, k).view({f.size(0), f.size(2), f.size(3), c}).permute({0, 3, 1, 2});
-    } else {
-      df = at::mm(k, f.contiguous().reshape({c, -1})).view(f.sizes());
-    }
-    return {df, at::Tensor()};
-  }
-};
-
 }  // namespace
 
 at::Tensor gram(const at::Tensor& f) { return gram_of(f); }
@@ -63,7 +30,7 @@ at::Tensor content(const at::Tensor& f, const at::Tensor& target) { return at::m
 at::Tensor style(const at::Tensor& f, const at::Tensor& target_gram) {
   if (f.dim() != 4 || target_gram.dim() != 2 || target_gram.size(0) != f.size(1) || target_gram.size(1) != f.size(1))
     throw std::invalid_argument("style loss: features (1, C, H, W) and a (C, C) Gram matrix expected");
-  return StyleLoss::apply(f, target_gram.to(f.scalar_type()));
+  return at::mse_loss(gram(f), target_gram);
 }
 
 at::Tensor total_variation(const at::Tensor& x) {

@@ -5,7 +5,8 @@
 
 namespace nst::losses {
 
-// Gram matrix of features (1,C,H,W): F F^T / (C*H*W), shape (C,C).
+// Gram matrix of features (1,C,H,W): F F^T / (C*H*W), shape (C,C). Channels-last
+// features are read in place (no copy).
 at::Tensor gram(const at::Tensor& features);
 // Mean squared difference between features and a fixed target.
 at::Tensor content(const at::Tensor& features, const at::Tensor& target);

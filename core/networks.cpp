@@ -3,6 +3,7 @@
 
 #include "weights.h"
 #ifdef NST_HAVE_DNNL
+#include "losses.h"
 #include "step_dnnl.h"
 
 #include <torch/csrc/autograd/custom_function.h>
@@ -225,28 +226,32 @@ struct DirectCache {
 struct DirectFeatures : torch::autograd::Function<DirectFeatures> {
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
                                                 DirectCache* cache, const std::shared_ptr<DnnlStep>& step,
-                                                const std::vector<int64_t>& want) {
+                                                const std::vector<int64_t>& want, const std::vector<int64_t>& gram) {
     ctx->set_materialize_grads(false);
     ctx->saved_data["want"] = want;
+    ctx->saved_data["gram"] = gram;
     ctx->saved_data["cache"] = int64_t(reinterpret_cast<intptr_t>(cache));
     {
       std::lock_guard<std::mutex> lock(cache->mu);
       cache->pending = step;
     }
-    return step->forward(x, std::vector<size_t>(want.begin(), want.end()), true);
+    return step->forward(x, std::vector<size_t>(want.begin(), want.end()), std::vector<bool>(gram.begin(), gram.end()),
+                         true);
   }
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     auto* cache = reinterpret_cast<DirectCache*>(intptr_t(ctx->saved_data["cache"].toInt()));
     const std::vector<int64_t> want = ctx->saved_data["want"].toIntVector();
+    const std::vector<int64_t> gram = ctx->saved_data["gram"].toIntVector();
     std::shared_ptr<DnnlStep> step;
     {
       std::lock_guard<std::mutex> lock(cache->mu);
       step = std::move(cache->pending);
     }
     if (!step) throw Error("oneDNN step: the backward pass ran twice or after another forward pass");
-    return {step->backward(std::vector<size_t>(want.begin(), want.end()), grads), at::Tensor(), at::Tensor(),
-            at::Tensor()};
+    return {step->backward(std::vector<size_t>(want.begin(), want.end()), std::vector<bool>(gram.begin(), gram.end()),
+                           grads),
+            at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 #endif
@@ -283,7 +288,7 @@ void FeatureNet::set_pooling(Pooling p) {
 }
 
 std::vector<at::Tensor> FeatureNet::direct_features(const at::Tensor& x, const std::vector<size_t>& want,
-                                                    size_t deepest) const {
+                                                    size_t deepest, const std::vector<bool>& gram) const {
 #ifdef NST_HAVE_DNNL
   if (!direct_cache_) direct_cache_ = std::make_shared<DirectCache>();
   auto* cache = static_cast<DirectCache*>(direct_cache_.get());
@@ -304,12 +309,14 @@ std::vector<at::Tensor> FeatureNet::direct_features(const at::Tensor& x, const s
     step = it->second;
   }
   if (at::GradMode::is_enabled() && x.requires_grad())
-    return DirectFeatures::apply(x, cache, step, std::vector<int64_t>(want.begin(), want.end()));
-  return step->forward(x, want, false);
+    return DirectFeatures::apply(x, cache, step, std::vector<int64_t>(want.begin(), want.end()),
+                                 std::vector<int64_t>(gram.begin(), gram.end()));
+  return step->forward(x, want, gram, false);
 #else
   (void)x;
   (void)want;
   (void)deepest;
+  (void)gram;
   throw Error("this build has no direct oneDNN path");
 #endif
 }
@@ -377,6 +384,12 @@ at::Tensor FeatureNet::preprocess(const at::Tensor& x) const {
 }
 
 std::vector<at::Tensor> FeatureNet::features(const at::Tensor& rgb01, const std::vector<std::string>& layers) const {
+  return features(rgb01, layers, std::vector<bool>(layers.size(), false));
+}
+
+std::vector<at::Tensor> FeatureNet::features(const at::Tensor& rgb01, const std::vector<std::string>& layers,
+                                             const std::vector<bool>& gram) const {
+  if (gram.size() != layers.size()) throw Error("features: one Gram flag per layer expected");
   std::vector<size_t> want;
   size_t deepest = 0;
   for (const auto& l : layers) {
@@ -385,7 +398,7 @@ std::vector<at::Tensor> FeatureNet::features(const at::Tensor& rgb01, const std:
   }
   if (layers.empty()) return {};
   if (direct_ && rgb01.dim() == 4 && rgb01.size(0) == 1 && rgb01.scalar_type() == at::kFloat)
-    return direct_features(preprocess(rgb01), want, deepest);
+    return direct_features(preprocess(rgb01), want, deepest, gram);
   std::vector<at::Tensor> out(layers.size());
   const bool fast = precision_ == Precision::BFloat16;
   at::Tensor x = preprocess(rgb01);
@@ -405,6 +418,8 @@ std::vector<at::Tensor> FeatureNet::features(const at::Tensor& rgb01, const std:
     for (size_t k = 0; k < want.size(); ++k)
       if (want[k] == i) out[k] = fast ? x.to(at::kFloat).contiguous() : x;
   }
+  for (size_t k = 0; k < want.size(); ++k)
+    if (gram[k]) out[k] = losses::gram(out[k]);
   return out;
 }
 

@@ -50,6 +50,12 @@ class FeatureNet {
   // Runs only as far as the deepest requested layer. Throws Error for
   // unknown layer names. The features may be channels-last (direct path).
   std::vector<at::Tensor> features(const at::Tensor& rgb01, const std::vector<std::string>& layers) const;
+  // The same, except that where gram[j] output j is the layer's Gram matrix
+  // F F^T / (C H W) (float32 (C, C), as losses::gram): on the direct path
+  // the style layers' gradients are then formed layer by layer inside the
+  // backward pass (at 1024 px ~0.5 GB less at the peak of a VGG-19 step).
+  std::vector<at::Tensor> features(const at::Tensor& rgb01, const std::vector<std::string>& layers,
+                                   const std::vector<bool>& gram) const;
   // Bytes an optimisation step needs at this image size (activations kept for
   // the backward pass, their gradients, and optimiser state).
   double estimate_step_bytes(int width, int height, const std::vector<std::string>& layers) const;
@@ -63,7 +69,8 @@ class FeatureNet {
   bool direct_ = false;
   // oneDNN plans by input size and layer set (step_dnnl.cpp), opaque here.
   mutable std::shared_ptr<void> direct_cache_;
-  std::vector<at::Tensor> direct_features(const at::Tensor& x, const std::vector<size_t>& want, size_t deepest) const;
+  std::vector<at::Tensor> direct_features(const at::Tensor& x, const std::vector<size_t>& want, size_t deepest,
+                                          const std::vector<bool>& gram) const;
 };
 
 // Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX-BF16).

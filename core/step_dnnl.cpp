@@ -13,6 +13,7 @@
 #include "step_dnnl.h"
 
 #include "dnnl_common.h"
+#include "losses.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
@@ -178,13 +179,15 @@ DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, 
 
 DnnlStep::~DnnlStep() = default;
 
-std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector<size_t>& wanted, bool for_backward) {
+std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector<size_t>& wanted,
+                                          const std::vector<bool>& gram, bool for_backward) {
   if (x.dim() != 4 || x.size(0) != 1 || x.size(1) != 3 || x.size(2) != h_ || x.size(3) != w_)
     throw Error("oneDNN step: input of the wrong shape");
   dnnl::engine& eng = cpu_engine();
   dnnl::stream s(eng);
   saved_.assign(stages_.size(), at::Tensor());
   workspaces_.assign(stages_.size(), at::Tensor());
+  gram_features_.assign(wanted.size(), at::Tensor());
   std::vector<at::Tensor> out(wanted.size());
   at::Tensor cur = x.to(type_).contiguous(at::MemoryFormat::ChannelsLast);
   for (size_t k = 0; k < stages_.size(); ++k) {
@@ -223,14 +226,22 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
       const bool is_feature = std::find(wanted.begin(), wanted.end(), st.op) != wanted.end();
       saved_[k] = is_feature ? cur : cur.gt(0);
     }
-    for (size_t j = 0; j < wanted.size(); ++j)
-      if (wanted[j] == st.op) out[j] = bf16_ ? cur.to(at::kFloat) : cur;
+    for (size_t j = 0; j < wanted.size(); ++j) {
+      if (wanted[j] != st.op) continue;
+      if (j < gram.size() && gram[j]) {
+        out[j] = losses::gram(bf16_ ? cur.to(at::kFloat).contiguous(at::MemoryFormat::ChannelsLast) : cur);
+        if (for_backward) gram_features_[j] = cur;
+      } else {
+        out[j] = bf16_ ? cur.to(at::kFloat) : cur;
+      }
+    }
   }
   forwarded_ = for_backward;
   return out;
 }
 
-at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vector<at::Tensor>& grads) {
+at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vector<bool>& gram,
+                              const std::vector<at::Tensor>& grads) {
   if (!forwarded_) throw Error("oneDNN step: backward without a forward pass");
   dnnl::engine& eng = cpu_engine();
   dnnl::stream s(eng);
@@ -239,6 +250,21 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
     Stage& st = stages_[k];
     for (size_t j = 0; j < wanted.size(); ++j) {
       if (wanted[j] != st.op || !grads[j].defined()) continue;
+      if (j < gram.size() && gram[j]) {
+        // G = m^T m / n with m the features as (H*W, C): dL/dm = m (dG + dG^T) / n,
+        // added to g in place (g and m are channels-last: (H*W, C) views).
+        const at::Tensor f = std::move(gram_features_[j]);
+        const int64_t c = f.size(1);
+        const at::Tensor k = (grads[j] + grads[j].t()).div_(double(f.numel()));
+        if (!g.defined()) g = at::zeros_like(f);  // f's channels-last strides
+        if (!g.is_contiguous(at::MemoryFormat::ChannelsLast) || !f.is_contiguous(at::MemoryFormat::ChannelsLast))
+          throw Error("oneDNN step: expected channels-last activations");
+        at::Tensor gm = g.permute({0, 2, 3, 1}).reshape({-1, c});
+        const at::Tensor fm = f.permute({0, 2, 3, 1}).reshape({-1, c});
+        if (type_ == at::kFloat) gm.addmm_(fm, k);
+        else gm.add_(at::mm(fm.to(at::kFloat), k).to(type_));
+        continue;
+      }
       at::Tensor gj = grads[j].to(type_).contiguous(at::MemoryFormat::ChannelsLast);
       g = g.defined() ? g.add_(gj) : (gj.is_same(grads[j]) ? gj.clone(at::MemoryFormat::ChannelsLast) : gj);
     }

@@ -23,12 +23,18 @@ class DnnlStep {
   DnnlStep& operator=(const DnnlStep&) = delete;
 
   // x: the network's (preprocessed) input, float32. Returns the outputs of
-  // ops()[wanted[j]] as float32 (1,C,H,W) channels-last tensors. With
-  // for_backward, keeps what backward() needs.
-  std::vector<at::Tensor> forward(const at::Tensor& x, const std::vector<size_t>& wanted, bool for_backward);
+  // ops()[wanted[j]] as float32 (1,C,H,W) channels-last tensors, or where
+  // gram[j] (gram empty: none) their Gram matrices F F^T / (C H W), float32
+  // (C, C). With for_backward, keeps what backward() needs.
+  std::vector<at::Tensor> forward(const at::Tensor& x, const std::vector<size_t>& wanted,
+                                  const std::vector<bool>& gram, bool for_backward);
   // grads[j]: gradient of the loss at output j of forward() (undefined = 0).
+  // A Gram output's gradient becomes its layer's gradient only when the
+  // backward pass reaches that layer, added in place: the shallow layers'
+  // feature-sized gradients never exist all at once.
   // Returns the gradient at the input x, float32 (1,3,H,W) contiguous.
-  at::Tensor backward(const std::vector<size_t>& wanted, const std::vector<at::Tensor>& grads);
+  at::Tensor backward(const std::vector<size_t>& wanted, const std::vector<bool>& gram,
+                      const std::vector<at::Tensor>& grads);
 
  private:
   struct Stage;
@@ -37,6 +43,7 @@ class DnnlStep {
   at::ScalarType type_;
   std::vector<Stage> stages_;
   std::vector<at::Tensor> saved_, workspaces_;
+  std::vector<at::Tensor> gram_features_;  // by output: the features behind a Gram output
   bool forwarded_ = false;
 };
 

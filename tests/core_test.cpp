@@ -576,6 +576,31 @@ StepResult step(nst::FeatureNet& net, const at::Tensor& x0, const at::Tensor& ta
   return r;
 }
 
+// The same loss as the engine computes it: the style layers come back from
+// features() as Gram matrices (on the direct path their gradients are then
+// formed inside the step's backward pass).
+StepResult step_grams(nst::FeatureNet& net, const at::Tensor& x0, const at::Tensor& target, int64_t nc,
+                      const std::vector<std::string>& layers) {
+  std::vector<bool> gram(layers.size(), true);
+  std::fill(gram.begin(), gram.begin() + nc, false);
+  std::vector<at::Tensor> t;
+  {
+    torch::NoGradGuard g;
+    t = net.features(target, layers, gram);
+  }
+  at::Tensor x = x0.clone().set_requires_grad(true);
+  std::vector<at::Tensor> f = net.features(x, layers, gram);
+  at::Tensor loss = at::zeros({});
+  for (int64_t i = 0; i < int64_t(f.size()); ++i) {
+    if (i >= nc) {
+      EXPECT_EQ(f[i].dim(), 2) << "a (C, C) Gram matrix";
+    }
+    loss = loss + (i < nc ? nst::losses::content(f[i], t[i]) : 1e3 * at::mse_loss(f[i], t[i]));
+  }
+  loss.backward();
+  return StepResult{loss.item<double>(), x.grad().clone(), {}};
+}
+
 double rel_diff(const at::Tensor& a, const at::Tensor& b) {
   return (a - b).norm().item<double>() / std::max(1e-30, b.norm().item<double>());
 }
@@ -604,9 +629,15 @@ void compare(const Case& c) {
   net->set_direct(false);
   net->set_precision(nst::Precision::Float32);
   const StepResult ref = step(*net, x, target, 1, layers);
+  const StepResult ref_grams = step_grams(*net, x, target, 1, layers);
+  EXPECT_NEAR(ref_grams.loss, ref.loss, 1e-6 * std::abs(ref.loss));
+  EXPECT_LT(rel_diff(ref_grams.grad, ref.grad), 1e-5);
   net->set_direct(true);
   const StepResult fp32 = step(*net, x, target, 1, layers);
   ASSERT_TRUE(net->direct());
+  const StepResult grams = step_grams(*net, x, target, 1, layers);
+  EXPECT_NEAR(grams.loss, ref.loss, 1e-4 * std::abs(ref.loss));
+  EXPECT_LT(rel_diff(grams.grad, ref.grad), 1e-3);
   // fp32: same arithmetic up to summation order.
   EXPECT_NEAR(fp32.loss, ref.loss, 1e-4 * std::abs(ref.loss));
   EXPECT_LT(rel_diff(fp32.grad, ref.grad), 1e-3);
@@ -618,6 +649,9 @@ void compare(const Case& c) {
   EXPECT_NEAR(bf16.loss, ref.loss, 2e-2 * std::abs(ref.loss));
   EXPECT_GT(cosine(bf16.grad, ref.grad), 0.95);
   EXPECT_EQ(bf16.grad.scalar_type(), at::kFloat);
+  const StepResult bf16_grams = step_grams(*net, x, target, 1, layers);
+  EXPECT_NEAR(bf16_grams.loss, ref.loss, 2e-2 * std::abs(ref.loss));
+  EXPECT_GT(cosine(bf16_grams.grad, ref.grad), 0.95);
 }
 
 TEST(DirectStep, Vgg19MaxPoolingMatchesLibTorch) { compare({kVggFixture, 64, 64, nst::Pooling::Max, {}}); }

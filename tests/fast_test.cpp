@@ -163,6 +163,24 @@ TEST(FastLoader, OddSizesAreReflectionPaddedToMultiplesOfFour) {
   EXPECT_LT(max_abs_diff(out, want), 2e-5);
 }
 
+// Layers deep in the network are tiny for tiny images (a 1x1 layer is
+// padded to 4x4, its third layer is 1x1): reflection padding wider than the
+// layer reflects again instead of reading outside it.
+TEST(FastLoader, TinyImagesInBothPrecisions) {
+  std::vector<nst::Precision> precisions = {nst::Precision::Float32};
+  if (nst::fast::int8_available()) precisions.push_back(nst::Precision::Int8);
+  for (nst::Precision p : precisions)
+    for (auto [w, h] : {std::pair{1, 1}, {5, 3}, {3, 11}}) {
+      nst::FastOptions o = fp32();
+      o.precision = p;
+      const nst::Image out = nst::fast_stylize(gradient_image(w, h, 3), fixture("tn-zip.pth"), o);
+      ASSERT_EQ(out.width, w);
+      ASSERT_EQ(out.height, h);
+      for (float v : out.data) ASSERT_TRUE(v >= 0.f && v <= 1.f);
+      EXPECT_EQ(max_abs_diff(out, nst::fast_stylize(gradient_image(w, h, 3), fixture("tn-zip.pth"), o)), 0.0);
+    }
+}
+
 TEST(FastLoader, RejectsBadFilesWithPreciseMessages) {
   struct Case {
     std::string path, expect;
