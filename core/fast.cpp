@@ -264,6 +264,20 @@ namespace {
 // for it, so other types are padded from flipped slices.
 at::Tensor reflect_pad(const at::Tensor& x, int64_t p) {
   if (p == 0) return x;
+  if (p >= x.size(2) || p >= x.size(3)) {
+    // Wider than the layer (tiny images): reflect again and again, as
+    // fast_dnnl.cpp does; ATen's reflection padding refuses this.
+    auto index = [&](int64_t n) {
+      std::vector<int64_t> idx;
+      for (int64_t i = -p; i < n + p; ++i) {
+        int64_t j = i;
+        while (n > 1 && (j < 0 || j >= n)) j = j < 0 ? -j : 2 * (n - 1) - j;
+        idx.push_back(n > 1 ? j : 0);
+      }
+      return at::tensor(idx, at::kLong);
+    };
+    return x.index_select(2, index(x.size(2))).index_select(3, index(x.size(3))).contiguous(x.suggest_memory_format());
+  }
   if (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble) return at::reflection_pad2d(x, {p, p, p, p});
   const int64_t h = x.size(2), w = x.size(3);
   at::Tensor y = at::cat({x.narrow(3, 1, p).flip(3), x, x.narrow(3, w - 1 - p, p).flip(3)}, 3);

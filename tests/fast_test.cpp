@@ -179,6 +179,12 @@ TEST(FastLoader, TinyImagesInBothPrecisions) {
       for (float v : out.data) ASSERT_TRUE(v >= 0.f && v <= 1.f);
       EXPECT_EQ(max_abs_diff(out, nst::fast_stylize(gradient_image(w, h, 3), fixture("tn-zip.pth"), o)), 0.0);
     }
+  // The ATen path (training, and builds without oneDNN 2.x) pads the same way.
+  auto net = nst::fast::load(fixture("tn-zip.pth"));
+  const at::Tensor x = at::rand({1, 3, 4, 8}) * 255;
+  at::Tensor aten = net->forward(x.clone().set_requires_grad(true)).detach();  // autograd on: ATen
+  c10::InferenceMode guard;
+  EXPECT_LT((aten - net->forward(x.contiguous(at::MemoryFormat::ChannelsLast))).abs().max().item<double>(), 1e-3);
 }
 
 TEST(FastLoader, RejectsBadFilesWithPreciseMessages) {
