@@ -1,9 +1,9 @@
 // VGG and Darknet-tiny feature networks built from weight files.
 #include "networks.h"
 
+#include "losses.h"
 #include "weights.h"
 #ifdef NST_HAVE_DNNL
-#include "losses.h"
 #include "step_dnnl.h"
 
 #include <torch/csrc/autograd/custom_function.h>
