@@ -255,9 +255,9 @@ TEST(FastMl5, InfoAndOddSizes) {
   // The oneDNN inference path (no autograd) and the ATen path (autograd on,
   // as in training) compute the same network.
   auto net = nst::fast::load(kMl5 + "/udnie");
-  // Seeded: on unseeded noise the two summation orders differed once by
-  // 1.15e-3 once in 56 runs (session 2; float summation order, amplified
-  // by the instance norms of a 36x44 noise image).
+  // Seeded: on unseeded noise the two paths differed by 1.15e-3 once in 56
+  // runs (session 2; float summation order, amplified by the instance norms
+  // of a 36x44 noise image).
   at::manual_seed(11);
   at::Tensor x = at::rand({1, 3, 36, 44}) * 255;
   at::Tensor aten = net->forward(x).detach();
