@@ -177,7 +177,8 @@ TEST(FastLoader, TinyImagesInBothPrecisions) {
       ASSERT_EQ(out.width, w);
       ASSERT_EQ(out.height, h);
       for (float v : out.data) ASSERT_TRUE(v >= 0.f && v <= 1.f);
-      EXPECT_EQ(max_abs_diff(out, nst::fast_stylize(gradient_image(w, h, 3), fixture("tn-zip.pth"), o)), 0.0);
+      // Reads outside a layer would show as garbage; float summation order as < 1e-6.
+      EXPECT_LT(max_abs_diff(out, nst::fast_stylize(gradient_image(w, h, 3), fixture("tn-zip.pth"), o)), 1e-5);
     }
   // The ATen path (training, and builds without oneDNN 2.x) pads the same way.
   auto net = nst::fast::load(fixture("tn-zip.pth"));
