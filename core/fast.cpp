@@ -2,6 +2,8 @@
 // inference and the public FastModel API.
 #include "fast.h"
 
+#include "networks.h"
+
 #include "weights.h"
 
 #include <caffe2/serialize/inline_container.h>
@@ -265,15 +267,10 @@ namespace {
 at::Tensor reflect_pad(const at::Tensor& x, int64_t p) {
   if (p == 0) return x;
   if (p >= x.size(2) || p >= x.size(3)) {
-    // Wider than the layer (tiny images): reflect again and again, as
-    // fast_dnnl.cpp does; ATen's reflection padding refuses this.
+    // Wider than the layer (tiny images): ATen's reflection padding refuses it.
     auto index = [&](int64_t n) {
       std::vector<int64_t> idx;
-      for (int64_t i = -p; i < n + p; ++i) {
-        int64_t j = i;
-        while (n > 1 && (j < 0 || j >= n)) j = j < 0 ? -j : 2 * (n - 1) - j;
-        idx.push_back(n > 1 ? j : 0);
-      }
+      for (int64_t i = -p; i < n + p; ++i) idx.push_back(reflect_index(i, n));
       return at::tensor(idx, at::kLong);
     };
     return x.index_select(2, index(x.size(2))).index_select(3, index(x.size(3))).contiguous(x.suggest_memory_format());
@@ -654,25 +651,7 @@ void save(const TransformNet& net, const std::string& path) {
   save_tensors(entries, path);
 }
 
-namespace {
-bool cpu_flag(const char* flag) {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("flags", 0) == 0) return (line + " ").find(std::string(" ") + flag + " ") != std::string::npos;
-  return false;
-}
-}  // namespace
-
-bool cpu_has_amx() {
-  static const bool has = cpu_flag("amx_bf16");
-  return has;
-}
-
-bool int8_available() {
-  static const bool has = NST_HAVE_DNNL && cpu_flag("avx512_vnni");
-  return has;
-}
+bool int8_available() { return NST_HAVE_DNNL && cpu_has_flag("avx512_vnni"); }
 
 }  // namespace fast
 
@@ -868,12 +847,13 @@ Image FastModel::stylize(const Image& content, const FastOptions& o, const Progr
     throw Error("tile overlap must be between 0 and half the tile size (got " + std::to_string(o.overlap) + ")");
   if (o.threads > 0) at::set_num_threads(o.threads);
   else at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
-  // Auto: int8 where oneDNN has VNNI (1024 px: 0.73 vs 1.5 s for float32 on
-  // the 2-core development VM; PSNR 34-46 dB against float32 on the five
-  // published styles, see bench/README.md), else bf16 with AMX, else fp32.
+  // Auto: int8 where oneDNN has VNNI (1024 px: 0.75 vs 1.5 s for float32 on
+  // the 2-core development VM; PSNR 33-46 dB against float32 on the five
+  // published styles, see README.md "Fast style transfer"), else bf16 with
+  // AMX (oneDNN 2.6's bf16 was slower than fp32 without it), else fp32.
   const bool int8 = o.precision == Precision::Int8 || (o.precision == Precision::Auto && fast::int8_available());
   at::ScalarType dtype = at::kFloat;
-  if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && !int8 && fast::cpu_has_amx()))
+  if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && !int8 && cpu_has_amx_bf16()))
     dtype = at::kBFloat16;
   if (int8 && !fast::int8_available())
     throw Error(std::string("int8 precision needs ") +

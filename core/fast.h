@@ -120,6 +120,15 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& x, NormStats*
 // forward_dnnl(x, ..., int8) computes that layer.
 void first_layer_sums(const TransformNet& net, const at::Tensor& x, NormSums& sums, bool int8);
 
+// Row/column i of a reflection-padded layer of size n as an index into the
+// layer: reflected again and again when the padding is wider than the layer
+// (tiny images; ATen's reflection padding refuses that), 0 when n == 1.
+inline int64_t reflect_index(int64_t i, int64_t n) {
+  if (n == 1) return 0;
+  while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
+  return i;
+}
+
 // How the values x given to the instance norm relate to the layer's true
 // convolution output: scale[c] * x + bias[c] (the int8 path's convolutions
 // give integer sums, without bias).
@@ -156,11 +165,6 @@ void save(const TransformNet& net, const std::string& path);
 // Writes named tensors as a torch.save-compatible zip dict (atomically:
 // through a temporary file).
 void save_tensors(const std::vector<std::pair<std::string, at::Tensor>>& entries, const std::string& path);
-
-// Whether this CPU has AMX tiles for bfloat16. Without them (AVX-512 BF16
-// only, as on the 2-core development VMs) oneDNN 2.6's bfloat16
-// convolutions were slower than float32, so Precision::Auto picks float32.
-bool cpu_has_amx();
 
 // Whether Precision::Int8 can run: oneDNN 2.x in the build and a CPU with
 // AVX-512 VNNI (without VNNI oneDNN's int8 kernels can saturate).

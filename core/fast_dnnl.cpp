@@ -32,18 +32,13 @@ using namespace dnnl_common;  // memory, tag, dt, cpu_engine, nhwc_tensor
 void pad_reflect_nhwc(const char* src, int64_t h, int64_t w, int64_t bytes, int64_t p, bool up, char* dst) {
   const int64_t uh = up ? 2 * h : h, uw = up ? 2 * w : w;
   const int64_t H = uh + 2 * p, W = uw + 2 * p;
-  auto reflect = [](int64_t i, int64_t n) {  // again and again when p >= n (tiny layers deep in the network)
-    if (n == 1) return int64_t(0);
-    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
-    return i;
-  };
   at::parallel_for(0, H, 8, [&](int64_t y0, int64_t y1) {
     for (int64_t y = y0; y < y1; ++y) {
-      const int64_t sy = reflect(y - p, uh) / (up ? 2 : 1);
+      const int64_t sy = reflect_index(y - p, uh) / (up ? 2 : 1);
       const char* srow = src + sy * w * bytes;
       char* drow = dst + y * W * bytes;
       for (int64_t x = 0; x < W; ++x) {
-        const int64_t sx = reflect(x - p, uw) / (up ? 2 : 1);
+        const int64_t sx = reflect_index(x - p, uw) / (up ? 2 : 1);
         std::memcpy(drow + x * bytes, srow + sx * bytes, size_t(bytes));
       }
     }

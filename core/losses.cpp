@@ -3,27 +3,18 @@
 #include <stdexcept>
 
 namespace nst::losses {
-namespace {
 
-bool channels_last(const at::Tensor& f) {
-  return !f.is_contiguous() && f.is_contiguous(at::MemoryFormat::ChannelsLast);
-}
-
-// F F^T / n without copying the features: channels-last features (the
-// direct oneDNN path) are the (H*W, C) matrix F^T.
-at::Tensor gram_of(const at::Tensor& f) {
+at::Tensor gram(const at::Tensor& f) {
   const int64_t c = f.size(1);
-  if (channels_last(f)) {
+  // Channels-last features (the direct oneDNN path) are the (H*W, C) matrix
+  // F^T, used in place.
+  if (!f.is_contiguous() && f.is_contiguous(at::MemoryFormat::ChannelsLast)) {
     const at::Tensor m = f.permute({0, 2, 3, 1}).reshape({-1, c});  // a view
     return at::mm(m.t(), m) / double(f.numel());
   }
   const at::Tensor m = f.contiguous().reshape({c, -1});
   return at::mm(m, m.t()) / double(f.numel());
 }
-
-}  // namespace
-
-at::Tensor gram(const at::Tensor& f) { return gram_of(f); }
 
 at::Tensor content(const at::Tensor& f, const at::Tensor& target) { return at::mse_loss(f, target); }
 

@@ -351,22 +351,20 @@ void FeatureNet::set_precision(Precision p) {
   }
 }
 
-namespace {
-std::string cpu_flags() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("flags", 0) == 0) return line + " ";
-  return "";
-}
-}  // namespace
-
-bool cpu_has_bf16() {
-  const std::string f = cpu_flags();
-  return f.find(" avx512_bf16 ") != std::string::npos || f.find(" amx_bf16 ") != std::string::npos;
+bool cpu_has_flag(const std::string& flag) {
+  static const std::string flags = [] {
+    std::ifstream f("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind("flags", 0) == 0) return line + " ";
+    return std::string();
+  }();
+  return flags.find(" " + flag + " ") != std::string::npos;
 }
 
-bool cpu_has_amx_bf16() { return cpu_flags().find(" amx_bf16 ") != std::string::npos; }
+bool cpu_has_bf16() { return cpu_has_flag("avx512_bf16") || cpu_has_flag("amx_bf16"); }
+
+bool cpu_has_amx_bf16() { return cpu_has_flag("amx_bf16"); }
 
 at::Tensor FeatureNet::preprocess(const at::Tensor& x) const {
   if (info_.input == "torchvision") {

@@ -73,6 +73,8 @@ class FeatureNet {
                                           const std::vector<bool>& gram) const;
 };
 
+// Whether /proc/cpuinfo lists `flag` (e.g. "avx512_vnni") for this CPU.
+bool cpu_has_flag(const std::string& flag);
 // Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX-BF16).
 bool cpu_has_bf16();
 // Whether it has AMX-BF16 tiles (and the kernel lets programs use them).
