@@ -20,6 +20,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Coarser sizes of coarse-to-fine (TransferOptions::coarse_iterations): measured in
+// bench/run_step_bench.sh's time to loss (README, "Speed of the optimisation").
+constexpr int kCoarseLevels = 2;
+
 at::Tensor to_tensor(const Image& rgb) {
   at::Tensor t = at::from_blob(const_cast<float*>(rgb.data.data()), {rgb.height, rgb.width, 3}, at::kFloat);
   return t.permute({2, 0, 1}).unsqueeze(0).contiguous();
@@ -98,10 +102,19 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   const Image content_full = resize(convert_channels(content_in, 3), ww, wh);
   const Image style_3 = convert_channels(style_in, 3);
   const double lr = opt.learning_rate > 0 ? opt.learning_rate : (opt.optimizer == Optimizer::LBFGS ? 1.0 : 0.02);
-  // Coarse-to-fine: a first pass at half size (a quarter of the work per
-  // iteration) finds the large structures; its result, upsampled, starts the
-  // full-size pass.
-  const bool coarse = opt.coarse_iterations > 0 && std::min(ww, wh) >= 64;
+  // Coarse-to-fine: first opt.coarse_iterations at each of up to kCoarseLevels
+  // coarser sizes (halving, while the shorter side stays >= 32 px), coarsest
+  // first; an iteration at half size costs about a quarter. Each level's
+  // result starts the next (see `run`).
+  int levels = 0;
+  if (opt.coarse_iterations > 0)
+    while (levels < kCoarseLevels && std::min(ww, wh) >> (levels + 1) >= 32) ++levels;
+  // The start image at full size (content, noise or the init image), before any level resizes it.
+  Image init_full;
+  if (opt.init == Init::Image) {
+    if (opt.init_image.empty()) throw Error("init is 'image' but no init image was given");
+    init_full = convert_channels(load_image(opt.init_image), 3);
+  }
 
   TransferResult result;
   result.model = info;
@@ -109,11 +122,11 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   result.work_height = wh;
   result.precision = net->precision();
   Progress p;
-  p.iterations = opt.iterations + (coarse ? opt.coarse_iterations : 0);
+  p.iterations = opt.iterations + levels * opt.coarse_iterations;
   Image preview;
   int done = 0;
   bool stop = false;
-  at::Tensor x;
+  at::Tensor x, prev_start;
 
   // Runs `iterations` optimiser steps at w x h starting from `x` (undefined: from opt.init).
   auto run = [&](int w, int h, int iterations, bool full) {
@@ -130,23 +143,29 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
       for (const at::Tensor& g : net->features(to_tensor(style_rgb), style_layers, all_grams))
         style_targets.push_back(g.detach());
     }
-    if (x.defined()) {
-      x = at::upsample_bicubic2d(x.detach(), {h, w}, false).clamp(0, 1);
-    } else {
-      switch (opt.init) {
-        case Init::Content: x = content_t.clone(); break;
-        case Init::Noise: {
-          auto gen = at::detail::createCPUGenerator(opt.seed);
-          x = at::rand({1, 3, h, w}, gen, at::kFloat);
-          break;
-        }
-        case Init::Image: {
-          if (opt.init_image.empty()) throw Error("init is 'image' but no init image was given");
-          x = to_tensor(resize(convert_channels(load_image(opt.init_image), 3), w, h));
-          break;
-        }
+    // The level's own start image (content, noise or the init image at this size).
+    at::Tensor start;
+    switch (opt.init) {
+      case Init::Content: start = content_t; break;
+      case Init::Noise: {
+        auto gen = at::detail::createCPUGenerator(opt.seed);
+        start = at::rand({1, 3, h, w}, gen, at::kFloat);
+        break;
       }
+      case Init::Image: start = to_tensor(resize(init_full, w, h)); break;
     }
+    if (x.defined()) {
+      // From a coarser level: its change to its own start image, upsampled, on this level's
+      // start image. The fine detail of the content (or init image) stays; upsampling the
+      // coarse result itself blurs it and the first fine iterations spend themselves on
+      // restoring it. A noise start is not kept: the coarse result is upsampled as it is.
+      at::Tensor change = opt.init == Init::Noise ? x.detach() : x.detach() - prev_start;
+      change = at::upsample_bicubic2d(change, {h, w}, false);
+      x = (opt.init == Init::Noise ? change : start + change).clamp(0, 1);
+    } else {
+      x = start.clone();
+    }
+    prev_start = start;
     x = x.contiguous().set_requires_grad(true);
 
     auto closure = [&]() -> at::Tensor {
@@ -195,7 +214,10 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
       stop = (finish_now && finish_now->load()) || (full && opt.target_loss > 0 && p.total_loss <= opt.target_loss);
     }
   };
-  if (coarse) run(std::max(1, (ww + 1) / 2), std::max(1, (wh + 1) / 2), opt.coarse_iterations, false);
+  for (int l = levels; l >= 1 && !stop; --l) {
+    const int f = 1 << l;
+    run(std::max(1, (ww + f - 1) / f), std::max(1, (wh + f - 1) / f), opt.coarse_iterations, false);
+  }
   if (!stop) run(ww, wh, opt.iterations, true);
   if (cancel && cancel->load()) throw Cancelled();
 

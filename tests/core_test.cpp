@@ -360,6 +360,45 @@ TEST(Engine, RunsOnVggAndRejectsUnknownLayers) {
             std::string::npos);
 }
 
+TEST(Engine, CoarseToFineLevelsAndDetailKeepingUpsampling) {
+  nst::TransferOptions o;
+  o.model = fixture("vgg19-zip.pth");
+  o.iterations = 2;
+  o.coarse_iterations = 3;
+  o.style_layers = {"relu1_1", "relu2_1"};
+  o.content_layers = {"relu2_2"};
+  // Levels: 128x128 runs at 32 and 64 px first; 100x70 only at 50x35 (17 px would be < 32).
+  for (auto [w, h, levels] : {std::tuple{128, 128, 2}, std::tuple{100, 70, 1}, std::tuple{60, 60, 0}}) {
+    o.size = std::max(w, h);
+    std::vector<int> totals;
+    nst::TransferResult r =
+        nst::transfer(gradient_image(w, h, 3), gradient_image(20, 20, 3), o, [&](const nst::Progress& p) {
+          totals.push_back(p.iterations);
+        });
+    EXPECT_EQ(int(totals.size()), o.iterations + levels * o.coarse_iterations) << w << "x" << h;
+    EXPECT_EQ(totals.back(), o.iterations + levels * o.coarse_iterations);
+    EXPECT_EQ(r.iterations, o.iterations + levels * o.coarse_iterations);
+    EXPECT_TRUE(std::isfinite(r.total_loss));
+  }
+  // With all loss weights 0 no level changes its start image, so the full-size
+  // pass must begin (and end) at the content itself, fine detail included: only
+  // the coarse level's change is upsampled, never the coarse image (this
+  // checkerboard at 32 px, upsampled, would be grey).
+  nst::Image content(64, 64, 3);
+  for (int y = 0; y < 64; ++y)
+    for (int x = 0; x < 64; ++x)
+      for (int c = 0; c < 3; ++c) content.at(x, y, c) = ((x + y) % 2) ? 0.9f : 0.1f;
+  o.size = 64;
+  o.content_weight = o.style_weight = o.tv_weight = 0;
+  o.style_layers = {"relu1_1"};
+  o.content_layers = {"relu1_1"};
+  const nst::Image out = nst::transfer(content, gradient_image(20, 20, 3), o).image;
+  ASSERT_EQ(out.data.size(), content.data.size());
+  float worst = 0;
+  for (size_t i = 0; i < out.data.size(); ++i) worst = std::max(worst, std::abs(out.data[i] - content.data[i]));
+  EXPECT_LT(worst, 1e-6f);
+}
+
 // ---------------------------------------------------------------- Darknet-tiny
 TEST(DarknetLoader, LoadsRealModelWithFoldedBatchNorm) {
   REQUIRE_SHARED();
