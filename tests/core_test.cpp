@@ -343,13 +343,19 @@ TEST(Engine, RefusesWorkingSizesThatDoNotFitInMemory) {
   EXPECT_NE(msg.find("choose a smaller working size"), std::string::npos) << msg;
 }
 
-TEST(Engine, RunsOnVggAndRejectsUnknownLayers) {
+// The random VGG-19 fixture with shallow loss layers (quick).
+nst::TransferOptions small_vgg_options(int size, int iterations) {
   nst::TransferOptions o;
   o.model = fixture("vgg19-zip.pth");
-  o.size = 48;
-  o.iterations = 3;
+  o.size = size;
+  o.iterations = iterations;
   o.style_layers = {"relu1_1", "relu2_1"};
   o.content_layers = {"relu2_2"};
+  return o;
+}
+
+TEST(Engine, RunsOnVggAndRejectsUnknownLayers) {
+  nst::TransferOptions o = small_vgg_options(48, 3);
   nst::TransferResult r = nst::transfer(gradient_image(40, 30, 3), gradient_image(20, 20, 3), o);
   EXPECT_EQ(r.image.width, 40);
   EXPECT_EQ(r.image.height, 30);
@@ -361,12 +367,8 @@ TEST(Engine, RunsOnVggAndRejectsUnknownLayers) {
 }
 
 TEST(Engine, CoarseToFineLevelsAndDetailKeepingUpsampling) {
-  nst::TransferOptions o;
-  o.model = fixture("vgg19-zip.pth");
-  o.iterations = 2;
+  nst::TransferOptions o = small_vgg_options(128, 2);
   o.coarse_iterations = 3;
-  o.style_layers = {"relu1_1", "relu2_1"};
-  o.content_layers = {"relu2_2"};
   // Levels: 128x128 runs at 32 and 64 px first; 100x70 only at 50x35 (17 px would be < 32).
   for (auto [w, h, levels] : {std::tuple{128, 128, 2}, std::tuple{100, 70, 1}, std::tuple{60, 60, 0}}) {
     o.size = std::max(w, h);
