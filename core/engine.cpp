@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace nst {
 namespace {
@@ -106,9 +108,13 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   // coarser sizes (halving, while the shorter side stays >= 32 px), coarsest
   // first; an iteration at half size costs about a quarter. Each level's
   // result starts the next (see `run`).
-  int levels = 0;
-  if (opt.coarse_iterations > 0)
-    while (levels < kCoarseLevels && std::min(ww, wh) >> (levels + 1) >= 32) ++levels;
+  std::vector<std::pair<int, int>> coarse_sizes;  // finest first
+  for (int f = 2; opt.coarse_iterations > 0 && int(coarse_sizes.size()) < kCoarseLevels; f *= 2) {
+    const int w = (ww + f - 1) / f, h = (wh + f - 1) / f;
+    if (std::min(w, h) < 32) break;
+    coarse_sizes.emplace_back(w, h);
+  }
+  const int levels = int(coarse_sizes.size());
   // The start image at full size (content, noise or the init image), before any level resizes it.
   Image init_full;
   if (opt.init == Init::Image) {
@@ -214,10 +220,8 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
       stop = (finish_now && finish_now->load()) || (full && opt.target_loss > 0 && p.total_loss <= opt.target_loss);
     }
   };
-  for (int l = levels; l >= 1 && !stop; --l) {
-    const int f = 1 << l;
-    run(std::max(1, (ww + f - 1) / f), std::max(1, (wh + f - 1) / f), opt.coarse_iterations, false);
-  }
+  for (auto level = coarse_sizes.rbegin(); level != coarse_sizes.rend() && !stop; ++level)
+    run(level->first, level->second, opt.coarse_iterations, false);
   if (!stop) run(ww, wh, opt.iterations, true);
   if (cancel && cancel->load()) throw Cancelled();
 
