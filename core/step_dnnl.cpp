@@ -14,11 +14,14 @@
 
 #include "dnnl_common.h"
 #include "losses.h"
+#include "winograd.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <unordered_map>
 
 namespace nst {
@@ -42,6 +45,18 @@ memory pack(const at::Tensor& w, const memory::desc& md, dnnl::stream& s) {
   return packed;
 }
 
+// Whether a 3x3 convolution (c -> k channels, h x w output) runs faster by
+// Winograd F(4x4, 3x3) than by oneDNN 2.6's direct kernels: measured with
+// bench/winograd_bench on the VGG-19 and Darknet-tiny layer shapes (README,
+// "Speed of the optimisation"). NST_WINOGRAD=0 turns it off.
+bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
+  static const bool off = [] {
+    const char* e = std::getenv("NST_WINOGRAD");
+    return e && std::string(e) == "0";
+  }();
+  return !off && winograd::available() && winograd::supports(c, k) && c * k <= 256 * 256;
+}
+
 }  // namespace
 
 struct DnnlStep::Stage {
@@ -55,6 +70,9 @@ struct DnnlStep::Stage {
   dnnl::primitive fwd, bwd;
   memory w_fwd, w_bwd, bias;
   memory::desc ws_md;       // max pooling workspace (empty otherwise)
+  // Conv: Winograd F(4x4, 3x3) weights for the forward and the data-gradient
+  // convolution where that is faster (winograd.h); empty: oneDNN.
+  winograd::Weights wg_fwd, wg_bwd;
 };
 
 DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, const std::vector<size_t>& wanted,
@@ -112,6 +130,14 @@ DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, 
         dnnl::convolution_forward::primitive_desc bpd(bd, eng);
         st.bwd = dnnl::convolution_forward(bpd);
         st.w_bwd = pack(op.weight.transpose(0, 1).flip({2, 3}), bpd.weights_desc(), s);
+        if (!bf16 && k == 3 && p == 1 && use_winograd(st.in_c, oc, ch, cw)) {
+          const at::Tensor wf = op.weight.to(at::kFloat).contiguous();
+          st.wg_fwd = winograd::transform(wf.data_ptr<float>(), oc, st.in_c);
+        }
+        if (!bf16 && k == 3 && p == 1 && use_winograd(oc, st.in_c, ch, cw)) {
+          const at::Tensor wb = op.weight.transpose(0, 1).flip({2, 3}).to(at::kFloat).contiguous();
+          st.wg_bwd = winograd::transform(wb.data_ptr<float>(), st.in_c, oc);
+        }
         if (st.fused_act) {  // the activation is done: its stage only runs backward
           st.c = c;
           st.h = ch;
@@ -199,8 +225,13 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
       memory sm = wrap(st.src_md, cur), dm = wrap(st.dst_md, dst);
       switch (st.kind) {
         case Stage::Conv:
-          st.fwd.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, st.w_fwd}, {DNNL_ARG_BIAS, st.bias},
-                             {DNNL_ARG_DST, dm}});
+          if (!st.wg_fwd.u.empty())
+            winograd::conv3x3(cur.data_ptr<float>(), st.in_h, st.in_w, st.wg_fwd,
+                              static_cast<const float*>(st.bias.get_data_handle()), st.fused_act, st.alpha,
+                              dst.data_ptr<float>());
+          else
+            st.fwd.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, st.w_fwd}, {DNNL_ARG_BIAS, st.bias},
+                               {DNNL_ARG_DST, dm}});
           break;
         case Stage::Act: st.fwd.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_DST, dm}}); break;
         case Stage::Pool: {
@@ -283,7 +314,10 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
       }
       case Stage::Conv: {
         at::Tensor gs = nhwc_tensor(st.in_c, st.in_h, st.in_w, type_);
-        st.bwd.execute(s, {{DNNL_ARG_SRC, dd}, {DNNL_ARG_WEIGHTS, st.w_bwd}, {DNNL_ARG_DST, wrap(st.src_md, gs)}});
+        if (!st.wg_bwd.u.empty())
+          winograd::conv3x3(g.data_ptr<float>(), st.h, st.w, st.wg_bwd, nullptr, false, 0.f, gs.data_ptr<float>());
+        else
+          st.bwd.execute(s, {{DNNL_ARG_SRC, dd}, {DNNL_ARG_WEIGHTS, st.w_bwd}, {DNNL_ARG_DST, wrap(st.src_md, gs)}});
         s.wait();
         g = gs;
         break;

@@ -5,6 +5,9 @@
 #include "networks.h"
 #include "nst.h"
 #include "weights.h"
+#ifdef NST_HAVE_DNNL
+#include "winograd.h"
+#endif
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -707,6 +710,43 @@ TEST(DirectStep, DarknetCeilPoolingOddSizeMatchesLibTorch) {
   REQUIRE_SHARED();
   compare({kDarknet, 41, 35, nst::Pooling::Max, {}});
   compare({kDarknet, 41, 35, nst::Pooling::Average, {}});
+}
+
+// The step's Winograd F(4x4, 3x3) convolution against LibTorch's: edge tiles
+// (sizes not a multiple of 4, one row/column), bias, ReLU and leaky ReLU.
+TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
+#ifdef NST_HAVE_DNNL
+  if (!nst::winograd::available()) GTEST_SKIP() << "no AVX-512F on this CPU";
+  EXPECT_TRUE(nst::winograd::supports(16, 32));
+  EXPECT_FALSE(nst::winograd::supports(3, 64));   // VGG's first layer stays with oneDNN
+  EXPECT_FALSE(nst::winograd::supports(64, 48));  // output channels in groups of 32
+  at::manual_seed(11);
+  struct Shape {
+    int64_t c, k, h, w;
+    bool bias, act;
+    float alpha;
+  };
+  for (const Shape& t : {Shape{16, 32, 7, 13, true, true, 0.f}, Shape{64, 32, 1, 9, false, false, 0.f},
+                         Shape{32, 64, 17, 4, true, true, 0.1f}, Shape{128, 64, 30, 22, true, false, 0.f}}) {
+    const at::Tensor x = at::randn({1, t.c, t.h, t.w}), wt = at::randn({t.k, t.c, 3, 3}) / std::sqrt(9.0 * t.c),
+                     b = at::randn({t.k});
+    at::Tensor ref = at::conv2d(x, wt, t.bias ? b : at::Tensor(), 1, 1);
+    if (t.act) ref = at::where(ref < 0, ref * t.alpha, ref);
+    const at::Tensor src = x[0].permute({1, 2, 0}).contiguous();  // NHWC
+    at::Tensor dst = at::full({t.h, t.w, t.k}, 7.f);
+    const nst::winograd::Weights u = nst::winograd::transform(wt.data_ptr<float>(), t.k, t.c);
+    nst::winograd::conv3x3(src.data_ptr<float>(), t.h, t.w, u, t.bias ? b.data_ptr<float>() : nullptr, t.act,
+                           t.alpha, dst.data_ptr<float>());
+    const at::Tensor got = dst.permute({2, 0, 1}).unsqueeze(0);
+    const double err = (got - ref).abs().max().item<double>() / ref.abs().max().item<double>();
+    EXPECT_LT(err, 1e-5) << t.c << "->" << t.k << " " << t.h << "x" << t.w;
+  }
+  const nst::winograd::Weights u = nst::winograd::transform(at::zeros({32, 16, 3, 3}).data_ptr<float>(), 32, 16);
+  std::vector<float> in(16), out(32);
+  EXPECT_THROW(nst::winograd::conv3x3(in.data(), 0, 1, u, nullptr, false, 0.f, out.data()), std::invalid_argument);
+#else
+  GTEST_SKIP() << "built without the direct oneDNN path";
+#endif
 }
 
 TEST(DirectStep, TwoSizesAndRepeatedStepsAgree) {

@@ -1,0 +1,115 @@
+// winograd_bench [SIZE ...]: the 3x3 convolutions of the VGG-19 and Darknet-tiny
+// optimisation steps at each image size (default 256 512 1024), each timed
+// through oneDNN's direct kernel (NHWC fp32, ReLU fused, weights packed: what
+// step_dnnl.cpp runs) and through winograd::conv3x3 in the same process:
+// fastest of 5 after a warm-up, both on the same random input and weights,
+// with the largest difference relative to the largest output. The threshold
+// in step_dnnl.cpp's use_winograd() comes from this table.
+#include "winograd.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+namespace {
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+struct Result {
+  double direct_ms, wino_ms, rel_err;
+};
+
+Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
+  const at::Tensor src = at::relu(at::randn({h, w, c})).contiguous();
+  const at::Tensor wt = (at::randn({k, c, 3, 3}) * std::sqrt(2.0 / (9.0 * c))).contiguous();
+  const at::Tensor bias = (at::randn({k}) * 0.1).contiguous();
+  at::Tensor ref = at::empty({h, w, k}), out = at::empty({h, w, k});
+  static engine eng(engine::kind::cpu, 0);
+  stream s(eng);
+  const memory::desc smd({1, c, h, w}, dt::f32, tag::nhwc), dmd({1, k, h, w}, dt::f32, tag::nhwc),
+      wmd({k, c, 3, 3}, dt::f32, tag::any), bmd({k}, dt::f32, tag::x);
+  convolution_forward::desc d(prop_kind::forward_inference, algorithm::convolution_direct, smd, wmd, bmd, dmd, {1, 1},
+                              {1, 1}, {1, 1});
+  primitive_attr attr;
+  post_ops po;
+  po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
+  attr.set_post_ops(po);
+  convolution_forward::primitive_desc pd(d, attr, eng);
+  memory sm(smd, eng, src.data_ptr<float>()), dm(dmd, eng, ref.data_ptr<float>()),
+      bm(bmd, eng, bias.data_ptr<float>());
+  memory wu({{k, c, 3, 3}, dt::f32, tag::oihw}, eng, wt.data_ptr<float>()), wm(pd.weights_desc(), eng);
+  reorder(wu, wm).execute(s, wu, wm);
+  s.wait();
+  convolution_forward conv(pd);
+  const nst::winograd::Weights u = nst::winograd::transform(wt.data_ptr<float>(), k, c);
+  Result r{1e30, 1e30, 0};
+  for (int rep = 0; rep < 6; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    conv.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_BIAS, bm}, {DNNL_ARG_DST, dm}});
+    s.wait();
+    if (rep) r.direct_ms = std::min(r.direct_ms, 1e3 * seconds_since(t0));
+    t0 = std::chrono::steady_clock::now();
+    nst::winograd::conv3x3(src.data_ptr<float>(), h, w, u, bias.data_ptr<float>(), true, 0.f, out.data_ptr<float>());
+    if (rep) r.wino_ms = std::min(r.wino_ms, 1e3 * seconds_since(t0));
+  }
+  r.rel_err = (out - ref).abs().max().item<double>() / ref.abs().max().item<double>();
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!nst::winograd::available()) {
+    std::printf("{\"unavailable\": \"no AVX-512F on this CPU\"}\n");
+    return 0;
+  }
+  std::vector<int64_t> sizes;
+  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoll(argv[i]));
+  if (sizes.empty()) sizes = {256, 512, 1024};
+  // As the engine runs: all cores (ATen's default may count physical cores only).
+  at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
+  at::manual_seed(1);
+  // (in, out, downsampling) of the 3x3 convolutions before each network's
+  // deepest default loss layer: VGG-19 to relu5_1, Darknet-tiny to leaky14.
+  const std::vector<std::tuple<const char*, std::vector<std::tuple<int64_t, int64_t, int64_t>>>> nets = {
+      {"VGG-19", {{64, 64, 1}, {64, 128, 2}, {128, 128, 2}, {128, 256, 4}, {256, 256, 4}, {256, 512, 8},
+                  {512, 512, 8}, {512, 512, 16}}},
+      {"Darknet-tiny", {{16, 32, 2}, {16, 128, 4}, {32, 256, 8}, {64, 512, 16}}}};
+  std::printf("| network | size | conv (in -> out, pixels) | direct ms | Winograd ms | speed-up | rel. error |\n");
+  std::printf("|---|---:|---|---:|---:|---:|---:|\n");
+  std::map<std::tuple<int64_t, int64_t, int64_t>, Result> seen;
+  for (const auto& [name, convs] : nets)
+    for (int64_t size : sizes)
+      for (const auto& [c, k, down] : convs) {
+        const int64_t px = size / down;
+        if (!nst::winograd::supports(c, k) || px < 1) continue;
+        // each shape once per direction: the forward (c -> k) and the data gradient (k -> c)
+        for (const auto& [ci, ko] : {std::pair{c, k}, std::pair{k, c}}) {
+          if (!nst::winograd::supports(ci, ko)) continue;
+          auto key = std::make_tuple(ci, ko, px);
+          if (!seen.count(key)) seen[key] = measure(ci, ko, px, px);
+          const Result& r = seen[key];
+          std::printf("| %s | %lld | %lld -> %lld, %lldx%lld | %.2f | %.2f | %.2fx | %.1e |\n", name, (long long)size,
+                      (long long)ci, (long long)ko, (long long)px, (long long)px, r.direct_ms, r.wino_ms,
+                      r.direct_ms / r.wino_ms, r.rel_err);
+          std::fflush(stdout);
+        }
+      }
+  return 0;
+}

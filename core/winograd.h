@@ -1,0 +1,33 @@
+// 3x3 convolutions (stride 1, padding 1, float32, NHWC) by Winograd's minimal
+// filtering F(4x4, 3x3) (Lavin & Gray 2016): each 4x4 output tile costs 36
+// products per channel pair instead of 144, paid for with transforms of the
+// input and output tiles. Used by the optimisation step (step_dnnl.cpp) where
+// it is faster than oneDNN 2.6's direct kernels (which have no Winograd for
+// NHWC). Internal to core/; no LibTorch in this header.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace nst::winograd {
+
+// The kernels need AVX-512F (checked at run time).
+bool available();
+// Channel counts the kernels take: c % 16 == 0, k % 32 == 0.
+bool supports(int64_t in_channels, int64_t out_channels);
+
+// Weights in the transformed domain: u[p][c][k] for the 36 tile positions p.
+struct Weights {
+  int64_t c = 0, k = 0;
+  std::vector<float> u;
+};
+// From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW).
+Weights transform(const float* oihw, int64_t k, int64_t c);
+
+// dst (h, w, k) = conv(src (h, w, c), weights) + bias (null: none), then
+// where `activate` max(y, alpha * y) (ReLU: alpha 0; leaky ReLU: alpha 0.1).
+// Runs on ATen's thread pool. Needs available() and supports(c, k).
+void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, const float* bias, bool activate,
+             float alpha, float* dst);
+
+}  // namespace nst::winograd
