@@ -18,7 +18,8 @@
 # OMP_WAIT_POLICY=PASSIVE and OPENBLAS_CORETYPE=SKYLAKEX (AVX-512) unless set, as `nst transfer` runs itself.
 # Environment: SIZES (256 512 1024), REPS (3; 1024 px: 1), VARIANTS (engine variants of step_bench),
 # VGG (weights), DARKNET (folder), NETS (vgg darknet), TTL (0), TTL_ITERATIONS (300),
-# TTL_VARIANTS (nst transfer option sets, ';'-separated), REF_TTL (a reference result JSON to reuse).
+# TTL_VARIANTS (nst transfer option sets, ';'-separated), REF_TTL (a reference result JSON to reuse;
+# each reference run saves its own as BUILD_DIR/ref_ttl.json).
 set -euo pipefail
 top=$(cd "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd)
@@ -109,6 +110,8 @@ else
     echo "reference: ${line:0:120}" >&2
     [[ $line == *'"iterations"'* ]] && { echo "$line" >"$work/ref_ttl.json"; break; }
   done
+  cp "$work/ref_ttl.json" "$build/ref_ttl.json"
+  echo "reference result saved as $build/ref_ttl.json (REF_TTL=$build/ref_ttl.json reuses it)" >&2
 fi
 target=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["loss"])' "$work/ref_ttl.json")
 ref_s=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"])' "$work/ref_ttl.json")

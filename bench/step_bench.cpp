@@ -1,7 +1,8 @@
 // Times one optimisation step (forward to the deepest loss layer + backward to
 // the image, with the engine's losses) of the engine's feature network, one
 // compute variant per call so that the peak memory is the variant's own.
-//   step_bench MODEL SIZE REPS VARIANT    VARIANT: aten-fp32, aten-bf16, direct-fp32, direct-bf16, auto
+//   step_bench MODEL SIZE REPS VARIANT    VARIANT: aten-fp32, aten-bf16, direct-fp32, direct-bf16, auto,
+//                                         direct-fp32-nowinograd (oneDNN's direct kernels for every convolution)
 //   step_bench --peak                     fp32 and bf16 matmul GFLOP/s (oneDNN, else ATen)
 // Prints one JSON line. bench/run_step_bench.sh runs it next to the Python reference.
 #include "losses.h"
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -75,12 +77,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc < 5) {
-    std::fprintf(stderr, "usage: step_bench MODEL SIZE REPS aten-fp32|aten-bf16|direct-fp32|direct-bf16|auto\n"
+    std::fprintf(stderr, "usage: step_bench MODEL SIZE REPS aten-fp32|aten-bf16|direct-fp32|direct-bf16|auto|"
+                         "direct-fp32-nowinograd\n"
                          "       step_bench --peak\n");
     return 2;
   }
   const std::string model = argv[1], variant = argv[4];
   const int size = std::atoi(argv[2]), reps = std::max(1, std::atoi(argv[3]));
+  if (variant.find("nowinograd") != std::string::npos) setenv("NST_WINOGRAD", "0", 1);  // read at the first plan
   auto net = nst::load_network(model);
   const auto& info = net->info();
   std::vector<std::string> layers = info.default_content_layers;

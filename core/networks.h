@@ -73,6 +73,11 @@ class FeatureNet {
                                           const std::vector<bool>& gram) const;
 };
 
+// Makes ATen's CPU tensors of 4 MB and more come from their own mappings in
+// transparent huge pages (process.cpp); once per process, from the first
+// oneDNN step plan on.
+void use_huge_pages_for_large_tensors();
+
 // Whether /proc/cpuinfo lists `flag` (e.g. "avx512_vnni") for this CPU.
 bool cpu_has_flag(const std::string& flag);
 // Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX-BF16).

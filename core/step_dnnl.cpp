@@ -48,14 +48,19 @@ memory pack(const at::Tensor& w, const memory::desc& md, dnnl::stream& s) {
 // Whether a 3x3 convolution (c -> k channels, h x w output) runs faster by
 // Winograd F(4x4, 3x3) than by oneDNN 2.6's direct kernels: measured with
 // bench/winograd_bench on the VGG-19 and Darknet-tiny layer shapes (README,
-// "Speed of the optimisation"). NST_WINOGRAD=0 turns it off.
+// "Speed of the optimisation"): up to 256 x 256 channels at every size, 512
+// channels from 64 x 64 pixels on. NST_WINOGRAD=0 turns it off.
 bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
   static const bool off = [] {
     const char* e = std::getenv("NST_WINOGRAD");
     return e && std::string(e) == "0";
   }();
-  return !off && winograd::available() && winograd::supports(c, k) && c * k <= 256 * 256;
+  return !off && winograd::available() && winograd::supports(c, k) && (c * k <= 256 * 256 || h * w >= 64 * 64);
 }
+
+// Above 256 x 256 channels the transformed weights (4x the kernels) are formed
+// on every call instead of kept: that keeps the step's memory as it was.
+bool compact_winograd(int64_t c, int64_t k) { return c * k > 256 * 256; }
 
 }  // namespace
 
@@ -78,6 +83,7 @@ struct DnnlStep::Stage {
 DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, const std::vector<size_t>& wanted,
                    bool bf16)
     : h_(h), w_(w), bf16_(bf16), type_(bf16 ? at::kBFloat16 : at::kFloat) {
+  use_huge_pages_for_large_tensors();  // its buffers come and go every step
   dnnl::engine& eng = cpu_engine();
   dnnl::stream s(eng);
   const dt t = bf16 ? dt::bf16 : dt::f32;
@@ -115,7 +121,6 @@ DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, 
                                            st.src_md, w_any, b_md, st.dst_md, {1, 1}, {p, p}, {p, p});
         dnnl::convolution_forward::primitive_desc fpd(fd, attr, eng);
         st.fwd = dnnl::convolution_forward(fpd);
-        st.w_fwd = pack(op.weight, fpd.weights_desc(), s);
         st.bias = memory(b_md, eng);
         at::Tensor b = op.bias.defined() ? op.bias.to(at::kFloat).contiguous() : at::zeros({oc});
         std::memcpy(st.bias.get_data_handle(), b.data_ptr<float>(), size_t(oc) * sizeof(float));
@@ -129,14 +134,18 @@ DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, 
                                            {k - 1 - p, k - 1 - p});
         dnnl::convolution_forward::primitive_desc bpd(bd, eng);
         st.bwd = dnnl::convolution_forward(bpd);
-        st.w_bwd = pack(op.weight.transpose(0, 1).flip({2, 3}), bpd.weights_desc(), s);
-        if (!bf16 && k == 3 && p == 1 && use_winograd(st.in_c, oc, ch, cw)) {
+        const bool wg = !bf16 && k == 3 && p == 1;
+        if (wg && use_winograd(st.in_c, oc, ch, cw)) {
           const at::Tensor wf = op.weight.to(at::kFloat).contiguous();
-          st.wg_fwd = winograd::transform(wf.data_ptr<float>(), oc, st.in_c);
+          st.wg_fwd = winograd::transform(wf.data_ptr<float>(), oc, st.in_c, compact_winograd(st.in_c, oc));
+        } else {
+          st.w_fwd = pack(op.weight, fpd.weights_desc(), s);
         }
-        if (!bf16 && k == 3 && p == 1 && use_winograd(oc, st.in_c, ch, cw)) {
+        if (wg && use_winograd(oc, st.in_c, ch, cw)) {
           const at::Tensor wb = op.weight.transpose(0, 1).flip({2, 3}).to(at::kFloat).contiguous();
-          st.wg_bwd = winograd::transform(wb.data_ptr<float>(), st.in_c, oc);
+          st.wg_bwd = winograd::transform(wb.data_ptr<float>(), st.in_c, oc, compact_winograd(oc, st.in_c));
+        } else {
+          st.w_bwd = pack(op.weight.transpose(0, 1).flip({2, 3}), bpd.weights_desc(), s);
         }
         if (st.fused_act) {  // the activation is done: its stage only runs backward
           st.c = c;
@@ -225,7 +234,7 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
       memory sm = wrap(st.src_md, cur), dm = wrap(st.dst_md, dst);
       switch (st.kind) {
         case Stage::Conv:
-          if (!st.wg_fwd.u.empty())
+          if (st.wg_fwd.c > 0)
             winograd::conv3x3(cur.data_ptr<float>(), st.in_h, st.in_w, st.wg_fwd,
                               static_cast<const float*>(st.bias.get_data_handle()), st.fused_act, st.alpha,
                               dst.data_ptr<float>());
@@ -314,7 +323,7 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
       }
       case Stage::Conv: {
         at::Tensor gs = nhwc_tensor(st.in_c, st.in_h, st.in_w, type_);
-        if (!st.wg_bwd.u.empty())
+        if (st.wg_bwd.c > 0)
           winograd::conv3x3(g.data_ptr<float>(), st.h, st.w, st.wg_bwd, nullptr, false, 0.f, gs.data_ptr<float>());
         else
           st.bwd.execute(s, {{DNNL_ARG_SRC, dd}, {DNNL_ARG_WEIGHTS, st.w_bwd}, {DNNL_ARG_DST, wrap(st.src_md, gs)}});

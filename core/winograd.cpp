@@ -9,6 +9,7 @@
 // time in AVX-512 registers.
 #include "winograd.h"
 
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <immintrin.h>
 
@@ -20,8 +21,7 @@
 namespace nst::winograd {
 namespace {
 
-constexpr int kRows = 12;     // output rows of the product kernel (12 x 32 accumulators)
-constexpr int64_t kBlock = 24;  // output tiles per block (see conv3x3)
+constexpr int kRows = 12;  // output rows of the product kernel (12 x 32 accumulators)
 
 // Columns [j, j + 32) of m (R x k) = v (R x c) u (c x k); v's rows are c apart.
 template <int R>
@@ -94,7 +94,7 @@ float* scratch(size_t floats) {
 }
 
 // Tiles [t0, t0 + n) of the output.
-NST_AVX512 void run_block(const Shape& s, const float* src, const Weights& wt, const float* bias, bool activate,
+NST_AVX512 void run_block(const Shape& s, const float* src, const float* u, const float* bias, bool activate,
                           float alpha, float* dst, int64_t t0, int64_t n, int64_t block) {
   const int64_t c = s.c, k = s.k;
   // Tile position p's rows start 64 bytes past a multiple of the block's
@@ -127,7 +127,7 @@ NST_AVX512 void run_block(const Shape& s, const float* src, const Weights& wt, c
       }
     }
   }
-  for (int p = 0; p < 36; ++p) product(v + p * vs, wt.u.data() + p * c * k, m + p * ms, n, c, k);
+  for (int p = 0; p < 36; ++p) product(v + p * vs, u + p * c * k, m + p * ms, n, c, k);
   const __m512 a = _mm512_set1_ps(alpha);
   for (int64_t t = 0; t < n; ++t) {
     const int64_t ty = (t0 + t) / s.tiles_w, tx = (t0 + t) % s.tiles_w;
@@ -166,47 +166,90 @@ bool supports(int64_t in_channels, int64_t out_channels) {
   return in_channels > 0 && in_channels % 16 == 0 && out_channels > 0 && out_channels % 32 == 0;
 }
 
-Weights transform(const float* oihw, int64_t k, int64_t c) {
-  // G (6x3) of F(4x4, 3x3); U = G g G^T.
-  static const double G[6][3] = {{1. / 4, 0, 0},          {-1. / 6, -1. / 6, -1. / 6}, {-1. / 6, 1. / 6, -1. / 6},
-                                 {1. / 24, 1. / 12, 1. / 6}, {1. / 24, -1. / 12, 1. / 6}, {0, 0, 1}};
+namespace {
+
+// G (6x3) of F(4x4, 3x3); U = G g G^T.
+constexpr double kG[6][3] = {{1. / 4, 0, 0},          {-1. / 6, -1. / 6, -1. / 6}, {-1. / 6, 1. / 6, -1. / 6},
+                             {1. / 24, 1. / 12, 1. / 6}, {1. / 24, -1. / 12, 1. / 6}, {0, 0, 1}};
+
+// u (36, c, k) from g (c, 9, k), for input channels [i0, i1).
+NST_AVX512 void expand(const float* g, int64_t c, int64_t k, int64_t i0, int64_t i1, float* u) {
+  std::vector<float> t(size_t(18) * k);  // (G g)[r][j] for all k
+  for (int64_t i = i0; i < i1; ++i) {
+    const float* gi = g + i * 9 * k;
+    for (int r = 0; r < 6; ++r)
+      for (int j = 0; j < 3; ++j) {
+        const float a = float(kG[r][0]), b = float(kG[r][1]), d = float(kG[r][2]);
+        float* tr = t.data() + (r * 3 + j) * k;
+        for (int64_t o = 0; o < k; ++o) tr[o] = a * gi[j * k + o] + b * gi[(3 + j) * k + o] + d * gi[(6 + j) * k + o];
+      }
+    for (int r = 0; r < 6; ++r)
+      for (int j = 0; j < 6; ++j) {
+        const float a = float(kG[j][0]), b = float(kG[j][1]), d = float(kG[j][2]);
+        const float *t0 = t.data() + (r * 3) * k, *t1 = t0 + k, *t2 = t1 + k;
+        float* ur = u + ((r * 6 + j) * c + i) * k;
+        for (int64_t o = 0; o < k; ++o) ur[o] = a * t0[o] + b * t1[o] + d * t2[o];
+      }
+  }
+}
+
+}  // namespace
+
+Weights transform(const float* oihw, int64_t k, int64_t c, bool compact) {
   Weights out;
   out.c = c;
   out.k = k;
+  if (compact) {
+    out.g.resize(size_t(9) * c * k);
+    for (int64_t o = 0; o < k; ++o)
+      for (int64_t i = 0; i < c; ++i)
+        for (int r = 0; r < 9; ++r) out.g[(i * 9 + r) * k + o] = oihw[(o * c + i) * 9 + r];
+    return out;
+  }
   out.u.resize(size_t(36) * c * k);
   for (int64_t o = 0; o < k; ++o)
     for (int64_t i = 0; i < c; ++i) {
       const float* g = oihw + (o * c + i) * 9;
       double t[6][3];
       for (int r = 0; r < 6; ++r)
-        for (int j = 0; j < 3; ++j) t[r][j] = G[r][0] * g[j] + G[r][1] * g[3 + j] + G[r][2] * g[6 + j];
+        for (int j = 0; j < 3; ++j) t[r][j] = kG[r][0] * g[j] + kG[r][1] * g[3 + j] + kG[r][2] * g[6 + j];
       for (int r = 0; r < 6; ++r)
         for (int j = 0; j < 6; ++j)
-          out.u[((r * 6 + j) * c + i) * k + o] = float(t[r][0] * G[j][0] + t[r][1] * G[j][1] + t[r][2] * G[j][2]);
+          out.u[((r * 6 + j) * c + i) * k + o] = float(t[r][0] * kG[j][0] + t[r][1] * kG[j][1] + t[r][2] * kG[j][2]);
     }
   return out;
 }
 
 void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, const float* bias, bool activate,
              float alpha, float* dst) {
-  if (!available() || !supports(weights.c, weights.k) || h < 1 || w < 1)
+  if (!available() || !supports(weights.c, weights.k) || h < 1 || w < 1 ||
+      (weights.u.empty() && weights.g.size() != size_t(9) * weights.c * weights.k))
     throw std::invalid_argument("winograd::conv3x3: unsupported CPU or shape");
+  at::Tensor expanded;  // compact weights: transformed for this call
+  const float* u = weights.u.data();
+  if (weights.u.empty()) {
+    expanded = at::empty({36 * weights.c * weights.k});
+    float* e = expanded.data_ptr<float>();
+    at::parallel_for(0, weights.c, 16, [&](int64_t i0, int64_t i1) { expand(weights.g.data(), weights.c, weights.k, i0, i1, e); });
+    u = e;
+  }
   Shape s{h, w, weights.c, weights.k, (w + 3) / 4, 0};
   s.tiles = s.tiles_w * ((h + 3) / 4);
-  // 24 tiles per block (two passes of the product kernel's 12 rows): v and m
-  // of a block, 36 x 24 x (c + k) floats, stay within a core's 2 MB L2 cache
-  // up to 256 + 256 channels. Measured with bench/winograd_bench on VGG-19's
-  // layers: 24 beat 12-56 (a block filling 1 MB) and 96. The same number of
-  // blocks for every thread.
-  const int64_t threads = std::max(1, at::get_num_threads());
-  int64_t blocks = (s.tiles + kBlock - 1) / kBlock;
+  // Tiles per block, measured with bench/winograd_bench on VGG-19's layers.
+  // Up to 256 + 256 channels 24 (two passes of the product kernel's 12 rows)
+  // beat 12-56 and 96: v and m of a block, 36 x 24 x (c + k) floats, stay
+  // within a core's 2 MB L2 cache. With 512 channels the products re-read
+  // 36 c k weights (up to 38 MB) per block, and 96 tiles beat 24 (2x).
+  // The same number of blocks for every thread.
+  const int64_t threads = std::max(1, at::get_num_threads()), per_block = s.c + s.k <= 512 ? 24 : 96;
+  int64_t blocks = (s.tiles + per_block - 1) / per_block;
   blocks = (blocks + threads - 1) / threads * threads;
   const int64_t block = (s.tiles + blocks - 1) / blocks;
   blocks = (s.tiles + block - 1) / block;
   at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t t0 = b * block;
-      run_block(s, src, weights, bias, activate, alpha, dst, t0, std::min(block, s.tiles - t0), block);
+      run_block(s, src, u, bias, activate, alpha, dst, t0, std::min(block, s.tiles - t0), block);
     }
   });
 }

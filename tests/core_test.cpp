@@ -725,16 +725,20 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
     int64_t c, k, h, w;
     bool bias, act;
     float alpha;
+    bool compact;  // weights transformed on each call
   };
-  for (const Shape& t : {Shape{16, 32, 7, 13, true, true, 0.f}, Shape{64, 32, 1, 9, false, false, 0.f},
-                         Shape{32, 64, 17, 4, true, true, 0.1f}, Shape{128, 64, 30, 22, true, false, 0.f}}) {
+  for (const Shape& t :
+       {Shape{16, 32, 7, 13, true, true, 0.f, false}, Shape{64, 32, 1, 9, false, false, 0.f, false},
+        Shape{32, 64, 17, 4, true, true, 0.1f, true}, Shape{128, 64, 30, 22, true, false, 0.f, false},
+        Shape{256, 512, 9, 10, true, true, 0.f, true}}) {
     const at::Tensor x = at::randn({1, t.c, t.h, t.w}), wt = at::randn({t.k, t.c, 3, 3}) / std::sqrt(9.0 * t.c),
                      b = at::randn({t.k});
     at::Tensor ref = at::conv2d(x, wt, t.bias ? b : at::Tensor(), 1, 1);
     if (t.act) ref = at::where(ref < 0, ref * t.alpha, ref);
     const at::Tensor src = x[0].permute({1, 2, 0}).contiguous();  // NHWC
     at::Tensor dst = at::full({t.h, t.w, t.k}, 7.f);
-    const nst::winograd::Weights u = nst::winograd::transform(wt.data_ptr<float>(), t.k, t.c);
+    const nst::winograd::Weights u = nst::winograd::transform(wt.data_ptr<float>(), t.k, t.c, t.compact);
+    EXPECT_EQ(u.u.empty(), t.compact);
     nst::winograd::conv3x3(src.data_ptr<float>(), t.h, t.w, u, t.bias ? b.data_ptr<float>() : nullptr, t.act,
                            t.alpha, dst.data_ptr<float>());
     const at::Tensor got = dst.permute({2, 0, 1}).unsqueeze(0);
