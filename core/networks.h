@@ -75,7 +75,7 @@ class FeatureNet {
 
 // Makes ATen's CPU tensors of 4 MB and more come from their own mappings in
 // transparent huge pages (process.cpp); once per process, from the first
-// oneDNN step plan on.
+// oneDNN step plan on. Does nothing in builds without the oneDNN 2.x path.
 void use_huge_pages_for_large_tensors();
 
 // Whether /proc/cpuinfo lists `flag` (e.g. "avx512_vnni") for this CPU.

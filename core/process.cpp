@@ -35,6 +35,9 @@ bool has_avx512_skx() {
   return true;
 }
 
+#ifdef NST_HAVE_DNNL
+// (Only the oneDNN step uses it, and that is built against LibTorch 1.x, whose
+// c10::Allocator interface this follows; LibTorch 2.x changed it.)
 // An optimisation step allocates and frees the same large activation and
 // gradient buffers every iteration (hundreds of MB at 1024 px). glibc hands
 // blocks over 32 MB straight back to the kernel, so every step page-faulted
@@ -136,15 +139,18 @@ class HugePageAllocator final : public c10::Allocator {
     st.small_free(p);
   }
 };
+#endif
 
 }  // namespace
 
 void use_huge_pages_for_large_tensors() {
+#ifdef NST_HAVE_DNNL
   static std::once_flag once;
   std::call_once(once, [] {
     static HugePageAllocator allocator(c10::GetCPUAllocator());
     c10::SetCPUAllocator(&allocator, /*priority=*/1);
   });
+#endif
 }
 
 void prefer_passive_threads(char** argv) {

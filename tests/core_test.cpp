@@ -9,11 +9,13 @@
 #include "winograd.h"
 #endif
 
+#include <c10/core/CPUAllocator.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/utils.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
@@ -748,6 +750,38 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
   const nst::winograd::Weights u = nst::winograd::transform(at::zeros({32, 16, 3, 3}).data_ptr<float>(), 32, 16);
   std::vector<float> in(16), out(32);
   EXPECT_THROW(nst::winograd::conv3x3(in.data(), 0, 1, u, nullptr, false, 0.f, out.data()), std::invalid_argument);
+#else
+  GTEST_SKIP() << "built without the direct oneDNN path";
+#endif
+}
+
+// The step's large buffers (process.cpp): 2 MB-aligned blocks, a freed one
+// handed out again for the next request of its size, small tensors and
+// ATen's raw allocation API unchanged.
+TEST(DirectStep, LargeTensorsReuseHugePageBlocks) {
+#ifdef NST_HAVE_DNNL
+  nst::use_huge_pages_for_large_tensors();
+  const int64_t n = (37 << 18) + 31;  // ~37 MB of floats: a size nothing else here uses
+  void* first = nullptr;
+  {
+    at::Tensor a = at::empty({n});
+    first = a.data_ptr();
+    a.fill_(1.f);
+  }
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % (2 << 20), 0u);
+  at::Tensor b = at::empty({n});
+  EXPECT_EQ(b.data_ptr(), first) << "the freed block is reused";
+  b.fill_(2.f);
+  EXPECT_EQ(b.sum().item<double>(), 2.0 * double(n));
+  at::Tensor small = at::ones({1000});
+  EXPECT_EQ(small.sum().item<double>(), 1000.0);
+  c10::Allocator* alloc = c10::GetCPUAllocator();
+  for (size_t bytes : {size_t(100), size_t(9) << 20}) {
+    void* p = alloc->raw_allocate(bytes);
+    ASSERT_NE(p, nullptr);
+    std::memset(p, 1, bytes);
+    alloc->raw_deallocate(p);
+  }
 #else
   GTEST_SKIP() << "built without the direct oneDNN path";
 #endif
