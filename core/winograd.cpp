@@ -3,10 +3,11 @@
 // Per block of output tiles (one thread each): the input tiles (6x6 pixels,
 // zero outside the image) go through V = B^T d B into v[p][tile][c]; 36
 // products m[p] = v[p] u[p] (tiles x c times c x k); the output tiles are
-// Y = A^T m A, plus bias and activation, written into dst. The block is
-// sized so that v and m stay in the core's L2 cache while the products read
-// u[p] (at most c x k floats) many times. All loops run on 16 channels at a
-// time in AVX-512 registers.
+// Y = A^T m A, plus bias and activation, written into dst. Up to 256
+// channels the block is sized so that v and m stay in the core's L2 cache
+// while the products read u[p] (c x k floats) once per block; with 512
+// channels blocks are larger, to read the 36 u[p] less often (see conv3x3).
+// All loops run on 16 channels at a time in AVX-512 registers.
 #include "winograd.h"
 
 #include <ATen/ATen.h>
@@ -98,7 +99,8 @@ NST_AVX512 void run_block(const Shape& s, const float* src, const float* u, cons
                           float alpha, float* dst, int64_t t0, int64_t n, int64_t block) {
   const int64_t c = s.c, k = s.k;
   // Tile position p's rows start 64 bytes past a multiple of the block's
-  // size: without that all 36 would share one set of the L1 cache.
+  // size, so that the 36 rows of one tile do not all fall into the same L1
+  // cache set when a block's size is a multiple of 4 KB.
   const int64_t vs = block * c + 16, ms = block * k + 16;
   float* v = scratch(size_t(36) * (vs + ms) + c);
   float* m = v + 36 * vs;
