@@ -153,11 +153,9 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
     at::Tensor start;
     switch (opt.init) {
       case Init::Content: start = content_t; break;
-      case Init::Noise: {
-        auto gen = at::detail::createCPUGenerator(opt.seed);
-        start = at::rand({1, 3, h, w}, gen, at::kFloat);
+      case Init::Noise:  // only the first level starts from noise (see below)
+        if (!x.defined()) start = at::rand({1, 3, h, w}, at::detail::createCPUGenerator(opt.seed), at::kFloat);
         break;
-      }
       case Init::Image: start = to_tensor(resize(init_full, w, h)); break;
     }
     if (x.defined()) {

@@ -45,6 +45,10 @@ memory pack(const at::Tensor& w, const memory::desc& md, dnnl::stream& s) {
   return packed;
 }
 
+// Above 256 x 256 channels the transformed weights (4x the kernels) are formed
+// on every call instead of kept: that keeps the step's memory as it was.
+bool compact_winograd(int64_t c, int64_t k) { return c * k > 256 * 256; }
+
 // Whether a 3x3 convolution (c -> k channels, h x w output) runs faster by
 // Winograd F(4x4, 3x3) than by oneDNN 2.6's direct kernels: measured with
 // bench/winograd_bench on the VGG-19 and Darknet-tiny layer shapes (README,
@@ -55,12 +59,8 @@ bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
     const char* e = std::getenv("NST_WINOGRAD");
     return e && std::string(e) == "0";
   }();
-  return !off && winograd::available() && winograd::supports(c, k) && (c * k <= 256 * 256 || h * w >= 64 * 64);
+  return !off && winograd::available() && winograd::supports(c, k) && (!compact_winograd(c, k) || h * w >= 64 * 64);
 }
-
-// Above 256 x 256 channels the transformed weights (4x the kernels) are formed
-// on every call instead of kept: that keeps the step's memory as it was.
-bool compact_winograd(int64_t c, int64_t k) { return c * k > 256 * 256; }
 
 }  // namespace
 

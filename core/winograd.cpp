@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #define NST_AVX512 __attribute__((target("avx512f")))
 
@@ -171,8 +173,8 @@ bool supports(int64_t in_channels, int64_t out_channels) {
 namespace {
 
 // G (6x3) of F(4x4, 3x3); U = G g G^T.
-constexpr double kG[6][3] = {{1. / 4, 0, 0},          {-1. / 6, -1. / 6, -1. / 6}, {-1. / 6, 1. / 6, -1. / 6},
-                             {1. / 24, 1. / 12, 1. / 6}, {1. / 24, -1. / 12, 1. / 6}, {0, 0, 1}};
+constexpr float kG[6][3] = {{1.f / 4, 0, 0},           {-1.f / 6, -1.f / 6, -1.f / 6}, {-1.f / 6, 1.f / 6, -1.f / 6},
+                            {1.f / 24, 1.f / 12, 1.f / 6}, {1.f / 24, -1.f / 12, 1.f / 6}, {0, 0, 1}};
 
 // u (36, c, k) from g (c, 9, k), for input channels [i0, i1).
 NST_AVX512 void expand(const float* g, int64_t c, int64_t k, int64_t i0, int64_t i1, float* u) {
@@ -181,18 +183,23 @@ NST_AVX512 void expand(const float* g, int64_t c, int64_t k, int64_t i0, int64_t
     const float* gi = g + i * 9 * k;
     for (int r = 0; r < 6; ++r)
       for (int j = 0; j < 3; ++j) {
-        const float a = float(kG[r][0]), b = float(kG[r][1]), d = float(kG[r][2]);
+        const float a = kG[r][0], b = kG[r][1], d = kG[r][2];
         float* tr = t.data() + (r * 3 + j) * k;
         for (int64_t o = 0; o < k; ++o) tr[o] = a * gi[j * k + o] + b * gi[(3 + j) * k + o] + d * gi[(6 + j) * k + o];
       }
     for (int r = 0; r < 6; ++r)
       for (int j = 0; j < 6; ++j) {
-        const float a = float(kG[j][0]), b = float(kG[j][1]), d = float(kG[j][2]);
+        const float a = kG[j][0], b = kG[j][1], d = kG[j][2];
         const float *t0 = t.data() + (r * 3) * k, *t1 = t0 + k, *t2 = t1 + k;
         float* ur = u + ((r * 6 + j) * c + i) * k;
         for (int64_t o = 0; o < k; ++o) ur[o] = a * t0[o] + b * t1[o] + d * t2[o];
       }
   }
+}
+
+// All of u, on ATen's threads.
+void expand_all(const std::vector<float>& g, int64_t c, int64_t k, float* u) {
+  at::parallel_for(0, c, 16, [&](int64_t i0, int64_t i1) { expand(g.data(), c, k, i0, i1, u); });
 }
 
 }  // namespace
@@ -201,24 +208,16 @@ Weights transform(const float* oihw, int64_t k, int64_t c, bool compact) {
   Weights out;
   out.c = c;
   out.k = k;
-  if (compact) {
-    out.g.resize(size_t(9) * c * k);
-    for (int64_t o = 0; o < k; ++o)
-      for (int64_t i = 0; i < c; ++i)
-        for (int r = 0; r < 9; ++r) out.g[(i * 9 + r) * k + o] = oihw[(o * c + i) * 9 + r];
-    return out;
-  }
-  out.u.resize(size_t(36) * c * k);
+  std::vector<float> g(size_t(9) * c * k);
   for (int64_t o = 0; o < k; ++o)
-    for (int64_t i = 0; i < c; ++i) {
-      const float* g = oihw + (o * c + i) * 9;
-      double t[6][3];
-      for (int r = 0; r < 6; ++r)
-        for (int j = 0; j < 3; ++j) t[r][j] = kG[r][0] * g[j] + kG[r][1] * g[3 + j] + kG[r][2] * g[6 + j];
-      for (int r = 0; r < 6; ++r)
-        for (int j = 0; j < 6; ++j)
-          out.u[((r * 6 + j) * c + i) * k + o] = float(t[r][0] * kG[j][0] + t[r][1] * kG[j][1] + t[r][2] * kG[j][2]);
-    }
+    for (int64_t i = 0; i < c; ++i)
+      for (int r = 0; r < 9; ++r) g[(i * 9 + r) * k + o] = oihw[(o * c + i) * 9 + r];
+  if (compact) {
+    out.g = std::move(g);
+  } else {
+    out.u.resize(size_t(36) * c * k);
+    expand_all(g, c, k, out.u.data());
+  }
   return out;
 }
 
@@ -231,9 +230,8 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
   const float* u = weights.u.data();
   if (weights.u.empty()) {
     expanded = at::empty({36 * weights.c * weights.k});
-    float* e = expanded.data_ptr<float>();
-    at::parallel_for(0, weights.c, 16, [&](int64_t i0, int64_t i1) { expand(weights.g.data(), weights.c, weights.k, i0, i1, e); });
-    u = e;
+    expand_all(weights.g, weights.c, weights.k, expanded.data_ptr<float>());
+    u = expanded.data_ptr<float>();
   }
   Shape s{h, w, weights.c, weights.k, (w + 3) / 4, 0};
   s.tiles = s.tiles_w * ((h + 3) / 4);

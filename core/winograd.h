@@ -23,7 +23,7 @@ struct Weights {
   int64_t c = 0, k = 0;
   std::vector<float> u, g;
 };
-// From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW).
+// From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW). Needs available().
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact = false);
 
 // dst (h, w, k) = conv(src (h, w, c), weights) + bias (null: none), then
