@@ -45,21 +45,17 @@ memory pack(const at::Tensor& w, const memory::desc& md, dnnl::stream& s) {
   return packed;
 }
 
-// Above 256 x 256 channels the transformed weights (4x the kernels) are formed
-// on every call instead of kept: that keeps the step's memory as it was.
-bool compact_winograd(int64_t c, int64_t k) { return c * k > 256 * 256; }
-
 // Whether a 3x3 convolution (c -> k channels, h x w output) runs faster by
 // Winograd F(4x4, 3x3) than by oneDNN 2.6's direct kernels: measured with
 // bench/winograd_bench on the VGG-19 and Darknet-tiny layer shapes (README,
 // "Speed of the optimisation"): up to 256 x 256 channels at every size, 512
-// channels from 64 x 64 pixels on. NST_WINOGRAD=0 turns it off.
+// channels (compact weights) from 32 x 32 pixels on. NST_WINOGRAD=0 turns it off.
 bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
   static const bool off = [] {
     const char* e = std::getenv("NST_WINOGRAD");
     return e && std::string(e) == "0";
   }();
-  return !off && winograd::available() && winograd::supports(c, k) && (!compact_winograd(c, k) || h * w >= 64 * 64);
+  return !off && winograd::available() && winograd::supports(c, k) && (!winograd::keep_compact(c, k) || h * w >= 32 * 32);
 }
 
 }  // namespace
@@ -137,13 +133,13 @@ DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, 
         const bool wg = !bf16 && k == 3 && p == 1;
         if (wg && use_winograd(st.in_c, oc, ch, cw)) {
           const at::Tensor wf = op.weight.to(at::kFloat).contiguous();
-          st.wg_fwd = winograd::transform(wf.data_ptr<float>(), oc, st.in_c, compact_winograd(st.in_c, oc));
+          st.wg_fwd = winograd::transform(wf.data_ptr<float>(), oc, st.in_c, winograd::keep_compact(st.in_c, oc));
         } else {
           st.w_fwd = pack(op.weight, fpd.weights_desc(), s);
         }
         if (wg && use_winograd(oc, st.in_c, ch, cw)) {
           const at::Tensor wb = op.weight.transpose(0, 1).flip({2, 3}).to(at::kFloat).contiguous();
-          st.wg_bwd = winograd::transform(wb.data_ptr<float>(), st.in_c, oc, compact_winograd(oc, st.in_c));
+          st.wg_bwd = winograd::transform(wb.data_ptr<float>(), st.in_c, oc, winograd::keep_compact(oc, st.in_c));
         } else {
           st.w_bwd = pack(op.weight.transpose(0, 1).flip({2, 3}), bpd.weights_desc(), s);
         }

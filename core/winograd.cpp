@@ -26,14 +26,14 @@ namespace {
 
 constexpr int kRows = 12;  // output rows of the product kernel (12 x 32 accumulators)
 
-// Columns [j, j + 32) of m (R x k) = v (R x c) u (c x k); v's rows are c apart.
+// Columns [j, j + 32) of m (R x k) = v (R x c) u (c x k); v's rows are c
+// apart; panel holds u's columns [j, j + 32) as c rows of 32 (see expand).
 template <int R>
-NST_AVX512 void product_rows(const float* v, const float* u, float* m, int64_t c, int64_t k, int64_t j) {
+NST_AVX512 void product_rows(const float* v, const float* panel, float* m, int64_t c, int64_t k, int64_t j) {
   __m512 acc[R][2];
   for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  const float* uj = u + j;
   for (int64_t q = 0; q < c; ++q) {
-    const __m512 b0 = _mm512_loadu_ps(uj + q * k), b1 = _mm512_loadu_ps(uj + q * k + 16);
+    const __m512 b0 = _mm512_loadu_ps(panel + q * 32), b1 = _mm512_loadu_ps(panel + q * 32 + 16);
     for (int i = 0; i < R; ++i) {
       const __m512 a = _mm512_set1_ps(v[i * c + q]);
       acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
@@ -47,18 +47,21 @@ NST_AVX512 void product_rows(const float* v, const float* u, float* m, int64_t c
 }
 
 template <int R>
-NST_AVX512 void product_tail(const float* v, const float* u, float* m, int64_t c, int64_t k, int64_t j, int rows) {
-  if (rows == R) product_rows<R>(v, u, m, c, k, j);
-  else if constexpr (R > 1) product_tail<R - 1>(v, u, m, c, k, j, rows);
+NST_AVX512 void product_tail(const float* v, const float* panel, float* m, int64_t c, int64_t k, int64_t j, int rows) {
+  if (rows == R) product_rows<R>(v, panel, m, c, k, j);
+  else if constexpr (R > 1) product_tail<R - 1>(v, panel, m, c, k, j, rows);
 }
 
-// m (rows x k) = v (rows x c) u (c x k), k % 32 == 0: a strip of 32 columns of u
-// at a time, for all rows (the strip stays in cache).
+// m (rows x k) = v (rows x c) u (c x k), k % 32 == 0, u in panels of 32
+// columns: one panel at a time, for all rows (the panel stays in cache and is
+// read sequentially; a 1.2-1.3x faster product than rows of k with 128 or
+// more channels).
 NST_AVX512 void product(const float* v, const float* u, float* m, int64_t rows, int64_t c, int64_t k) {
   for (int64_t j = 0; j < k; j += 32) {
+    const float* panel = u + j * c;
     int64_t r = 0;
-    for (; r + kRows <= rows; r += kRows) product_rows<kRows>(v + r * c, u, m + r * k, c, k, j);
-    if (r < rows) product_tail<kRows - 1>(v + r * c, u, m + r * k, c, k, j, int(rows - r));
+    for (; r + kRows <= rows; r += kRows) product_rows<kRows>(v + r * c, panel, m + r * k, c, k, j);
+    if (r < rows) product_tail<kRows - 1>(v + r * c, panel, m + r * k, c, k, j, int(rows - r));
   }
 }
 
@@ -89,11 +92,14 @@ struct Shape {
   int64_t h, w, c, k, tiles_w, tiles;
 };
 
-// Scratch of the calling thread, grown as needed (no page faults after the first call).
+// Scratch of the calling thread, grown as needed (no page faults after the
+// first call), 64-byte aligned: a vector's data is 16-byte aligned, and every
+// 64-byte store into v and m then split over two cache lines (the input
+// transform took 1.6x as long).
 float* scratch(size_t floats) {
   thread_local std::vector<float> buf;
-  if (buf.size() < floats) buf.assign(floats, 0.f);
-  return buf.data();
+  if (buf.size() < floats + 16) buf.assign(floats + 16, 0.f);
+  return reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t(63));
 }
 
 // Tiles [t0, t0 + n) of the output.
@@ -176,7 +182,8 @@ namespace {
 constexpr float kG[6][3] = {{1.f / 4, 0, 0},           {-1.f / 6, -1.f / 6, -1.f / 6}, {-1.f / 6, 1.f / 6, -1.f / 6},
                             {1.f / 24, 1.f / 12, 1.f / 6}, {1.f / 24, -1.f / 12, 1.f / 6}, {0, 0, 1}};
 
-// u (36, c, k) from g (c, 9, k), for input channels [i0, i1).
+// u from g (c, 9, k), for input channels [i0, i1): for each tile position
+// p, k / 32 panels of c rows of 32 output channels, u[p][o / 32][i][o % 32].
 NST_AVX512 void expand(const float* g, int64_t c, int64_t k, int64_t i0, int64_t i1, float* u) {
   std::vector<float> t(size_t(18) * k);  // (G g)[r][j] for all k
   for (int64_t i = i0; i < i1; ++i) {
@@ -191,8 +198,10 @@ NST_AVX512 void expand(const float* g, int64_t c, int64_t k, int64_t i0, int64_t
       for (int j = 0; j < 6; ++j) {
         const float a = kG[j][0], b = kG[j][1], d = kG[j][2];
         const float *t0 = t.data() + (r * 3) * k, *t1 = t0 + k, *t2 = t1 + k;
-        float* ur = u + ((r * 6 + j) * c + i) * k;
-        for (int64_t o = 0; o < k; ++o) ur[o] = a * t0[o] + b * t1[o] + d * t2[o];
+        for (int64_t o0 = 0; o0 < k; o0 += 32) {
+          float* ur = u + (r * 6 + j) * c * k + o0 * c + i * 32;  // panel o0 / 32, row i
+          for (int o = 0; o < 32; ++o) ur[o] = a * t0[o0 + o] + b * t1[o0 + o] + d * t2[o0 + o];
+        }
       }
   }
 }

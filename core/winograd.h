@@ -16,13 +16,20 @@ bool available();
 // Channel counts the kernels take: c % 16 == 0, k % 32 == 0.
 bool supports(int64_t in_channels, int64_t out_channels);
 
-// Weights in the transformed domain: u[p][c][k] for the 36 tile positions p
-// (4x the kernels' size); or compact: the kernels as g[c][9][k], transformed
+// Weights in the transformed domain: for each of the 36 tile positions p a
+// c x k matrix stored as k / 32 panels of c rows of 32 output channels,
+// u[p][o / 32][i][o % 32] (4x the kernels' size); or compact: the kernels as g[c][9][k], transformed
 // into a temporary u on every conv3x3 call (~1 ms for 512 x 512 channels).
 struct Weights {
   int64_t c = 0, k = 0;
   std::vector<float> u, g;
 };
+// Whether the optimisation step keeps a layer's weights compact: above
+// 256 x 256 channels, so that the step's memory stays what it was without
+// Winograd (the transformed weights are 4x the kernels).
+inline bool keep_compact(int64_t in_channels, int64_t out_channels) {
+  return in_channels * out_channels > 256 * 256;
+}
 // From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW). Needs available().
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact = false);
 
