@@ -15,7 +15,8 @@
 # iterations are timed in pieces of 60 (reference_step.py keeps the L-BFGS state in between) so
 # that the lock is never held for more than ~4 minutes.
 # The reference runs with the environment as it is; the engine's step_bench with
-# OMP_WAIT_POLICY=PASSIVE and OPENBLAS_CORETYPE=SKYLAKEX (AVX-512) unless set, as `nst transfer` runs itself.
+# OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4 and OPENBLAS_CORETYPE=SKYLAKEX (AVX-512) unless
+# set, as `nst transfer` runs itself.
 # Environment: SIZES (256 512 1024), REPS (3; 1024 px: 1), VARIANTS (engine variants of step_bench),
 # VGG (weights), DARKNET (folder), NETS (vgg darknet), TTL (0), TTL_ITERATIONS (300),
 # TTL_VARIANTS (nst transfer option sets, ';'-separated), REF_TTL (a reference result JSON to reuse;
@@ -58,10 +59,11 @@ for net in "${nets[@]}"; do
     r=$reps; (( size >= 1024 )) && r=1
     printf '%s\t%s\treference\t%s\n' "$net" "$size" "$(locked "$py" "$top/bench/reference_step.py" step "$model" "$size" "$r")" >>"$out"
     for v in "${variants[@]}"; do
-      # The engine as `nst transfer` runs it: OMP_WAIT_POLICY=PASSIVE, OpenBLAS's Skylake-X
-      # kernels on AVX-512 CPUs (see core/cli.cpp).
+      # The engine as `nst transfer` runs it: OMP_WAIT_POLICY=PASSIVE, OpenBLAS's threads
+      # sleeping when idle, its Skylake-X kernels on AVX-512 CPUs (see core/process.cpp).
       printf '%s\t%s\t%s\t%s\n' "$net" "$size" "$v" \
-        "$(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" ${coretype:+OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-$coretype}"} \
+        "$(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}" \
+           ${coretype:+OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-$coretype}"} \
            flock "$lock" "$bench" "$model" "$size" "$r" "$v")" >>"$out"
     done
   done

@@ -73,8 +73,9 @@ void save_image(const Image& img, const std::string& path);  // 8 bits per chann
 
 // --- process ------------------------------------------------------------------
 // Runs the program again (same arguments, same open files) with
-// OMP_WAIT_POLICY=PASSIVE, and OPENBLAS_CORETYPE=SKYLAKEX on AVX-512 CPUs,
-// unless OMP_WAIT_POLICY is already set: idle OpenMP threads then sleep
+// OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4, and
+// OPENBLAS_CORETYPE=SKYLAKEX on AVX-512 CPUs, unless OMP_WAIT_POLICY is
+// already set: idle OpenMP and OpenBLAS threads then sleep
 // instead of spinning (measured 2x faster optimisation on 2 cores). Must be
 // the first thing main() does; it returns only when nothing was done or the
 // re-run failed. Costs one more process start (~0.5 s with LibTorch).

@@ -9,7 +9,8 @@
 // Debian's OpenBLAS 0.3.21 does not know Sapphire Rapids and falls back to
 // its generic kernels there; with AVX-512 present, the same re-run asks for
 // its Skylake-X kernels (OPENBLAS_CORETYPE, unless set): the Gram matrices of
-// a VGG-19 step at 512 px, ~2.3 -> ~2.0 s per step.
+// a VGG-19 step at 512 px, ~2.3 -> ~2.0 s per step. It also stops OpenBLAS's
+// idle threads from spinning (OPENBLAS_THREAD_TIMEOUT, below).
 #include "networks.h"
 #include "nst.h"
 
@@ -156,6 +157,10 @@ void use_huge_pages_for_large_tensors() {
 void prefer_passive_threads(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY")) return;
   setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  // OpenBLAS's own threads (the Gram matrices) otherwise wait for work in a
+  // sched_yield() loop for 2^28 cycles after every call, ~8 % of a VGG-19
+  // step at 512 px here; 2^4 (the least) puts them to sleep at once.
+  if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
   if (!std::getenv("OPENBLAS_CORETYPE") && has_avx512_skx()) setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
 }
