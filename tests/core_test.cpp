@@ -758,21 +758,33 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
 // The step's large buffers (process.cpp): 2 MB-aligned blocks, a freed one
 // handed out again for the next request of its size, small tensors and
 // ATen's raw allocation API unchanged.
-TEST(DirectStep, LargeTensorsReuseHugePageBlocks) {
+TEST(DirectStep, LargeTensorsComeFromOneArena) {
 #ifdef NST_HAVE_DNNL
   nst::use_huge_pages_for_large_tensors();
-  const int64_t n = (37 << 18) + 31;  // ~37 MB of floats: a size nothing else here uses
-  void* first = nullptr;
+  // Sizes far above anything else this program allocates, so that no range
+  // freed by an earlier test can serve them: they start at the arena's top.
+  const int64_t mb = 1 << 18;  // floats per MB
+  char* first = nullptr;
   {
-    at::Tensor a = at::empty({n});
-    first = a.data_ptr();
+    at::Tensor a = at::empty({300 * mb});
+    first = static_cast<char*>(a.data_ptr());
     a.fill_(1.f);
+    EXPECT_EQ(a.sum().item<double>(), 300.0 * double(mb));
   }
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % (2 << 20), 0u);
-  at::Tensor b = at::empty({n});
-  EXPECT_EQ(b.data_ptr(), first) << "the freed block is reused";
-  b.fill_(2.f);
-  EXPECT_EQ(b.sum().item<double>(), 2.0 * double(n));
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(first) % 64, 0u);
+  {
+    // The freed range is reused, split, from its start; the next block follows.
+    at::Tensor b = at::empty({100 * mb}), c = at::empty({150 * mb});
+    EXPECT_EQ(static_cast<char*>(b.data_ptr()), first);
+    EXPECT_EQ(static_cast<char*>(c.data_ptr()), first + 100 * (size_t(1) << 20));
+    b.fill_(2.f);
+    c.fill_(3.f);
+    EXPECT_EQ(b.sum().item<double>(), 200.0 * double(mb));
+    EXPECT_EQ(c.sum().item<double>(), 450.0 * double(mb));
+  }
+  // Freed neighbours merge again: one block as large as both fits where they were.
+  at::Tensor d = at::empty({260 * mb});
+  EXPECT_EQ(static_cast<char*>(d.data_ptr()), first);
   at::Tensor small = at::ones({1000});
   EXPECT_EQ(small.sum().item<double>(), 1000.0);
   c10::Allocator* alloc = c10::GetCPUAllocator();
