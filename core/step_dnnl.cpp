@@ -265,7 +265,13 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
     for (size_t j = 0; j < wanted.size(); ++j) {
       if (wanted[j] != st.op) continue;
       if (j < gram.size() && gram[j]) {
-        out[j] = losses::gram(bf16_ ? cur.to(at::kFloat).contiguous(at::MemoryFormat::ChannelsLast) : cur);
+        if (!bf16_ && gram::supports(st.c)) {
+          out[j] = at::empty({st.c, st.c});
+          gram::features_gram(cur.data_ptr<float>(), st.h * st.w, st.c, float(1.0 / double(cur.numel())),
+                              out[j].data_ptr<float>());
+        } else {
+          out[j] = losses::gram(bf16_ ? cur.to(at::kFloat).contiguous(at::MemoryFormat::ChannelsLast) : cur);
+        }
         if (for_backward) gram_features_[j] = cur;
       } else {
         out[j] = bf16_ ? cur.to(at::kFloat) : cur;
@@ -297,7 +303,11 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
           throw Error("oneDNN step: expected channels-last activations");
         at::Tensor gm = g.permute({0, 2, 3, 1}).reshape({-1, c});
         const at::Tensor fm = f.permute({0, 2, 3, 1}).reshape({-1, c});
-        if (type_ == at::kFloat) gm.addmm_(fm, k);
+        // The AVX-512 kernel against OpenBLAS's sgemm (2 threads, VGG-19 at
+        // 512 px): 1.4x with 64 channels, 1.2x with 128, 0.9x with 256 and 512.
+        if (type_ == at::kFloat && gram::supports(c) && c <= 128)
+          gram::add_gram_gradient(f.data_ptr<float>(), fm.size(0), c, k.contiguous().data_ptr<float>(), g.data_ptr<float>());
+        else if (type_ == at::kFloat) gm.addmm_(fm, k);
         else gm.add_(at::mm(fm.to(at::kFloat), k).to(type_));
         continue;
       }

@@ -26,30 +26,38 @@ namespace {
 
 constexpr int kRows = 12;  // output rows of the product kernel (12 x 32 accumulators)
 
-// Columns [j, j + 32) of m (R x k) = v (R x c) u (c x k); v's rows are c
-// apart; panel holds u's columns [j, j + 32) as c rows of 32 (see expand).
+// The product kernel of the Winograd convolution and the Gram matrices: 32
+// columns of R rows of m (row i at m + i * m_row) = (or +=, with add) the sum
+// over q < n of a[i * a_row + q * a_step] times b[q * b_step .. + 32), in
+// R x 2 AVX-512 accumulators.
 template <int R>
-NST_AVX512 void product_rows(const float* v, const float* panel, float* m, int64_t c, int64_t k, int64_t j) {
+NST_AVX512 void tile(const float* a, int64_t a_row, int64_t a_step, const float* b, int64_t b_step, int64_t n,
+                     float* m, int64_t m_row, bool add) {
   __m512 acc[R][2];
-  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  for (int64_t q = 0; q < c; ++q) {
-    const __m512 b0 = _mm512_loadu_ps(panel + q * 32), b1 = _mm512_loadu_ps(panel + q * 32 + 16);
+  for (int i = 0; i < R; ++i) {
+    acc[i][0] = add ? _mm512_loadu_ps(m + i * m_row) : _mm512_setzero_ps();
+    acc[i][1] = add ? _mm512_loadu_ps(m + i * m_row + 16) : _mm512_setzero_ps();
+  }
+  for (int64_t q = 0; q < n; ++q) {
+    const __m512 b0 = _mm512_loadu_ps(b + q * b_step), b1 = _mm512_loadu_ps(b + q * b_step + 16);
     for (int i = 0; i < R; ++i) {
-      const __m512 a = _mm512_set1_ps(v[i * c + q]);
-      acc[i][0] = _mm512_fmadd_ps(a, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(a, b1, acc[i][1]);
+      const __m512 x = _mm512_set1_ps(a[i * a_row + q * a_step]);
+      acc[i][0] = _mm512_fmadd_ps(x, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(x, b1, acc[i][1]);
     }
   }
   for (int i = 0; i < R; ++i) {
-    _mm512_storeu_ps(m + i * k + j, acc[i][0]);
-    _mm512_storeu_ps(m + i * k + j + 16, acc[i][1]);
+    _mm512_storeu_ps(m + i * m_row, acc[i][0]);
+    _mm512_storeu_ps(m + i * m_row + 16, acc[i][1]);
   }
 }
 
+// tile<rows> for 1 <= rows <= R.
 template <int R>
-NST_AVX512 void product_tail(const float* v, const float* panel, float* m, int64_t c, int64_t k, int64_t j, int rows) {
-  if (rows == R) product_rows<R>(v, panel, m, c, k, j);
-  else if constexpr (R > 1) product_tail<R - 1>(v, panel, m, c, k, j, rows);
+NST_AVX512 void tile_rows(int rows, const float* a, int64_t a_row, int64_t a_step, const float* b, int64_t b_step,
+                          int64_t n, float* m, int64_t m_row, bool add) {
+  if (rows == R) tile<R>(a, a_row, a_step, b, b_step, n, m, m_row, add);
+  else if constexpr (R > 1) tile_rows<R - 1>(rows, a, a_row, a_step, b, b_step, n, m, m_row, add);
 }
 
 // m (rows x k) = v (rows x c) u (c x k), k % 32 == 0, u in panels of 32
@@ -59,9 +67,8 @@ NST_AVX512 void product_tail(const float* v, const float* panel, float* m, int64
 NST_AVX512 void product(const float* v, const float* u, float* m, int64_t rows, int64_t c, int64_t k) {
   for (int64_t j = 0; j < k; j += 32) {
     const float* panel = u + j * c;
-    int64_t r = 0;
-    for (; r + kRows <= rows; r += kRows) product_rows<kRows>(v + r * c, panel, m + r * k, c, k, j);
-    if (r < rows) product_tail<kRows - 1>(v + r * c, panel, m + r * k, c, k, j, int(rows - r));
+    for (int64_t r = 0; r < rows; r += kRows)
+      tile_rows<kRows>(int(std::min<int64_t>(kRows, rows - r)), v + r * c, c, 1, panel, 32, c, m + r * k + j, k, false);
   }
 }
 
@@ -264,3 +271,54 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
 }
 
 }  // namespace nst::winograd
+
+namespace nst::gram {
+
+bool supports(int64_t channels) { return winograd::available() && channels >= 32 && channels % 32 == 0; }
+
+void features_gram(const float* f, int64_t rows, int64_t c, float scale, float* g) {
+  if (!supports(c) || rows < 1) throw std::invalid_argument("gram::features_gram: unsupported CPU or shape");
+  // Each thread sums its share of the rows into its own c x c matrix, in
+  // pieces of 256 rows (in L2 with 512 channels), the blocks on and above
+  // the diagonal only (G is symmetric); then the shares are added up.
+  const int64_t threads = std::max(1, at::get_num_threads()), piece = 256;
+  std::vector<float> part(size_t(threads) * c * c, 0.f);
+  at::parallel_for(0, threads, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      float* gt = part.data() + t * c * c;
+      const int64_t r0 = rows * t / threads, r1 = rows * (t + 1) / threads;
+      for (int64_t p = r0; p < r1; p += piece) {
+        const int64_t n = std::min(piece, r1 - p);
+        const float* fp = f + p * c;
+        for (int64_t i = 0; i < c; i += winograd::kRows)
+          for (int64_t j = i / 32 * 32; j < c; j += 32)
+            winograd::tile_rows<winograd::kRows>(int(std::min<int64_t>(winograd::kRows, c - i)), fp + i, 1, c, fp + j, c, n,
+                                       gt + i * c + j, c, true);
+      }
+    }
+  });
+  for (int64_t i = 0; i < c; ++i)
+    for (int64_t j = i; j < c; ++j) {
+      float sum = 0.f;
+      for (int64_t t = 0; t < threads; ++t) sum += part[(t * c + i) * c + j];
+      g[i * c + j] = g[j * c + i] = sum * scale;
+    }
+}
+
+void add_gram_gradient(const float* f, int64_t rows, int64_t c, const float* k, float* d) {
+  if (!supports(c) || rows < 1) throw std::invalid_argument("gram::add_gram_gradient: unsupported CPU or shape");
+  std::vector<float> panels(size_t(c) * c);  // k in panels of 32 columns, as the Winograd weights
+  for (int64_t j = 0; j < c; j += 32)
+    for (int64_t i = 0; i < c; ++i) std::copy(k + i * c + j, k + i * c + j + 32, panels.data() + j * c + i * 32);
+  at::parallel_for(0, (rows + winograd::kRows - 1) / winograd::kRows, 16, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t r = b * winograd::kRows;
+      for (int64_t j = 0; j < c; j += 32)
+        winograd::tile_rows<winograd::kRows>(int(std::min<int64_t>(winograd::kRows, rows - r)), f + r * c, c, 1, panels.data() + j * c,
+                                   32, c, d + r * c + j, c, true);
+    }
+  });
+}
+
+}  // namespace nst::gram
+

@@ -758,6 +758,28 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
 // The step's large buffers (process.cpp): 2 MB-aligned blocks, a freed one
 // handed out again for the next request of its size, small tensors and
 // ATen's raw allocation API unchanged.
+TEST(DirectStep, GramKernelsMatchLibTorch) {
+  if (!nst::gram::supports(32)) GTEST_SKIP() << "no AVX-512F on this CPU";
+  EXPECT_FALSE(nst::gram::supports(16));
+  EXPECT_FALSE(nst::gram::supports(48));
+  // Row counts that are not multiples of the kernel's 12 rows or of the 256-row pieces.
+  for (auto [rows, c] : {std::pair<int64_t, int64_t>{1, 32}, {13, 64}, {1000, 96}, {4099, 512}}) {
+    SCOPED_TRACE(testing::Message() << rows << " x " << c);
+    const at::Tensor f = at::randn({rows, c}), k = at::randn({c, c}), d = at::randn({rows, c});
+    at::Tensor g = at::empty({c, c});
+    nst::gram::features_gram(f.data_ptr<float>(), rows, c, 0.5f, g.data_ptr<float>());
+    const at::Tensor want = at::mm(f.t(), f) * 0.5;
+    EXPECT_LT((g - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
+    EXPECT_TRUE(at::equal(g, g.t()));
+    at::Tensor out = d.clone();
+    nst::gram::add_gram_gradient(f.data_ptr<float>(), rows, c, k.data_ptr<float>(), out.data_ptr<float>());
+    const at::Tensor want_d = d + at::mm(f, k);
+    EXPECT_LT((out - want_d).abs().max().item<double>(), 1e-5 * want_d.abs().max().item<double>());
+  }
+  float x = 0;
+  EXPECT_THROW(nst::gram::features_gram(&x, 1, 16, 1.f, &x), std::invalid_argument);
+}
+
 TEST(DirectStep, LargeTensorsComeFromOneArena) {
 #ifdef NST_HAVE_DNNL
   nst::use_huge_pages_for_large_tensors();
