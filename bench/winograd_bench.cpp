@@ -59,7 +59,8 @@ Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
   s.wait();
   convolution_forward conv(pd);
   // Compact weights where the step keeps them so: their transform is part of every call.
-  const nst::winograd::Weights u = nst::winograd::transform(wt.data_ptr<float>(), k, c, nst::winograd::keep_compact(c, k));
+  const nst::winograd::Weights u =
+      nst::winograd::transform(wt.data_ptr<float>(), k, c, nst::winograd::keep_compact(c, k));
   Result r{1e30, 1e30, 0};
   for (int rep = 0; rep < 6; ++rep) {
     auto t0 = std::chrono::steady_clock::now();

@@ -73,8 +73,8 @@ class FeatureNet {
                                           const std::vector<bool>& gram) const;
 };
 
-// Makes ATen's CPU tensors of 4 MB and more come from their own mappings in
-// transparent huge pages (process.cpp); once per process, from the first
+// Makes ATen's CPU tensors of 4 MB and more come from one arena in
+// transparent huge pages that stays mapped (process.cpp); once per process, from the first
 // oneDNN step plan on. Does nothing in builds without the oneDNN 2.x path.
 void use_huge_pages_for_large_tensors();
 

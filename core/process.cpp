@@ -110,7 +110,7 @@ class HugePageAllocator final : public c10::Allocator {
         off = top;
         top += len;
         if (top > committed) {  // make more of the arena usable, in 64 MB steps
-          const size_t upto = std::min(reserved, (top + (size_t(64) << 20) - 1) / (size_t(64) << 20) * (size_t(64) << 20));
+          const size_t step = size_t(64) << 20, upto = std::min(reserved, (top + step - 1) / step * step);
           if (mprotect(base + committed, upto - committed, PROT_READ | PROT_WRITE) != 0) {
             top -= len;
             return nullptr;

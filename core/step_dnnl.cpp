@@ -55,7 +55,8 @@ bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
     const char* e = std::getenv("NST_WINOGRAD");
     return e && std::string(e) == "0";
   }();
-  return !off && winograd::available() && winograd::supports(c, k) && (!winograd::keep_compact(c, k) || h * w >= 32 * 32);
+  return !off && winograd::available() && winograd::supports(c, k) &&
+         (!winograd::keep_compact(c, k) || h * w >= 32 * 32);
 }
 
 }  // namespace
@@ -306,7 +307,8 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
         // The AVX-512 kernel against OpenBLAS's sgemm (2 threads, VGG-19 at
         // 512 px): 1.4x with 64 channels, 1.2x with 128, 0.9x with 256 and 512.
         if (type_ == at::kFloat && gram::supports(c) && c <= 128)
-          gram::add_gram_gradient(f.data_ptr<float>(), fm.size(0), c, k.contiguous().data_ptr<float>(), g.data_ptr<float>());
+          gram::add_gram_gradient(f.data_ptr<float>(), fm.size(0), c, k.contiguous().data_ptr<float>(),
+                                  g.data_ptr<float>());
         else if (type_ == at::kFloat) gm.addmm_(fm, k);
         else gm.add_(at::mm(fm.to(at::kFloat), k).to(type_));
         continue;

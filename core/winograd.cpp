@@ -274,6 +274,9 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
 
 namespace nst::gram {
 
+using winograd::kRows;
+using winograd::tile_rows;
+
 bool supports(int64_t channels) { return winograd::available() && channels >= 32 && channels % 32 == 0; }
 
 void features_gram(const float* f, int64_t rows, int64_t c, float scale, float* g) {
@@ -290,10 +293,10 @@ void features_gram(const float* f, int64_t rows, int64_t c, float scale, float* 
       for (int64_t p = r0; p < r1; p += piece) {
         const int64_t n = std::min(piece, r1 - p);
         const float* fp = f + p * c;
-        for (int64_t i = 0; i < c; i += winograd::kRows)
+        for (int64_t i = 0; i < c; i += kRows)
           for (int64_t j = i / 32 * 32; j < c; j += 32)
-            winograd::tile_rows<winograd::kRows>(int(std::min<int64_t>(winograd::kRows, c - i)), fp + i, 1, c, fp + j, c, n,
-                                       gt + i * c + j, c, true);
+            tile_rows<kRows>(int(std::min<int64_t>(kRows, c - i)), fp + i, 1, c, fp + j, c, n, gt + i * c + j, c,
+                             true);
       }
     }
   });
@@ -310,12 +313,12 @@ void add_gram_gradient(const float* f, int64_t rows, int64_t c, const float* k, 
   std::vector<float> panels(size_t(c) * c);  // k in panels of 32 columns, as the Winograd weights
   for (int64_t j = 0; j < c; j += 32)
     for (int64_t i = 0; i < c; ++i) std::copy(k + i * c + j, k + i * c + j + 32, panels.data() + j * c + i * 32);
-  at::parallel_for(0, (rows + winograd::kRows - 1) / winograd::kRows, 16, [&](int64_t b0, int64_t b1) {
+  at::parallel_for(0, (rows + kRows - 1) / kRows, 16, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
-      const int64_t r = b * winograd::kRows;
+      const int64_t r = b * kRows;
       for (int64_t j = 0; j < c; j += 32)
-        winograd::tile_rows<winograd::kRows>(int(std::min<int64_t>(winograd::kRows, rows - r)), f + r * c, c, 1, panels.data() + j * c,
-                                   32, c, d + r * c + j, c, true);
+        tile_rows<kRows>(int(std::min<int64_t>(kRows, rows - r)), f + r * c, c, 1, panels.data() + j * c, 32, c,
+                         d + r * c + j, c, true);
     }
   });
 }
