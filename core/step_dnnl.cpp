@@ -222,22 +222,32 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
   gram_features_.assign(wanted.size(), at::Tensor());
   std::vector<at::Tensor> out(wanted.size());
   at::Tensor cur = x.to(type_).contiguous(at::MemoryFormat::ChannelsLast);
+  at::Tensor fused_mask;  // the next activation's mask, written by a Winograd convolution
   for (size_t k = 0; k < stages_.size(); ++k) {
     Stage& st = stages_[k];
     if (st.kind == Stage::Act && k > 0 && stages_[k - 1].kind == Stage::Conv && stages_[k - 1].fused_act) {
       // computed by the convolution's post-op
     } else {
+      // A Winograd convolution writes the following activation's mask (the
+      // backward pass needs its signs) as it writes its output.
+      if (for_backward && st.kind == Stage::Conv && st.wg_fwd.c > 0 && st.fused_act &&
+          std::find(wanted.begin(), wanted.end(), stages_[k + 1].op) == wanted.end())
+        fused_mask = at::empty({1, st.c, st.h, st.w}, at::TensorOptions().dtype(at::kBool).memory_format(
+                                                          at::MemoryFormat::ChannelsLast));
       at::Tensor dst = nhwc_tensor(st.c, st.h, st.w, type_);
       memory sm = wrap(st.src_md, cur), dm = wrap(st.dst_md, dst);
       switch (st.kind) {
         case Stage::Conv:
-          if (st.wg_fwd.c > 0)
+          if (st.wg_fwd.c > 0) {
+            winograd::Masks masks;
+            if (fused_mask.defined()) masks.dst = reinterpret_cast<uint8_t*>(fused_mask.data_ptr<bool>());
             winograd::conv3x3(cur.data_ptr<float>(), st.in_h, st.in_w, st.wg_fwd,
                               static_cast<const float*>(st.bias.get_data_handle()), st.fused_act, st.alpha,
-                              dst.data_ptr<float>());
-          else
+                              dst.data_ptr<float>(), masks);
+          } else {
             st.fwd.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, st.w_fwd}, {DNNL_ARG_BIAS, st.bias},
                                {DNNL_ARG_DST, dm}});
+          }
           break;
         case Stage::Act: st.fwd.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_DST, dm}}); break;
         case Stage::Pool: {
@@ -259,10 +269,12 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
     if (for_backward && st.kind == Stage::Act) {
       // The backward pass needs the sign of the activation. A wanted layer's
       // output stays alive anyway (the losses hold it); of the others only a
-      // byte mask is kept, so their float output is freed after the next stage.
+      // byte mask is kept, so their float output is freed after the next stage
+      // (written by a Winograd convolution as it writes its output).
       const bool is_feature = std::find(wanted.begin(), wanted.end(), st.op) != wanted.end();
-      saved_[k] = is_feature ? cur : cur.gt(0);
+      saved_[k] = is_feature ? cur : fused_mask.defined() ? fused_mask : cur.gt(0);
     }
+    if (st.kind == Stage::Act) fused_mask = at::Tensor();
     for (size_t j = 0; j < wanted.size(); ++j) {
       if (wanted[j] != st.op) continue;
       if (j < gram.size() && gram[j]) {
@@ -289,6 +301,10 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
   dnnl::engine& eng = cpu_engine();
   dnnl::stream s(eng);
   at::Tensor g;  // gradient at the current stage's output, NHWC, compute type
+  // An activation's mask that the convolution below applies as it reads g
+  // (Winograd), instead of a pass of its own over g.
+  at::Tensor pending_mask;
+  float pending_alpha = 0;
   for (size_t k = stages_.size(); k-- > 0;) {
     Stage& st = stages_[k];
     for (size_t j = 0; j < wanted.size(); ++j) {
@@ -321,6 +337,14 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
     switch (st.kind) {
       case Stage::Act: {
         if (saved_[k].scalar_type() == at::kBool) {
+          // (Only below a fused convolution: an unfused one is wanted, and the
+          // loss gradient added at its output must not be masked.)
+          if (k > 0 && stages_[k - 1].kind == Stage::Conv && stages_[k - 1].fused_act && stages_[k - 1].wg_bwd.c > 0 &&
+              saved_[k].is_contiguous(at::MemoryFormat::ChannelsLast)) {
+            pending_mask = saved_[k];
+            pending_alpha = st.alpha;
+            break;
+          }
           if (st.alpha == 0) g.mul_(saved_[k]);
           else g.mul_(saved_[k].to(type_).mul_(1 - st.alpha).add_(st.alpha));
           break;
@@ -331,10 +355,18 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
       }
       case Stage::Conv: {
         at::Tensor gs = nhwc_tensor(st.in_c, st.in_h, st.in_w, type_);
-        if (st.wg_bwd.c > 0)
-          winograd::conv3x3(g.data_ptr<float>(), st.h, st.w, st.wg_bwd, nullptr, false, 0.f, gs.data_ptr<float>());
-        else
+        if (st.wg_bwd.c > 0) {
+          winograd::Masks masks;
+          if (pending_mask.defined()) {
+            masks.src = reinterpret_cast<const uint8_t*>(pending_mask.data_ptr<bool>());
+            masks.src_alpha = pending_alpha;
+          }
+          winograd::conv3x3(g.data_ptr<float>(), st.h, st.w, st.wg_bwd, nullptr, false, 0.f, gs.data_ptr<float>(),
+                            masks);
+          pending_mask = at::Tensor();
+        } else {
           st.bwd.execute(s, {{DNNL_ARG_SRC, dd}, {DNNL_ARG_WEIGHTS, st.w_bwd}, {DNNL_ARG_DST, wrap(st.src_md, gs)}});
+        }
         s.wait();
         g = gs;
         break;

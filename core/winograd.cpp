@@ -111,7 +111,7 @@ float* scratch(size_t floats) {
 
 // Tiles [t0, t0 + n) of the output.
 NST_AVX512 void run_block(const Shape& s, const float* src, const float* u, const float* bias, bool activate,
-                          float alpha, float* dst, int64_t t0, int64_t n, int64_t block) {
+                          float alpha, float* dst, const Masks& masks, int64_t t0, int64_t n, int64_t block) {
   const int64_t c = s.c, k = s.k;
   // Tile position p's rows start 64 bytes past a multiple of the block's
   // size, so that the 36 rows of one tile do not all fall into the same L1
@@ -124,16 +124,26 @@ NST_AVX512 void run_block(const Shape& s, const float* src, const float* u, cons
   for (int64_t t = 0; t < n; ++t) {
     const int64_t ty = (t0 + t) / s.tiles_w, tx = (t0 + t) % s.tiles_w;
     const float* px[6][6];
+    const uint8_t* mx[6][6];  // with masks.src: the pixels' mask bytes (padding: zeros)
     for (int i = 0; i < 6; ++i)
       for (int j = 0; j < 6; ++j) {
         const int64_t y = ty * 4 - 1 + i, x = tx * 4 - 1 + j;
-        px[i][j] = y >= 0 && y < s.h && x >= 0 && x < s.w ? src + (y * s.w + x) * c : zero;
+        const bool in = y >= 0 && y < s.h && x >= 0 && x < s.w;
+        px[i][j] = in ? src + (y * s.w + x) * c : zero;
+        mx[i][j] = in && masks.src ? masks.src + (y * s.w + x) * c : reinterpret_cast<const uint8_t*>(zero);
       }
+    const __m512 src_alpha = _mm512_set1_ps(masks.src_alpha);
     for (int64_t q = 0; q < c; q += 16) {
       __m512 tmp[6][6];  // tmp[i][j] = (B^T d)[i][j]
       for (int j = 0; j < 6; ++j) {
         __m512 d[6], r[6];
         for (int i = 0; i < 6; ++i) d[i] = _mm512_loadu_ps(px[i][j] + q);
+        if (masks.src)  // d where the mask is set, src_alpha d elsewhere
+          for (int i = 0; i < 6; ++i) {
+            const __m128i b8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(mx[i][j] + q));
+            const __m512i bytes = _mm512_maskz_cvtepu8_epi32(0xffff, b8);
+            d[i] = _mm512_mask_mov_ps(_mm512_mul_ps(d[i], src_alpha), _mm512_test_epi32_mask(bytes, bytes), d[i]);
+          }
         input_rows(d, r);
         for (int i = 0; i < 6; ++i) tmp[i][j] = r[i];
       }
@@ -161,11 +171,15 @@ NST_AVX512 void run_block(const Shape& s, const float* src, const float* u, cons
       for (int r = 0; r < rows; ++r) {
         __m512 o[4];
         output_rows(tmp[r], o);
-        float* row = dst + ((ty * 4 + r) * s.w + tx * 4) * k + q;
+        const int64_t at = ((ty * 4 + r) * s.w + tx * 4) * k + q;
         for (int x = 0; x < cols; ++x) {
           __m512 y = _mm512_add_ps(o[x], b);
           if (activate) y = _mm512_mask_mul_ps(y, _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_LT_OQ), y, a);
-          _mm512_storeu_ps(row + x * k, y);
+          _mm512_storeu_ps(dst + at + x * k, y);
+          if (masks.dst) {  // 1 where y > 0, else 0
+            const __m512i one = _mm512_maskz_set1_epi32(_mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ), 1);
+            _mm512_mask_cvtepi32_storeu_epi8(masks.dst + at + x * k, 0xffff, one);
+          }
         }
       }
     }
@@ -238,7 +252,7 @@ Weights transform(const float* oihw, int64_t k, int64_t c, bool compact) {
 }
 
 void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, const float* bias, bool activate,
-             float alpha, float* dst) {
+             float alpha, float* dst, const Masks& masks) {
   if (!available() || !supports(weights.c, weights.k) || h < 1 || w < 1 ||
       (weights.u.empty() && weights.g.size() != size_t(9) * weights.c * weights.k))
     throw std::invalid_argument("winograd::conv3x3: unsupported CPU or shape");
@@ -265,7 +279,7 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
   at::parallel_for(0, blocks, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t t0 = b * block;
-      run_block(s, src, u, bias, activate, alpha, dst, t0, std::min(block, s.tiles - t0), block);
+      run_block(s, src, u, bias, activate, alpha, dst, masks, t0, std::min(block, s.tiles - t0), block);
     }
   });
 }

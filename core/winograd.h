@@ -34,11 +34,20 @@ inline bool keep_compact(int64_t in_channels, int64_t out_channels) {
 // From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW). Needs available().
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact = false);
 
+// Byte masks (0 or 1 per value, laid out as the tensor they go with) that
+// conv3x3 reads or writes on the way, instead of a pass of their own over
+// memory: the signs a ReLU's backward pass needs.
+struct Masks {
+  const uint8_t* src = nullptr;  // src is read as src where set, src_alpha src elsewhere
+  float src_alpha = 0;
+  uint8_t* dst = nullptr;  // set where dst > 0
+};
+
 // dst (h, w, k) = conv(src (h, w, c), weights) + bias (null: none), then
 // where `activate` max(y, alpha * y) (ReLU: alpha 0; leaky ReLU: alpha 0.1).
 // Runs on ATen's thread pool. Needs available() and supports(c, k).
 void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, const float* bias, bool activate,
-             float alpha, float* dst);
+             float alpha, float* dst, const Masks& masks = {});
 
 }  // namespace nst::winograd
 

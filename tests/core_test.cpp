@@ -746,6 +746,23 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
     const at::Tensor got = dst.permute({2, 0, 1}).unsqueeze(0);
     const double err = (got - ref).abs().max().item<double>() / ref.abs().max().item<double>();
     EXPECT_LT(err, 1e-5) << t.c << "->" << t.k << " " << t.h << "x" << t.w;
+    // With masks: the input read through a ReLU's mask (slope 0 or 0.1 where
+    // unset), the output's signs written as bytes.
+    const float slope = t.compact ? 0.1f : 0.f;
+    const at::Tensor keep = at::rand({t.h, t.w, t.c}) > 0.3;  // NHWC, like src
+    at::Tensor masked = at::conv2d(at::where(keep, src, src * slope).permute({2, 0, 1}).unsqueeze(0), wt,
+                                   t.bias ? b : at::Tensor(), 1, 1);
+    if (t.act) masked = at::where(masked < 0, masked * t.alpha, masked);
+    at::Tensor signs = at::full({t.h, t.w, t.k}, 7, at::kByte);
+    nst::winograd::Masks masks;
+    masks.src = reinterpret_cast<const uint8_t*>(keep.data_ptr<bool>());
+    masks.src_alpha = slope;
+    masks.dst = signs.data_ptr<uint8_t>();
+    nst::winograd::conv3x3(src.data_ptr<float>(), t.h, t.w, u, t.bias ? b.data_ptr<float>() : nullptr, t.act,
+                           t.alpha, dst.data_ptr<float>(), masks);
+    const at::Tensor got_masked = dst.permute({2, 0, 1}).unsqueeze(0);
+    EXPECT_LT((got_masked - masked).abs().max().item<double>() / masked.abs().max().item<double>(), 1e-5);
+    EXPECT_TRUE(at::equal(signs, (dst > 0).to(at::kByte))) << "the output's signs, as 0/1 bytes";
   }
   const nst::winograd::Weights u = nst::winograd::transform(at::zeros({32, 16, 3, 3}).data_ptr<float>(), 32, 16);
   std::vector<float> in(16), out(32);
@@ -755,9 +772,9 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
 #endif
 }
 
-// The step's large buffers (process.cpp): 2 MB-aligned blocks, a freed one
-// handed out again for the next request of its size, small tensors and
-// ATen's raw allocation API unchanged.
+// The step's large buffers (process.cpp): one arena whose freed ranges are
+// handed out again (split, merged), small tensors and ATen's raw allocation
+// API unchanged.
 TEST(DirectStep, GramKernelsMatchLibTorch) {
 #ifdef NST_HAVE_DNNL
   if (!nst::gram::supports(32)) GTEST_SKIP() << "no AVX-512F on this CPU";
