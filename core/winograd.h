@@ -1,7 +1,7 @@
 // 3x3 convolutions (stride 1, padding 1, float32, NHWC) by Winograd's minimal
-// filtering F(4x4, 3x3) (Lavin & Gray 2016): each 4x4 output tile costs 36
-// products per channel pair instead of 144, paid for with transforms of the
-// input and output tiles. Used by the optimisation step (step_dnnl.cpp) where
+// filtering F(4x4, 3x3) or F(6x6, 3x3) (Lavin & Gray 2016): each 4x4 output
+// tile costs 36 products per channel pair instead of 144 (each 6x6 tile 64
+// instead of 324), paid for with transforms of the input and output tiles. Used by the optimisation step (step_dnnl.cpp) where
 // it is faster than oneDNN 2.6's direct kernels (which have no Winograd for
 // NHWC). Internal to core/; no LibTorch in this header.
 #pragma once
@@ -16,13 +16,14 @@ bool available();
 // Channel counts the kernels take: c % 16 == 0, k % 32 == 0.
 bool supports(int64_t in_channels, int64_t out_channels);
 
-// Weights in the transformed domain: for each of the 36 tile positions p a
-// c x k matrix stored as k / 32 panels of c rows of 32 output channels,
-// u[p][o / 32][i][o % 32] (4x the kernels' size); or compact: the kernels as g[c][9][k], transformed
+// Weights in the transformed domain: for each of the 36 (F(6x6): 64) tile
+// positions p a c x k matrix stored as k / 32 panels of c rows of 32 output
+// channels, u[p][o / 32][i][o % 32] (4x the kernels' size, F(6x6): 7.1x); or compact: the kernels as g[c][9][k], transformed
 // into a temporary u on every conv3x3 call (~4 ms for 512 x 512 channels
 // here: writing 38 MB).
 struct Weights {
   int64_t c = 0, k = 0;
+  int tile = 4;  // F(4x4, 3x3) or F(6x6, 3x3)
   std::vector<float> u, g;
 };
 // Whether the optimisation step keeps a layer's weights compact: above
@@ -31,8 +32,18 @@ struct Weights {
 inline bool keep_compact(int64_t in_channels, int64_t out_channels) {
   return in_channels * out_channels > 256 * 256;
 }
+// The faster tile size here: F(6x6, 3x3) computes 36 outputs with 64
+// products per channel pair (F(4x4) 16 with 36), for larger transforms and
+// 64 / 36 the transformed weights. Measured per layer (session 7, both with
+// the prefetching product): 0.84-0.93x the time of F(4x4) with up to 256 +
+// 256 channels; with 512 channels, where the products stream the weights,
+// 1.04-1.2x (256 <-> 512, 64 <-> 512) and 1.8-3.5x (512 -> 512).
+inline int preferred_tile(int64_t in_channels, int64_t out_channels) {
+  return in_channels + out_channels <= 512 ? 6 : 4;
+}
 // From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW). Needs available().
-Weights transform(const float* oihw, int64_t k, int64_t c, bool compact = false);
+// tile: 4 for F(4x4, 3x3), 6 for F(6x6, 3x3), 0 for preferred_tile(c, k).
+Weights transform(const float* oihw, int64_t k, int64_t c, bool compact = false, int tile = 0);
 
 // Byte masks (0 or 1 per value, laid out as the tensor they go with) that
 // conv3x3 reads or writes on the way, instead of a pass of their own over
