@@ -7,6 +7,10 @@
 #    each size: one step (forward to the deepest loss layer + backward to the image), fastest of
 #    REPS after a warm-up, one process per variant so that peak RSS (VmHWM) is that variant's
 #    own; GFLOP/s from the convolution FLOPs counted from the layer shapes (reference_step.py);
+#    with ROUNDS=N all of it N times over, the reference and the engine alternating, and each
+#    row the median of the N rounds (with the range of the per-round speed-ups): this VM's speed
+#    drifts by up to 1.5x within minutes, so a reference measured minutes before the engine can
+#    flatter or wrong it;
 # 3. with TTL=1, time to loss at 512 px: the reference's 300 L-BFGS iterations (astronaut in the
 #    style of The Starry Night from ../shared/testdata, both written at 512 px first so both
 #    sides start from the same pixels), then the engine (`nst transfer --stats --target-loss`)
@@ -17,7 +21,7 @@
 # The reference runs with the environment as it is; the engine's step_bench with
 # OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=4 and OPENBLAS_CORETYPE=SKYLAKEX (AVX-512) unless
 # set, as `nst transfer` runs itself.
-# Environment: SIZES (256 512 1024), REPS (3; 1024 px: 1), VARIANTS (engine variants of step_bench),
+# Environment: SIZES (256 512 1024), REPS (3; 1024 px: 1), ROUNDS (1), VARIANTS (engine variants of step_bench),
 # VGG (weights), DARKNET (folder), NETS (vgg darknet), TTL (0), TTL_ITERATIONS (300),
 # TTL_VARIANTS (nst transfer option sets, ';'-separated), REF_TTL (a reference result JSON to reuse;
 # each reference run saves its own as BUILD_DIR/ref_ttl.json).
@@ -31,6 +35,7 @@ read -r -a sizes <<<"${SIZES:-256 512 1024}"
 read -r -a variants <<<"${VARIANTS:-aten-fp32 direct-fp32 direct-bf16}"
 read -r -a nets <<<"${NETS:-vgg darknet}"
 reps=${REPS:-3}
+rounds=${ROUNDS:-1}
 py=/usr/bin/python3
 lock=/tmp/nst-build.lock
 bench=$build/bench/step_bench
@@ -52,45 +57,66 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 peak=$(locked "$bench" --peak)
 echo "peak: $peak"
 
+for round in $(seq "$rounds"); do
 for net in "${nets[@]}"; do
   model=$vgg; [[ $net == darknet ]] && model=$darknet
   [[ -e $model ]] || { echo "skipping $net: $model absent" >&2; continue; }
   for size in "${sizes[@]}"; do
     r=$reps; (( size >= 1024 )) && r=1
-    printf '%s\t%s\treference\t%s\n' "$net" "$size" "$(locked "$py" "$top/bench/reference_step.py" step "$model" "$size" "$r")" >>"$out"
+    printf '%s\t%s\t%s\treference\t%s\n' "$round" "$net" "$size" \
+      "$(locked "$py" "$top/bench/reference_step.py" step "$model" "$size" "$r")" >>"$out"
     for v in "${variants[@]}"; do
       # The engine as `nst transfer` runs it: OMP_WAIT_POLICY=PASSIVE, OpenBLAS's threads
       # sleeping when idle, its Skylake-X kernels on AVX-512 CPUs (see core/process.cpp).
-      printf '%s\t%s\t%s\t%s\n' "$net" "$size" "$v" \
+      printf '%s\t%s\t%s\t%s\t%s\n' "$round" "$net" "$size" "$v" \
         "$(env OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}" OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}" \
            ${coretype:+OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-$coretype}"} \
            flock "$lock" "$bench" "$model" "$size" "$r" "$v")" >>"$out"
     done
   done
 done
+done
 
 [[ -s $out ]] && "$py" - "$out" "$peak" <<'PY'
 import json, sys
 peak = json.loads(sys.argv[2])
-rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-ref = {(n, s): json.loads(j) for n, s, v, j in rows if v == "reference"}
+# Per (network, size, variant) in the order first run: the rounds' results.
+runs = {}
+for line in open(sys.argv[1]):
+    k, n, s, v, j = line.rstrip("\n").split("\t")
+    runs.setdefault((n, s, v), {})[k] = json.loads(j)
+def merged(results):  # the median round's step time, the largest peak RSS
+    xs = sorted(results.values(), key=lambda x: x.get("step_ms", 0))
+    d = dict(xs[(len(xs) - 1) // 2])
+    d["peak_rss_mb"] = max(x.get("peak_rss_mb", 0) for x in results.values())
+    return d
+ref = {(n, s): merged(rs) for (n, s, v), rs in runs.items() if v == "reference"}
+rounds = max(len(rs) for rs in runs.values())
 names = {"vgg": "VGG-19", "darknet": "Darknet-tiny"}
 print()
+if rounds > 1:
+    print("Median of %d rounds (reference and engine alternating); in brackets the range of the rounds' own speed-ups." % rounds)
+    print()
 print("| network | size | variant | step ms | GFLOP/s (% of matmul peak) | peak RSS MB | step speed-up vs reference | RSS vs reference |")
 print("|---|---:|---|---:|---:|---:|---:|---:|")
-for n, s, v, j in rows:
-    d, r = json.loads(j), ref[(n, s)]
+for (n, s, v), rs in runs.items():
+    d, r = merged(rs), ref[(n, s)]
     if d.get("unavailable"):
         continue
+    spread = ""
+    if v != "reference" and len(rs) > 1:
+        own = [runs[(n, s, "reference")][k]["step_ms"] / x["step_ms"] for k, x in rs.items()
+               if k in runs[(n, s, "reference")]]
+        spread = " (%.2f-%.2fx)" % (min(own), max(own))
     gflop = 2 * r["conv_gflop_fwd"]  # forward + data gradient (about as many FLOPs); no weight gradients
     rate = gflop / (d["step_ms"] / 1000)
     bf16 = d.get("precision") == "bf16"
     pk = peak["bf16_gflops" if bf16 else "fp32_gflops"]
     label = "python3-torch fp32 (reference)" if v == "reference" else "engine " + v + (
         " (= %s%s)" % ("direct " if d.get("direct") else "ATen ", d["precision"]) if v == "auto" else "")
-    print("| %s | %s | %s | %.0f | %.0f (%.0f %% of %s) | %.0f | %.2fx | %.0f %% |" % (
+    print("| %s | %s | %s | %.0f | %.0f (%.0f %% of %s) | %.0f | %.2fx%s | %.0f %% |" % (
         names[n], s, label, d["step_ms"], rate, 100 * rate / pk, "bf16" if bf16 else "fp32", d["peak_rss_mb"],
-        r["step_ms"] / d["step_ms"], 100 * d["peak_rss_mb"] / r["peak_rss_mb"]))
+        r["step_ms"] / d["step_ms"], spread, 100 * d["peak_rss_mb"] / r["peak_rss_mb"]))
 PY
 
 [[ ${TTL:-0} == 1 ]] || exit 0
