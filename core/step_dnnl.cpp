@@ -46,7 +46,8 @@ memory pack(const at::Tensor& w, const memory::desc& md, dnnl::stream& s) {
 }
 
 // Whether a 3x3 convolution (c -> k channels, h x w output) runs faster by
-// Winograd F(4x4, 3x3) than by oneDNN 2.6's direct kernels: measured with
+// Winograd (F(6x6, 3x3) or F(4x4, 3x3), winograd::preferred_tile) than by
+// oneDNN 2.6's direct kernels: measured with
 // bench/winograd_bench on the VGG-19 and Darknet-tiny layer shapes (README,
 // "Speed of the optimisation"): up to 256 x 256 channels at every size, 512
 // channels (compact weights) from 32 x 32 pixels on. NST_WINOGRAD=0 turns it off.
@@ -72,7 +73,7 @@ struct DnnlStep::Stage {
   dnnl::primitive fwd, bwd;
   memory w_fwd, w_bwd, bias;
   memory::desc ws_md;       // max pooling workspace (empty otherwise)
-  // Conv: Winograd F(4x4, 3x3) weights for the forward and the data-gradient
+  // Conv: Winograd weights for the forward and the data-gradient
   // convolution where that is faster (winograd.h); empty: oneDNN.
   winograd::Weights wg_fwd, wg_bwd;
 };

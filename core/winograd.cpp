@@ -277,6 +277,7 @@ namespace {
 template <int M>
 NST_AVX512 void expand(const float* g, int64_t c, int64_t k, int64_t i0, int64_t i1, float* u) {
   constexpr int N = Tile<M>::N;
+  const bool stream = reinterpret_cast<uintptr_t>(u) % 64 == 0;
   const auto& G = Tile<M>::G;
   std::vector<float> t(size_t(N) * 3 * k);  // (G g)[r][j] for all k
   for (int64_t i = i0; i < i1; ++i) {
@@ -291,12 +292,21 @@ NST_AVX512 void expand(const float* g, int64_t c, int64_t k, int64_t i0, int64_t
       for (int j = 0; j < N; ++j) {
         const float a = G[j][0], b = G[j][1], d = G[j][2];
         const float *t0 = t.data() + (r * 3) * k, *t1 = t0 + k, *t2 = t1 + k;
-        for (int64_t o0 = 0; o0 < k; o0 += 32) {
-          float* ur = u + (r * N + j) * c * k + o0 * c + i * 32;  // panel o0 / 32, row i
-          for (int o = 0; o < 32; ++o) ur[o] = a * t0[o0 + o] + b * t1[o0 + o] + d * t2[o0 + o];
+        const __m512 va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b), vd = _mm512_set1_ps(d);
+        for (int64_t o = 0; o < k; o += 16) {
+          float* ur = u + (r * N + j) * c * k + o / 32 * 32 * c + i * 32 + o % 32;  // panel o / 32, row i
+          const __m512 y = _mm512_fmadd_ps(
+              vd, _mm512_loadu_ps(t2 + o),
+              _mm512_fmadd_ps(vb, _mm512_loadu_ps(t1 + o), _mm512_mul_ps(va, _mm512_loadu_ps(t0 + o))));
+          // Where u is 64-byte aligned (the per-call u of compact weights, from the step's
+          // arena), stores that bypass the caches: no read of each line before it is
+          // overwritten (38 MB for 512 x 512 channels; 512 px step 2.5-4.5 % faster).
+          if (stream) _mm512_stream_ps(ur, y);
+          else _mm512_storeu_ps(ur, y);
         }
       }
   }
+  if (stream) _mm_sfence();  // visible before the threads meet again
 }
 
 // All of u, on ATen's threads.

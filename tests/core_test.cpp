@@ -682,11 +682,18 @@ void compare(const Case& c) {
   const StepResult fp32 = step(*net, x, target, 1, layers);
   ASSERT_TRUE(net->direct());
   const StepResult grams = step_grams(*net, x, target, 1, layers);
+  // fp32: same arithmetic up to summation order and rounding (Winograd). The
+  // gradient is only piecewise smooth: a ReLU or max pooling of these random
+  // networks whose input sits within rounding of its kink changes it by ~1e-2
+  // (measured: the reference's own gradient moved by 0.4-1.1e-2 for a 1e-5
+  // relative change of the image in all three VGG-19 cases, 1e-6 below 1e-5;
+  // the direct step matches to ~1e-5 unless it takes the other side of one
+  // such kink, which a change of rounding decides). Hence 3e-2 for the
+  // gradient; the loss and the features are continuous and held to 1e-4.
   EXPECT_NEAR(grams.loss, ref.loss, 1e-4 * std::abs(ref.loss));
-  EXPECT_LT(rel_diff(grams.grad, ref.grad), 1e-3);
-  // fp32: same arithmetic up to summation order.
+  EXPECT_LT(rel_diff(grams.grad, ref.grad), 3e-2);
   EXPECT_NEAR(fp32.loss, ref.loss, 1e-4 * std::abs(ref.loss));
-  EXPECT_LT(rel_diff(fp32.grad, ref.grad), 1e-3);
+  EXPECT_LT(rel_diff(fp32.grad, ref.grad), 3e-2);
   for (size_t i = 0; i < ref.features.size(); ++i) EXPECT_LT(rel_diff(fp32.features[i], ref.features[i]), 1e-4) << layers[i];
   // bf16 convolutions (8-bit mantissa), fp32 losses: loss within 2 %, gradient
   // direction within cosine 0.95 of fp32 (random weights are the hard case).
