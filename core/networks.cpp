@@ -219,6 +219,7 @@ std::unique_ptr<FeatureNet> load_any(const std::string& path, const std::string&
 struct DirectCache {
   std::mutex mu;
   std::map<std::vector<int64_t>, std::shared_ptr<DnnlStep>> plans;
+  WinogradWeightCache winograd;  // shared by the plans
   std::shared_ptr<DnnlStep> pending;  // the plan whose backward pass is still to run
 };
 
@@ -304,7 +305,7 @@ std::vector<at::Tensor> FeatureNet::direct_features(const at::Tensor& x, const s
     auto it = cache->plans.find(key);
     if (it == cache->plans.end()) {
       if (cache->plans.size() >= 4) cache->plans.clear();  // sizes change rarely (coarse-to-fine, targets)
-      it = cache->plans.emplace(key, std::make_shared<DnnlStep>(*this, x.size(2), x.size(3), deepest, want, bf16)).first;
+      it = cache->plans.emplace(key, std::make_shared<DnnlStep>(*this, x.size(2), x.size(3), deepest, want, bf16, &cache->winograd)).first;
     }
     step = it->second;
   }

@@ -60,6 +60,17 @@ bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
          (!winograd::keep_compact(c, k) || h * w >= 32 * 32);
 }
 
+// The Winograd weights of op `op` (bwd: its data gradient's) from `shared`,
+// made by `make` and added there when absent (or without `shared`).
+template <typename Make>
+std::shared_ptr<const winograd::Weights> winograd_weights(WinogradWeightCache* shared, size_t op, bool bwd,
+                                                          Make make) {
+  if (!shared) return std::make_shared<const winograd::Weights>(make());
+  std::shared_ptr<const winograd::Weights>& w = (*shared)[{op, bwd}];
+  if (!w) w = std::make_shared<const winograd::Weights>(make());
+  return w;
+}
+
 }  // namespace
 
 struct DnnlStep::Stage {
@@ -75,11 +86,11 @@ struct DnnlStep::Stage {
   memory::desc ws_md;       // max pooling workspace (empty otherwise)
   // Conv: Winograd weights for the forward and the data-gradient
   // convolution where that is faster (winograd.h); empty: oneDNN.
-  winograd::Weights wg_fwd, wg_bwd;
+  std::shared_ptr<const winograd::Weights> wg_fwd, wg_bwd;
 };
 
 DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, const std::vector<size_t>& wanted,
-                   bool bf16)
+                   bool bf16, WinogradWeightCache* shared)
     : h_(h), w_(w), bf16_(bf16), type_(bf16 ? at::kBFloat16 : at::kFloat) {
   use_huge_pages_for_large_tensors();  // its buffers come and go every step
   dnnl::engine& eng = cpu_engine();
@@ -134,14 +145,18 @@ DnnlStep::DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, 
         st.bwd = dnnl::convolution_forward(bpd);
         const bool wg = !bf16 && k == 3 && p == 1;
         if (wg && use_winograd(st.in_c, oc, ch, cw)) {
-          const at::Tensor wf = op.weight.to(at::kFloat).contiguous();
-          st.wg_fwd = winograd::transform(wf.data_ptr<float>(), oc, st.in_c, winograd::keep_compact(st.in_c, oc));
+          st.wg_fwd = winograd_weights(shared, i, false, [&] {
+            const at::Tensor wf = op.weight.to(at::kFloat).contiguous();
+            return winograd::transform(wf.data_ptr<float>(), oc, st.in_c, winograd::keep_compact(st.in_c, oc));
+          });
         } else {
           st.w_fwd = pack(op.weight, fpd.weights_desc(), s);
         }
         if (wg && use_winograd(oc, st.in_c, ch, cw)) {
-          const at::Tensor wb = op.weight.transpose(0, 1).flip({2, 3}).to(at::kFloat).contiguous();
-          st.wg_bwd = winograd::transform(wb.data_ptr<float>(), st.in_c, oc, winograd::keep_compact(oc, st.in_c));
+          st.wg_bwd = winograd_weights(shared, i, true, [&] {
+            const at::Tensor wb = op.weight.transpose(0, 1).flip({2, 3}).to(at::kFloat).contiguous();
+            return winograd::transform(wb.data_ptr<float>(), st.in_c, oc, winograd::keep_compact(oc, st.in_c));
+          });
         } else {
           st.w_bwd = pack(op.weight.transpose(0, 1).flip({2, 3}), bpd.weights_desc(), s);
         }
@@ -231,7 +246,7 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
     } else {
       // A Winograd convolution writes the following activation's mask (the
       // backward pass needs its signs) as it writes its output.
-      if (for_backward && st.kind == Stage::Conv && st.wg_fwd.c > 0 && st.fused_act &&
+      if (for_backward && st.kind == Stage::Conv && st.wg_fwd && st.fused_act &&
           std::find(wanted.begin(), wanted.end(), stages_[k + 1].op) == wanted.end())
         fused_mask = at::empty({1, st.c, st.h, st.w}, at::TensorOptions().dtype(at::kBool).memory_format(
                                                           at::MemoryFormat::ChannelsLast));
@@ -239,10 +254,10 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
       memory sm = wrap(st.src_md, cur), dm = wrap(st.dst_md, dst);
       switch (st.kind) {
         case Stage::Conv:
-          if (st.wg_fwd.c > 0) {
+          if (st.wg_fwd) {
             winograd::Masks masks;
             if (fused_mask.defined()) masks.dst = reinterpret_cast<uint8_t*>(fused_mask.data_ptr<bool>());
-            winograd::conv3x3(cur.data_ptr<float>(), st.in_h, st.in_w, st.wg_fwd,
+            winograd::conv3x3(cur.data_ptr<float>(), st.in_h, st.in_w, *st.wg_fwd,
                               static_cast<const float*>(st.bias.get_data_handle()), st.fused_act, st.alpha,
                               dst.data_ptr<float>(), masks);
           } else {
@@ -340,7 +355,7 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
         if (saved_[k].scalar_type() == at::kBool) {
           // (Only below a fused convolution: an unfused one is wanted, and the
           // loss gradient added at its output must not be masked.)
-          if (k > 0 && stages_[k - 1].kind == Stage::Conv && stages_[k - 1].fused_act && stages_[k - 1].wg_bwd.c > 0 &&
+          if (k > 0 && stages_[k - 1].kind == Stage::Conv && stages_[k - 1].fused_act && stages_[k - 1].wg_bwd &&
               saved_[k].is_contiguous(at::MemoryFormat::ChannelsLast)) {
             pending_mask = saved_[k];
             pending_alpha = st.alpha;
@@ -356,13 +371,13 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
       }
       case Stage::Conv: {
         at::Tensor gs = nhwc_tensor(st.in_c, st.in_h, st.in_w, type_);
-        if (st.wg_bwd.c > 0) {
+        if (st.wg_bwd) {
           winograd::Masks masks;
           if (pending_mask.defined()) {
             masks.src = reinterpret_cast<const uint8_t*>(pending_mask.data_ptr<bool>());
             masks.src_alpha = pending_alpha;
           }
-          winograd::conv3x3(g.data_ptr<float>(), st.h, st.w, st.wg_bwd, nullptr, false, 0.f, gs.data_ptr<float>(),
+          winograd::conv3x3(g.data_ptr<float>(), st.h, st.w, *st.wg_bwd, nullptr, false, 0.f, gs.data_ptr<float>(),
                             masks);
           pending_mask = at::Tensor();
         } else {

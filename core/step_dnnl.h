@@ -7,17 +7,30 @@
 
 #include <ATen/ATen.h>
 
+#include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace nst {
 
+namespace winograd {
+struct Weights;
+}
+// A network's Winograd weights by (op index, data gradient), shared by its
+// DnnlSteps: they do not depend on the input size, and with F(6x6) they are
+// 7.1x the kernels (VGG-19 up to 256 channels: 132 MB for both directions),
+// once per size in a coarse-to-fine run otherwise.
+using WinogradWeightCache = std::map<std::pair<size_t, bool>, std::shared_ptr<const winograd::Weights>>;
+
 // Forward pass to ops()[deepest] and backward pass to the input for one
-// input size (1,3,h,w) and precision. Weights are packed at construction.
+// input size (1,3,h,w) and precision. Weights are packed at construction
+// (Winograd weights taken from and added to `shared` where given).
 // Not thread-safe; backward() belongs to the latest forward(for_backward).
 class DnnlStep {
  public:
-  DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, const std::vector<size_t>& wanted, bool bf16);
+  DnnlStep(const FeatureNet& net, int64_t h, int64_t w, size_t deepest, const std::vector<size_t>& wanted, bool bf16,
+           WinogradWeightCache* shared = nullptr);
   ~DnnlStep();
   DnnlStep(const DnnlStep&) = delete;
   DnnlStep& operator=(const DnnlStep&) = delete;

@@ -6,6 +6,7 @@
 #include "nst.h"
 #include "weights.h"
 #ifdef NST_HAVE_DNNL
+#include "step_dnnl.h"
 #include "winograd.h"
 #endif
 
@@ -870,6 +871,31 @@ TEST(DirectStep, TwoSizesAndRepeatedStepsAgree) {
   const StepResult again = step(*net, a, at::full({1, 3, 32, 48}, 0.5), 1, layers);
   EXPECT_DOUBLE_EQ(first.loss, again.loss);
   EXPECT_TRUE(at::equal(first.grad, again.grad));
+}
+
+// The plans of two sizes (a coarse-to-fine run) share one copy of each
+// convolution's Winograd weights (7.1x the kernels with F(6x6)).
+TEST(DirectStep, PlansOfTwoSizesShareWinogradWeights) {
+#ifdef NST_HAVE_DNNL
+  if (!nst::winograd::available()) GTEST_SKIP() << "no AVX-512F on this CPU";
+  auto net = nst::load_network(kVggFixture);
+  const std::vector<size_t> wanted{net->index_of("relu1_1"), net->index_of("relu3_1")};
+  nst::WinogradWeightCache shared;
+  nst::DnnlStep a(*net, 32, 48, wanted.back(), wanted, false, &shared);
+  // conv1_2, conv2_1, conv2_2 and conv3_1, both directions (not conv1_1: 3 channels).
+  EXPECT_EQ(shared.size(), 8u);
+  std::vector<const nst::winograd::Weights*> first;
+  for (const auto& kv : shared) first.push_back(kv.second.get());
+  nst::DnnlStep b(*net, 40, 40, wanted.back(), wanted, false, &shared);
+  EXPECT_EQ(shared.size(), 8u);
+  size_t i = 0;
+  for (const auto& kv : shared) {
+    EXPECT_EQ(kv.second.get(), first[i++]);
+    EXPECT_EQ(kv.second.use_count(), 3) << "the cache and both plans";
+  }
+#else
+  GTEST_SKIP() << "built without the direct oneDNN path";
+#endif
 }
 
 }  // namespace
