@@ -305,7 +305,8 @@ std::vector<at::Tensor> FeatureNet::direct_features(const at::Tensor& x, const s
     auto it = cache->plans.find(key);
     if (it == cache->plans.end()) {
       if (cache->plans.size() >= 4) cache->plans.clear();  // sizes change rarely (coarse-to-fine, targets)
-      it = cache->plans.emplace(key, std::make_shared<DnnlStep>(*this, x.size(2), x.size(3), deepest, want, bf16, &cache->winograd)).first;
+      auto plan = std::make_shared<DnnlStep>(*this, x.size(2), x.size(3), deepest, want, bf16, &cache->winograd);
+      it = cache->plans.emplace(key, std::move(plan)).first;
     }
     step = it->second;
   }

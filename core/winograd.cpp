@@ -78,6 +78,8 @@ NST_AVX512 void product(const float* v, const float* u, float* m, int64_t rows, 
   // The panel after this one (the next tile position's first after the
   // last) is prefetched into L2 while this one is used, a share in each
   // pass of the kernel: read on demand, its first pass waited for memory.
+  // (After the last panel of the last position this points past u: a
+  // prefetch never faults.)
   const int64_t passes = (rows + kRows - 1) / kRows, lines = 32 * c * 4 / 64, share = (lines + passes - 1) / passes;
   for (int64_t j = 0; j < k; j += 32) {
     const float* panel = u + j * c;
@@ -98,8 +100,12 @@ struct Tile;
 template <>
 struct Tile<4> {
   static constexpr int N = 6;
-  static constexpr float G[6][3] = {{1.f / 4, 0, 0},           {-1.f / 6, -1.f / 6, -1.f / 6}, {-1.f / 6, 1.f / 6, -1.f / 6},
-                                    {1.f / 24, 1.f / 12, 1.f / 6}, {1.f / 24, -1.f / 12, 1.f / 6}, {0, 0, 1}};
+  static constexpr float G[6][3] = {{1.f / 4, 0, 0},
+                                    {-1.f / 6, -1.f / 6, -1.f / 6},
+                                    {-1.f / 6, 1.f / 6, -1.f / 6},
+                                    {1.f / 24, 1.f / 12, 1.f / 6},
+                                    {1.f / 24, -1.f / 12, 1.f / 6},
+                                    {0, 0, 1}};
   NST_AVX512 static inline void in(const __m512 d[6], __m512 t[6]) {
     const __m512 four = _mm512_set1_ps(4.f), five = _mm512_set1_ps(5.f), two = _mm512_set1_ps(2.f);
     t[0] = _mm512_add_ps(_mm512_fmsub_ps(four, d[0], _mm512_mul_ps(five, d[2])), d[4]);
