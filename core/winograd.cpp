@@ -363,17 +363,17 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
   Shape s{h, w, weights.c, weights.k, (w + tile - 1) / tile, 0};
   s.tiles = s.tiles_w * ((h + tile - 1) / tile);
   // Tiles per block, measured with bench/winograd_bench on VGG-19's layers.
-  // Up to 256 + 256 channels 24 (two passes of the product kernel's 12 rows)
+  // F(4x4), up to 256 + 256 channels: 24 (two passes of the product kernel's 12 rows)
   // beat 12-56 and 96: v and m of a block, 36 x 24 x (c + k) floats, stay
   // within a core's 2 MB L2 cache. With 512 channels the products re-read
   // 36 c k weights (up to 38 MB) per block, and 96 tiles beat 24 (2x);
   // 192 beat 96 by 8-11 % on the 64x64 px layers (2 blocks of 128 instead of
   // 4 of 64; session 6, three alternating runs) and was as fast at 128x128
   // (128 was slower there), for 14 MB more scratch per thread.
-  // The same number of blocks for every thread.
   // F(6x6, 3x3) (up to 256 + 256 channels, see preferred_tile): 24 as
   // well; 8-16 and 36 were no faster (session 7), though v and m then take
   // 64 x 24 x (c + k) floats, 3 MB with 256 + 256 channels.
+  // The same number of blocks for every thread.
   const int64_t threads = std::max(1, at::get_num_threads()), per_block = s.c + s.k <= 512 ? 24 : 192;
   int64_t blocks = (s.tiles + per_block - 1) / per_block;
   blocks = (blocks + threads - 1) / threads * threads;
