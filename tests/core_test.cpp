@@ -790,9 +790,7 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
 #endif
 }
 
-// The step's large buffers (process.cpp): one arena whose freed ranges are
-// handed out again (split, merged), small tensors and ATen's raw allocation
-// API unchanged.
+// The step's Gram kernels (winograd.cpp) against LibTorch's matrix products.
 TEST(DirectStep, GramKernelsMatchLibTorch) {
 #ifdef NST_HAVE_DNNL
   if (!nst::gram::supports(32)) GTEST_SKIP() << "no AVX-512F on this CPU";
@@ -819,6 +817,9 @@ TEST(DirectStep, GramKernelsMatchLibTorch) {
 #endif
 }
 
+// The step's large buffers (process.cpp): one arena whose freed ranges are
+// handed out again (split, merged), small tensors and ATen's raw allocation
+// API unchanged.
 TEST(DirectStep, LargeTensorsComeFromOneArena) {
 #ifdef NST_HAVE_DNNL
   nst::use_huge_pages_for_large_tensors();
