@@ -48,8 +48,12 @@ out=$work/results
 : >"$out"
 
 locked() { flock "$lock" "$@"; }
+# As core/process.cpp: OpenBLAS's Skylake-X kernels on AVX-512 CPUs, its Haswell ones under
+# an AVX2 cap (ONEDNN_MAX_CPU_ISA=AVX2 runs the engine and the reference as on an AVX2 CPU).
 coretype=
 grep -q -w avx512bw /proc/cpuinfo && coretype=SKYLAKEX
+refenv=()
+case ${ONEDNN_MAX_CPU_ISA:-} in AVX2*|AVX|SSE41) coretype=HASWELL; refenv=(OPENBLAS_CORETYPE=HASWELL) ;; esac
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs," \
      "$(grep -o -w 'avx512_bf16\|amx_bf16\|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')" \
@@ -64,7 +68,7 @@ for net in "${nets[@]}"; do
   for size in "${sizes[@]}"; do
     r=$reps; (( size >= 1024 )) && r=1
     printf '%s\t%s\t%s\treference\t%s\n' "$round" "$net" "$size" \
-      "$(locked "$py" "$top/bench/reference_step.py" step "$model" "$size" "$r")" >>"$out"
+      "$(locked env "${refenv[@]}" "$py" "$top/bench/reference_step.py" step "$model" "$size" "$r")" >>"$out"
     for v in "${variants[@]}"; do
       # The engine as `nst transfer` runs it: OMP_WAIT_POLICY=PASSIVE, OpenBLAS's threads
       # sleeping when idle, its Skylake-X kernels on AVX-512 CPUs (see core/process.cpp).

@@ -5,6 +5,7 @@
 //                                         direct-fp32-nowinograd (oneDNN's direct kernels for every convolution)
 //   step_bench --peak                     fp32 and bf16 matmul GFLOP/s (oneDNN, else ATen)
 // Prints one JSON line. bench/run_step_bench.sh runs it next to the Python reference.
+#include "cpu.h"
 #include "losses.h"
 #include "networks.h"
 
@@ -73,7 +74,8 @@ int main(int argc, char** argv) {
   at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
   if (argc == 2 && std::strcmp(argv[1], "--peak") == 0) {
     std::printf("{\"threads\": %d, \"fp32_gflops\": %.1f, \"bf16_gflops\": %.1f, \"bf16_native\": %d}\n",
-                at::get_num_threads(), matmul_gflops(false, 2048), matmul_gflops(true, 2048), int(nst::cpu_has_bf16()));
+                at::get_num_threads(), matmul_gflops(false, 2048),
+                nst::cpu::has_bf16() ? matmul_gflops(true, 2048) : 0.0, int(nst::cpu::has_bf16()));
     return 0;
   }
   if (argc < 5) {
@@ -99,6 +101,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     net->set_direct(direct);
+    if (variant.find("bf16") != std::string::npos && !nst::cpu::has_bf16()) {
+      std::printf("{\"variant\": \"%s\", \"unavailable\": true, \"why\": \"no bf16: %s\"}\n", variant.c_str(),
+                  nst::cpu::describe().c_str());
+      return 0;
+    }
     net->set_precision(variant.find("bf16") != std::string::npos ? nst::Precision::BFloat16 : nst::Precision::Float32);
   }
   at::manual_seed(0);

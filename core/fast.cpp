@@ -2,6 +2,7 @@
 // inference and the public FastModel API.
 #include "fast.h"
 
+#include "cpu.h"
 #include "networks.h"
 
 #include "weights.h"
@@ -651,7 +652,7 @@ void save(const TransformNet& net, const std::string& path) {
   save_tensors(entries, path);
 }
 
-bool int8_available() { return NST_HAVE_DNNL && cpu_has_flag("avx512_vnni"); }
+bool int8_available() { return NST_HAVE_DNNL && cpu::has_vnni(); }
 
 }  // namespace fast
 
@@ -853,11 +854,15 @@ Image FastModel::stylize(const Image& content, const FastOptions& o, const Progr
   // AMX (oneDNN 2.6's bf16 was slower than fp32 without it), else fp32.
   const bool int8 = o.precision == Precision::Int8 || (o.precision == Precision::Auto && fast::int8_available());
   at::ScalarType dtype = at::kFloat;
-  if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && !int8 && cpu_has_amx_bf16()))
+  if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && !int8 && cpu::has_amx_bf16()))
     dtype = at::kBFloat16;
   if (int8 && !fast::int8_available())
-    throw Error(std::string("int8 precision needs ") +
-                (NST_HAVE_DNNL ? "a CPU with AVX-512 VNNI" : "a build with oneDNN 2.x") + "; use fp32");
+    throw Error(NST_HAVE_DNNL ? "int8 precision needs a CPU with AVX-512 VNNI; this one has " + cpu::describe() +
+                                    ": use fp32 or auto"
+                              : std::string("int8 precision needs a build with oneDNN 2.x: use fp32 or auto"));
+  if (dtype == at::kBFloat16 && !cpu::has_bf16())
+    throw Error("bf16 precision needs a CPU with AVX512-BF16 or AMX; this one has " + cpu::describe() +
+                ": use fp32 or auto");
 
   Image rgb = convert_channels(content, 3);
   if (o.size > 0) {

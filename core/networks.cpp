@@ -1,6 +1,7 @@
 // VGG and Darknet-tiny feature networks built from weight files.
 #include "networks.h"
 
+#include "cpu.h"
 #include "losses.h"
 #include "weights.h"
 #ifdef NST_HAVE_DNNL
@@ -336,7 +337,10 @@ void FeatureNet::set_precision(Precision p) {
   // without AMX, oneDNN 2.6's bf16 kernels ran slower than fp32 (2048^3
   // matmul 139 vs 222 GFLOP/s, VGG-19 step 512 px 3.25 vs 2.29 s; see
   // bench/README.md), and through LibTorch it was no faster either.
-  if (p == Precision::Auto) p = cpu_has_amx_bf16() ? Precision::BFloat16 : Precision::Float32;
+  if (p == Precision::Auto) p = cpu::has_amx_bf16() ? Precision::BFloat16 : Precision::Float32;
+  if (p == Precision::BFloat16 && !cpu::has_bf16())
+    throw Error("bf16 precision needs a CPU with AVX512-BF16 or AMX; this one has " + cpu::describe() +
+                ": use fp32 or auto");
   if (p == Precision::Int8)
     throw Error("int8 precision is for fast style networks only; the optimisation runs in fp32 or bf16");
   precision_ = p;
@@ -352,21 +356,6 @@ void FeatureNet::set_precision(Precision p) {
     }
   }
 }
-
-bool cpu_has_flag(const std::string& flag) {
-  static const std::string flags = [] {
-    std::ifstream f("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(f, line))
-      if (line.rfind("flags", 0) == 0) return line + " ";
-    return std::string();
-  }();
-  return flags.find(" " + flag + " ") != std::string::npos;
-}
-
-bool cpu_has_bf16() { return cpu_has_flag("avx512_bf16") || cpu_has_flag("amx_bf16"); }
-
-bool cpu_has_amx_bf16() { return cpu_has_flag("amx_bf16"); }
 
 at::Tensor FeatureNet::preprocess(const at::Tensor& x) const {
   if (info_.input == "torchvision") {

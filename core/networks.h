@@ -78,13 +78,6 @@ class FeatureNet {
 // oneDNN step plan on. Does nothing in builds without the oneDNN 2.x path.
 void use_huge_pages_for_large_tensors();
 
-// Whether /proc/cpuinfo lists `flag` (e.g. "avx512_vnni") for this CPU.
-bool cpu_has_flag(const std::string& flag);
-// Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX-BF16).
-bool cpu_has_bf16();
-// Whether it has AMX-BF16 tiles (and the kernel lets programs use them).
-bool cpu_has_amx_bf16();
-
 // Loads a network from a file or a folder (model.json inside). `preprocess`
 // overrides the VGG input convention ("torchvision" or "caffe"; "" = from the
 // file name). Throws Error with the reason.

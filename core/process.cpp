@@ -11,6 +11,7 @@
 // its Skylake-X kernels (OPENBLAS_CORETYPE, unless set): the Gram matrices of
 // a VGG-19 step at 512 px, ~2.3 -> ~2.0 s per step. It also stops OpenBLAS's
 // idle threads from spinning (OPENBLAS_THREAD_TIMEOUT, below).
+#include "cpu.h"
 #include "networks.h"
 #include "nst.h"
 
@@ -31,12 +32,6 @@
 
 namespace nst {
 namespace {
-
-bool has_avx512_skx() {
-  for (const char* flag : {"avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512cd"})
-    if (!cpu_has_flag(flag)) return false;
-  return true;
-}
 
 #ifdef NST_HAVE_DNNL
 // (Only the oneDNN step uses it, and that is built against LibTorch 1.x, whose
@@ -179,7 +174,9 @@ void prefer_passive_threads(char** argv) {
   // sched_yield() loop for 2^28 cycles after every call, ~8 % of a VGG-19
   // step at 512 px here; 2^4 (the least) puts them to sleep at once.
   if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
-  if (!std::getenv("OPENBLAS_CORETYPE") && has_avx512_skx()) setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 1);
+  // Its Skylake-X kernels on AVX-512 CPUs; under an AVX2 cap (cpu.h) its Haswell ones, as on an AVX2 CPU.
+  if (!std::getenv("OPENBLAS_CORETYPE") && cpu::has_avx512()) setenv("OPENBLAS_CORETYPE", "SKYLAKEX", 1);
+  else if (!std::getenv("OPENBLAS_CORETYPE") && cpu::capped() && cpu::has_avx2()) setenv("OPENBLAS_CORETYPE", "HASWELL", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
 }
 

@@ -10,6 +10,8 @@
 // All loops run on 16 channels at a time in AVX-512 registers.
 #include "winograd.h"
 
+#include "cpu.h"
+
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <immintrin.h>
@@ -266,10 +268,7 @@ NST_AVX512 void run_block(const Shape& s, const float* src, const float* u, cons
 
 }  // namespace
 
-bool available() {
-  static const bool yes = __builtin_cpu_supports("avx512f");
-  return yes;
-}
+bool available() { return cpu::has_avx512(); }
 
 bool supports(int64_t in_channels, int64_t out_channels) {
   return in_channels > 0 && in_channels % 16 == 0 && out_channels > 0 && out_channels % 32 == 0;

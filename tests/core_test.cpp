@@ -1,6 +1,7 @@
 // Unit tests of the core library: losses, gradients, optimisers, loaders,
 // pixel conversions. Fixtures: generated VGG files (NST_FIXTURES) and the
 // real networks and images in ../shared (NST_SHARED; tests skip without it).
+#include "cpu.h"
 #include "losses.h"
 #include "networks.h"
 #include "nst.h"
@@ -438,6 +439,8 @@ TEST(DarknetLoader, Bf16FeaturesStayCloseToFp32) {
   const std::vector<std::string> layers = {"leaky2", "leaky10"};
   torch::NoGradGuard g;
   auto f32 = net->features(x, layers);
+  EXPECT_THROW(net->set_precision(nst::Precision::Int8), nst::Error);  // int8 is for fast networks only
+  if (!nst::cpu::has_bf16()) GTEST_SKIP() << "no bf16 on this CPU (" << nst::cpu::describe() << ")";
   net->set_precision(nst::Precision::BFloat16);
   EXPECT_EQ(net->precision(), nst::Precision::BFloat16);
   auto f16 = net->features(x, layers);
@@ -449,7 +452,6 @@ TEST(DarknetLoader, Bf16FeaturesStayCloseToFp32) {
   }
   net->set_precision(nst::Precision::Float32);
   EXPECT_TRUE(net->features(x, {"leaky2"})[0].equal(f32[0]));
-  EXPECT_THROW(net->set_precision(nst::Precision::Int8), nst::Error);  // int8 is for fast networks only
 }
 
 TEST(DarknetLoader, RejectsDamagedCopies) {
@@ -698,6 +700,7 @@ void compare(const Case& c) {
   for (size_t i = 0; i < ref.features.size(); ++i) EXPECT_LT(rel_diff(fp32.features[i], ref.features[i]), 1e-4) << layers[i];
   // bf16 convolutions (8-bit mantissa), fp32 losses: loss within 2 %, gradient
   // direction within cosine 0.95 of fp32 (random weights are the hard case).
+  if (!nst::cpu::has_bf16()) return;  // (Cpu.PrecisionsTheCpuLacksAreRefused checks the refusal)
   net->set_precision(nst::Precision::BFloat16);
   const StepResult bf16 = step(*net, x, target, 1, layers);
   EXPECT_NEAR(bf16.loss, ref.loss, 2e-2 * std::abs(ref.loss));
@@ -900,3 +903,57 @@ TEST(DirectStep, PlansOfTwoSizesShareWinogradWeights) {
 }
 
 }  // namespace
+
+// --- what the CPU can run ------------------------------------------------------
+// Run twice by meson: as the machine is, and capped to AVX2 (ONEDNN_MAX_CPU_ISA),
+// so that both answers are checked on every CPU that has AVX-512.
+
+TEST(Cpu, CapAndFlagsAgree) {
+  const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA");
+  if (cap && std::string(cap) == "AVX2") {
+    EXPECT_FALSE(nst::cpu::has_avx512());
+    EXPECT_FALSE(nst::cpu::has_vnni());
+    EXPECT_FALSE(nst::cpu::has_bf16());
+    EXPECT_FALSE(nst::cpu::has_amx_bf16());
+    EXPECT_EQ(nst::cpu::has_avx2(), nst::cpu::has_flag("avx2") && nst::cpu::has_flag("fma"));
+    EXPECT_NE(nst::cpu::describe().find("capped by ONEDNN_MAX_CPU_ISA"), std::string::npos) << nst::cpu::describe();
+  } else if (!cap) {
+    EXPECT_EQ(nst::cpu::has_avx512(), nst::cpu::has_flag("avx512f") && nst::cpu::has_flag("avx512bw"));
+    EXPECT_EQ(nst::cpu::has_vnni(), nst::cpu::has_avx512() && nst::cpu::has_flag("avx512_vnni"));
+    EXPECT_EQ(nst::cpu::has_amx_bf16(), nst::cpu::has_flag("amx_bf16") && nst::cpu::has_flag("amx_tile"));
+  }
+  // Whatever the CPU: the finer features imply the coarser ones.
+  if (nst::cpu::has_vnni()) EXPECT_TRUE(nst::cpu::has_avx512());
+  if (nst::cpu::has_avx512()) EXPECT_TRUE(nst::cpu::has_avx2());
+  if (nst::cpu::has_amx_bf16()) EXPECT_TRUE(nst::cpu::has_bf16());
+}
+
+// A precision the CPU lacks is refused with one sentence naming what it
+// needs and what this CPU has, never with a library's message; auto and fp32
+// always run.
+TEST(Cpu, PrecisionsTheCpuLacksAreRefused) {
+  if (!std::filesystem::exists(kVggFixture)) GTEST_SKIP() << "fixture " << kVggFixture << " missing";
+  auto net = nst::load_network(kVggFixture);
+  net->set_precision(nst::Precision::Auto);
+  EXPECT_EQ(net->precision(), nst::cpu::has_amx_bf16() ? nst::Precision::BFloat16 : nst::Precision::Float32);
+  if (nst::cpu::has_bf16()) {
+    net->set_precision(nst::Precision::BFloat16);
+    EXPECT_EQ(net->precision(), nst::Precision::BFloat16);
+  } else {
+    try {
+      net->set_precision(nst::Precision::BFloat16);
+      ADD_FAILURE() << "bf16 accepted on a CPU without it";
+    } catch (const nst::Error& e) {
+      EXPECT_EQ(std::string(e.what()), "bf16 precision needs a CPU with AVX512-BF16 or AMX; this one has " +
+                                           nst::cpu::describe() + ": use fp32 or auto");
+    }
+    EXPECT_EQ(net->precision(), nst::Precision::Float32);  // unchanged
+  }
+  // The step itself runs in the precision auto chose, through oneDNN where built with it.
+  net->set_precision(nst::Precision::Auto);
+  at::manual_seed(1);
+  const at::Tensor x = at::rand({1, 3, 32, 32});
+  const auto f = net->features(x, {"relu2_1"});
+  EXPECT_EQ(f[0].size(1), 128);
+  EXPECT_TRUE(at::isfinite(f[0]).all().item<bool>());
+}

@@ -3,6 +3,7 @@
 // the model list, and training with checkpoints. Fixtures: small
 // TransformerNet files (NST_FIXTURES, from make_fast_fixtures.py) and the
 // real ml5 networks and photos in ../shared (NST_SHARED; tests skip without).
+#include "cpu.h"
 #include "fast.h"
 #include "nst.h"
 
@@ -111,7 +112,7 @@ double psnr(const nst::Image& a, const nst::Image& b) {
 
 #define REQUIRE_INT8()                                                                                  \
   if (!nst::fast::int8_available())                                                                   \
-  GTEST_SKIP() << "this CPU has no AVX-512 VNNI (or the build no oneDNN 2.x): the int8 path does not run here"
+  GTEST_SKIP() << "the int8 path does not run here (" << (NST_HAVE_DNNL ? nst::cpu::describe() : "no oneDNN 2.x") << ")"
 
 nst::FastOptions fp32() {
   nst::FastOptions o;
@@ -240,9 +241,13 @@ TEST(FastMl5, MatchesIndependentNumpyReferenceOnRealPhoto) {
     EXPECT_LT(err, 1e-3) << style << ": max abs difference to the numpy reference " << err;
     std::printf("%s: max abs difference to the numpy reference %.2g (of 1)\n", style, err);
     EXPECT_GT(mean_abs_diff(ours, photo), 0.05) << style << ": output barely differs from the photo";
-    // bfloat16 (AMX) stays close to float32.
+    // bfloat16 (AMX) stays close to float32; a CPU without bf16 refuses it.
     nst::FastOptions bf = fp32();
     bf.precision = nst::Precision::BFloat16;
+    if (!nst::cpu::has_bf16()) {
+      EXPECT_THROW(nst::fast_stylize(photo, kMl5 + "/" + style, bf), nst::Error);
+      continue;
+    }
     nst::Image fast = nst::fast_stylize(photo, kMl5 + "/" + style, bf);
     EXPECT_LT(mean_abs_diff(fast, ours), 4.0 / 255) << style;
     std::printf("%s: bfloat16 vs float32 mean abs difference %.4f, max %.4f\n", style, mean_abs_diff(fast, ours),
