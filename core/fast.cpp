@@ -4,6 +4,7 @@
 
 #include "cpu.h"
 #include "networks.h"
+#include "rows.h"
 
 #include "weights.h"
 
@@ -320,9 +321,9 @@ inline __attribute__((always_inline)) void stats_body(const T* d, int64_t p0, in
   }
 }
 
-NST_SIMD_CLONES void stats_rows(const float* d, int64_t p0, int64_t p1, int64_t c, const float* shift, float* a1,
-                                float* a2, double* o1, double* o2, float* mn, float* mx) {
-  stats_body(d, p0, p1, c, shift, a1, a2, o1, o2, mn, mx);
+void stats_rows(const float* d, int64_t p0, int64_t p1, int64_t c, const float* shift, float* a1, float* a2,
+                double* o1, double* o2, float* mn, float* mx) {
+  nst::rows::stats(d, p0, p1, c, shift, a1, a2, o1, o2, mn, mx);
 }
 void stats_rows(const at::BFloat16* d, int64_t p0, int64_t p1, int64_t c, const float* shift, float* a1, float* a2,
                 double* o1, double* o2, float* mn, float* mx) {
@@ -349,9 +350,9 @@ inline __attribute__((always_inline)) void apply_body(T* d, int64_t p0, int64_t 
   }
 }
 
-NST_SIMD_CLONES void apply_rows(float* d, int64_t p0, int64_t p1, int64_t c, const float* scale, const float* off,
-                                bool relu, float* hi) {
-  apply_body(d, p0, p1, c, scale, off, relu, hi);
+void apply_rows(float* d, int64_t p0, int64_t p1, int64_t c, const float* scale, const float* off, bool relu,
+                float* hi) {
+  nst::rows::scale_shift(d, p0, p1, c, scale, off, relu, hi);
 }
 void apply_rows(at::BFloat16* d, int64_t p0, int64_t p1, int64_t c, const float* scale, const float* off, bool relu,
                 float* hi) {

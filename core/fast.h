@@ -27,12 +27,6 @@
 #include <string>
 #include <vector>
 
-// Element-wise loops over activations, compiled for AVX-512 and AVX2 too
-// (chosen at load time): at 1024 px the norms of a fast network pass over
-// ~1 GB. Their bodies are written so that they vectorise (no std::min/max on
-// floats: those comparisons count as branches under -ftrapping-math).
-#define NST_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-
 namespace nst::fast {
 
 struct Layer {

@@ -6,6 +6,7 @@
 #include "fast.h"
 
 #include "dnnl_common.h"
+#include "rows.h"
 
 #include <ATen/Parallel.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -397,36 +398,6 @@ at::Tensor run_conv(const Step& st, Pool& pool, at::Tensor src, bool src_blocks 
   return dst;
 }
 
-// Rounds |v| < 2^22 to the nearest integer (ties to even): adding and
-// subtracting 1.5 * 2^23 rounds in the FPU's default mode, and unlike lrint
-// the loops using it vectorise.
-inline float round_even(float v) {
-  constexpr float kMagic = 12582912.f;
-  return (v + kMagic) - kMagic;
-}
-
-// d = round(clamp(s * mul + add, lo, hi)) for rows [p0, p1) of c channels.
-template <typename T>
-inline __attribute__((always_inline)) void quantize_body(const float* s, int64_t p0, int64_t p1, int64_t c,
-                                                         const float* mul, const float* add, float lo, float hi,
-                                                         T* d) {
-  for (int64_t p = p0; p < p1; ++p)
-    for (int64_t k = 0; k < c; ++k) {
-      float v = s[p * c + k] * mul[k] + (add ? add[k] : 0.f);
-      v = v < lo ? lo : v;
-      v = v > hi ? hi : v;
-      d[p * c + k] = T(int(round_even(v)));
-    }
-}
-NST_SIMD_CLONES void quantize_rows(const float* s, int64_t p0, int64_t p1, int64_t c, const float* mul,
-                                   const float* add, float lo, float hi, uint8_t* d) {
-  quantize_body(s, p0, p1, c, mul, add, lo, hi, d);
-}
-NST_SIMD_CLONES void quantize_rows(const float* s, int64_t p0, int64_t p1, int64_t c, const float* mul,
-                                   const float* add, float lo, float hi, int8_t* d) {
-  quantize_body(s, p0, p1, c, mul, add, lo, hi, d);
-}
-
 // float32 NHWC x with |x[c]| <= max_abs[c] -> uint8 (x >= 0, steps max/255)
 // or int8 (steps max/127), x[c] ~ step[c] * q.
 at::Tensor quantize(Pool& pool, const at::Tensor& x, const std::vector<float>& max_abs, bool nonneg,
@@ -441,19 +412,10 @@ at::Tensor quantize(Pool& pool, const at::Tensor& x, const std::vector<float>& m
   }
   at::Tensor q = pool.nhwc(c, x.size(2), x.size(3), nonneg ? at::kByte : at::kChar);
   at::parallel_for(0, px, 4096, [&](int64_t a, int64_t b) {
-    if (nonneg) quantize_rows(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<uint8_t*>(q.data_ptr()));
-    else quantize_rows(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<int8_t*>(q.data_ptr()));
+    if (nonneg) nst::rows::quantize(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<uint8_t*>(q.data_ptr()));
+    else nst::rows::quantize(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<int8_t*>(q.data_ptr()));
   });
   return q;
-}
-
-NST_SIMD_CLONES void add_rows(float* a, const float* b, int64_t p0, int64_t p1, int64_t c, float* hi) {
-  for (int64_t p = p0; p < p1; ++p)
-    for (int64_t k = 0; k < c; ++k) {
-      const float v = a[p * c + k] + b[p * c + k], m = v < 0.f ? -v : v;
-      a[p * c + k] = v;
-      hi[k] = m > hi[k] ? m : hi[k];
-    }
 }
 
 // r += y (float32 NHWC, same shape); returns max |r| per channel.
@@ -463,7 +425,7 @@ std::vector<float> add_max_abs(at::Tensor& r, const at::Tensor& y) {
   std::vector<float> peak(c, 0.f);
   at::parallel_for(0, px, 4096, [&](int64_t p0, int64_t p1) {
     std::vector<float> hi(c, 0.f);
-    add_rows(r.data_ptr<float>(), y.data_ptr<float>(), p0, p1, c, hi.data());
+    nst::rows::add(r.data_ptr<float>(), y.data_ptr<float>(), p0, p1, c, hi.data());
     std::lock_guard<std::mutex> lock(mu);
     for (int64_t k = 0; k < c; ++k) peak[k] = std::max(peak[k], hi[k]);
   });
@@ -494,7 +456,7 @@ at::Tensor norm_relu_u8(Pool& pool, const at::Tensor& raw, const Layer& l, doubl
   uint8_t* d = static_cast<uint8_t*>(q.data_ptr());
   if (!d2s_w) {
     at::parallel_for(0, rows, 4096, [&](int64_t r0, int64_t r1) {
-      quantize_rows(s, r0, r1, c, mul.data(), add.data(), 0.f, 255.f, d);
+      nst::rows::quantize(s, r0, r1, c, mul.data(), add.data(), 0.f, 255.f, d);
     });
   } else {  // row (m * w + n) * 4 + a -> pixel (2m + a/2, 2n + a%2)
     at::parallel_for(0, rows / 4, 1024, [&](int64_t g0, int64_t g1) {
@@ -502,7 +464,7 @@ at::Tensor norm_relu_u8(Pool& pool, const at::Tensor& raw, const Layer& l, doubl
         const int64_t m = g / d2s_w, n = g % d2s_w;
         for (int64_t a = 0; a < 4; ++a) {
           const int64_t o = (2 * m + a / 2) * 2 * d2s_w + 2 * n + a % 2;
-          quantize_rows(s + (g * 4 + a) * c, 0, 1, c, mul.data(), add.data(), 0.f, 255.f, d + o * c);
+          nst::rows::quantize(s + (g * 4 + a) * c, 0, 1, c, mul.data(), add.data(), 0.f, 255.f, d + o * c);
         }
       }
     });

@@ -7,12 +7,17 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace nst::winograd {
 
-// The kernels need AVX-512F (checked at run time).
+// Whether the step should use these kernels: they run on every CPU (Highway
+// dispatches to its best SIMD target), and are used where that target has
+// wide FMA vectors (x86: AVX2 or AVX-512; ARM: NEON).
 bool available();
+// The SIMD target the kernels run on here, e.g. "AVX2", "AVX3" (AVX-512).
+std::string target_name();
 // Channel counts the kernels take: c % 16 == 0, k % 32 == 0.
 bool supports(int64_t in_channels, int64_t out_channels);
 
@@ -41,7 +46,7 @@ inline bool keep_compact(int64_t in_channels, int64_t out_channels) {
 inline int preferred_tile(int64_t in_channels, int64_t out_channels) {
   return in_channels + out_channels <= 512 ? 6 : 4;
 }
-// From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW). Needs available().
+// From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW).
 // tile: 4 for F(4x4, 3x3), 6 for F(6x6, 3x3), 0 for preferred_tile(c, k).
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact = false, int tile = 0);
 
@@ -56,7 +61,7 @@ struct Masks {
 
 // dst (h, w, k) = conv(src (h, w, c), weights) + bias (null: none), then
 // where `activate` max(y, alpha * y) (ReLU: alpha 0; leaky ReLU: alpha 0.1).
-// Runs on ATen's thread pool. Needs available() and supports(c, k).
+// Runs on ATen's thread pool. Needs supports(c, k).
 void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, const float* bias, bool activate,
              float alpha, float* dst, const Masks& masks = {});
 
@@ -68,7 +73,7 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
 // add_gram_gradient 0.7x with 64 channels, 1.1x with 256 and 512.
 namespace nst::gram {
 
-// Whether these kernels run here for `channels` (AVX-512F, channels % 32 == 0).
+// Whether these kernels run here for `channels` (winograd::available(), channels % 32 == 0).
 bool supports(int64_t channels);
 // g (c x c) = scale F^T F for F (rows x c) row-major.
 void features_gram(const float* f, int64_t rows, int64_t c, float scale, float* g);

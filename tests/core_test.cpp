@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "losses.h"
 #include "networks.h"
+#include "rows.h"
 #include "nst.h"
 #include "weights.h"
 #ifdef NST_HAVE_DNNL
@@ -12,6 +13,7 @@
 #endif
 
 #include <c10/core/CPUAllocator.h>
+#include <hwy/targets.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/utils.h>
@@ -725,6 +727,80 @@ TEST(DirectStep, DarknetCeilPoolingOddSizeMatchesLibTorch) {
   compare({kDarknet, 41, 35, nst::Pooling::Average, {}});
 }
 
+// Runs `body` once for each SIMD target that Highway compiled and this CPU
+// runs (within the cap of cpu.h), with the kernels' dispatch forced to it.
+template <typename Body>
+void for_each_simd_target(Body body) {
+  std::printf("kernels' own choice here: %s\n", nst::rows::target_name());  // also applies the cap
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  EXPECT_FALSE(targets.empty());
+  for (const int64_t t : targets) {
+    hwy::SetSupportedTargetsForTest(t);
+    SCOPED_TRACE(hwy::TargetName(t));
+    EXPECT_STREQ(nst::rows::target_name(), hwy::TargetName(t));
+    std::printf("  forced to %s\n", hwy::TargetName(t));
+    body();
+    if (testing::Test::HasFatalFailure()) break;
+  }
+  hwy::SetSupportedTargetsForTest(0);
+}
+
+// The fast networks' per-channel row loops (rows.h) against plain loops, on
+// every SIMD target, with channel counts that leave a remainder after the
+// last full vector.
+TEST(Cpu, RowKernelsMatchPlainLoops) {
+  for_each_simd_target([] {
+    for (const int64_t c : {3, 16, 37, 64}) {
+      SCOPED_TRACE(testing::Message() << c << " channels");
+      const int64_t n = 300;  // rows: one flush of the float sums at 256 and one at the end
+      at::manual_seed(c);
+      const at::Tensor x = at::randn({n, c}) * 3, shift = at::randn({c}), scale = at::randn({c}), off = at::randn({c});
+      const float* xp = x.data_ptr<float>();
+      // stats: sums of x - shift and (x - shift)^2, and the range
+      std::vector<float> a1(c, 0.f), a2(c, 0.f), mn(xp, xp + c), mx(xp, xp + c);
+      std::vector<double> o1(c, 0.0), o2(c, 0.0);
+      nst::rows::stats(xp, 0, n, c, shift.data_ptr<float>(), a1.data(), a2.data(), o1.data(), o2.data(), mn.data(),
+                       mx.data());
+      const at::Tensor v = (x - shift).to(at::kDouble);
+      for (int64_t k = 0; k < c; ++k) {
+        EXPECT_NEAR(o1[k], v.select(1, k).sum().item<double>(), 1e-3) << k;
+        EXPECT_NEAR(o2[k], (v.select(1, k) * v.select(1, k)).sum().item<double>(), 1e-2) << k;
+        EXPECT_EQ(mn[k], x.select(1, k).min().item<float>()) << k;
+        EXPECT_EQ(mx[k], x.select(1, k).max().item<float>()) << k;
+        EXPECT_EQ(a1[k], 0.f);  // flushed
+      }
+      // scale_shift with ReLU and the largest |result|
+      at::Tensor y = x.clone();
+      std::vector<float> hi(c, 0.f);
+      nst::rows::scale_shift(y.data_ptr<float>(), 0, n, c, scale.data_ptr<float>(), off.data_ptr<float>(), true,
+                             hi.data());
+      const at::Tensor want = at::relu(x * scale + off);
+      EXPECT_LT((y - want).abs().max().item<float>(), 1e-5);
+      for (int64_t k = 0; k < c; ++k) EXPECT_FLOAT_EQ(hi[k], y.select(1, k).max().item<float>()) << k;
+      // quantize: to even at ties, clamped
+      at::Tensor s = at::randn({n, c}) * 200;
+      s.select(0, 0).fill_(2.5f);  // a tie: 2
+      s.select(0, 1).fill_(-3.5f);  // -4 (int8), 0 (uint8: clamped)
+      const at::Tensor ones = at::ones({c});
+      std::vector<uint8_t> qu(n * c);
+      std::vector<int8_t> qs(n * c);
+      nst::rows::quantize(s.data_ptr<float>(), 0, n, c, ones.data_ptr<float>(), nullptr, 0.f, 255.f, qu.data());
+      nst::rows::quantize(s.data_ptr<float>(), 0, n, c, ones.data_ptr<float>(), nullptr, -127.f, 127.f, qs.data());
+      const at::Tensor ru = at::round(s.clamp(0, 255)).to(at::kByte), rs = at::round(s.clamp(-127, 127)).to(at::kChar);
+      EXPECT_TRUE(at::equal(at::from_blob(qu.data(), {n, c}, at::kByte), ru));
+      EXPECT_TRUE(at::equal(at::from_blob(qs.data(), {n, c}, at::kChar), rs));
+      EXPECT_EQ(qu[0], 2);
+      EXPECT_EQ(qs[c], -4);
+      // add, with the largest |sum|
+      at::Tensor a = x.clone();
+      std::vector<float> top(c, 0.f);
+      nst::rows::add(a.data_ptr<float>(), s.data_ptr<float>(), 0, n, c, top.data());
+      EXPECT_TRUE(at::equal(a, x + s));
+      for (int64_t k = 0; k < c; ++k) EXPECT_EQ(top[k], a.select(1, k).abs().max().item<float>()) << k;
+    }
+  });
+}
+
 // The step's Winograd F(4x4, 3x3) and F(6x6, 3x3) convolutions against
 // LibTorch's: edge tiles (sizes not a multiple of 4 or 6, one row/column),
 // bias, ReLU and leaky ReLU. F(6x6)'s larger transform constants round more
@@ -732,7 +808,8 @@ TEST(DirectStep, DarknetCeilPoolingOddSizeMatchesLibTorch) {
 // VGG-19's layers): 1e-5 and 3e-5 of the output's largest value here.
 TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
 #ifdef NST_HAVE_DNNL
-  if (!nst::winograd::available()) GTEST_SKIP() << "no AVX-512F on this CPU";
+  for_each_simd_target([] {
+  EXPECT_EQ(nst::winograd::target_name(), nst::rows::target_name());
   EXPECT_TRUE(nst::winograd::supports(16, 32));
   EXPECT_FALSE(nst::winograd::supports(3, 64));   // VGG's first layer stays with oneDNN
   EXPECT_FALSE(nst::winograd::supports(64, 48));  // output channels in groups of 32
@@ -788,6 +865,7 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
   EXPECT_THROW(nst::winograd::conv3x3(in.data(), 0, 1, u, nullptr, false, 0.f, out.data()), std::invalid_argument);
   EXPECT_THROW(nst::winograd::transform(at::zeros({32, 16, 3, 3}).data_ptr<float>(), 32, 16, false, 5),
                std::invalid_argument);
+  });
 #else
   GTEST_SKIP() << "built without the direct oneDNN path";
 #endif
@@ -796,7 +874,8 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
 // The step's Gram kernels (winograd.cpp) against LibTorch's matrix products.
 TEST(DirectStep, GramKernelsMatchLibTorch) {
 #ifdef NST_HAVE_DNNL
-  if (!nst::gram::supports(32)) GTEST_SKIP() << "no AVX-512F on this CPU";
+  if (!nst::gram::supports(32)) GTEST_SKIP() << "the Gram kernels are not used here: " << nst::winograd::target_name();
+  for_each_simd_target([] {
   EXPECT_FALSE(nst::gram::supports(16));
   EXPECT_FALSE(nst::gram::supports(48));
   // Row counts that are not multiples of the kernel's 12 rows or of the 256-row pieces.
@@ -815,6 +894,7 @@ TEST(DirectStep, GramKernelsMatchLibTorch) {
   }
   float x = 0;
   EXPECT_THROW(nst::gram::features_gram(&x, 1, 16, 1.f, &x), std::invalid_argument);
+  });
 #else
   GTEST_SKIP() << "built without the direct oneDNN path";
 #endif
@@ -881,7 +961,7 @@ TEST(DirectStep, TwoSizesAndRepeatedStepsAgree) {
 // convolution's Winograd weights (7.1x the kernels with F(6x6)).
 TEST(DirectStep, PlansOfTwoSizesShareWinogradWeights) {
 #ifdef NST_HAVE_DNNL
-  if (!nst::winograd::available()) GTEST_SKIP() << "no AVX-512F on this CPU";
+  if (!nst::winograd::available()) GTEST_SKIP() << "Winograd is not used on this CPU (" << nst::winograd::target_name() << ")";
   auto net = nst::load_network(kVggFixture);
   const std::vector<size_t> wanted{net->index_of("relu1_1"), net->index_of("relu3_1")};
   nst::WinogradWeightCache shared;
@@ -923,9 +1003,9 @@ TEST(Cpu, CapAndFlagsAgree) {
     EXPECT_EQ(nst::cpu::has_amx_bf16(), nst::cpu::has_flag("amx_bf16") && nst::cpu::has_flag("amx_tile"));
   }
   // Whatever the CPU: the finer features imply the coarser ones.
-  if (nst::cpu::has_vnni()) EXPECT_TRUE(nst::cpu::has_avx512());
-  if (nst::cpu::has_avx512()) EXPECT_TRUE(nst::cpu::has_avx2());
-  if (nst::cpu::has_amx_bf16()) EXPECT_TRUE(nst::cpu::has_bf16());
+  EXPECT_TRUE(!nst::cpu::has_vnni() || nst::cpu::has_avx512());
+  EXPECT_TRUE(!nst::cpu::has_avx512() || nst::cpu::has_avx2());
+  EXPECT_TRUE(!nst::cpu::has_amx_bf16() || nst::cpu::has_bf16());
 }
 
 // A precision the CPU lacks is refused with one sentence naming what it

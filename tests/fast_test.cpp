@@ -110,9 +110,17 @@ double psnr(const nst::Image& a, const nst::Image& b) {
   return 10 * std::log10(double(a.data.size()) / std::max(se, 1e-12));
 }
 
-#define REQUIRE_INT8()                                                                                  \
-  if (!nst::fast::int8_available())                                                                   \
-  GTEST_SKIP() << "the int8 path does not run here (" << (NST_HAVE_DNNL ? nst::cpu::describe() : "no oneDNN 2.x") << ")"
+// Why the int8 path does not run here.
+std::string no_int8_because() {
+#ifdef NST_HAVE_DNNL
+  return "this CPU: " + nst::cpu::describe();
+#else
+  return "built without oneDNN 2.x";
+#endif
+}
+
+#define REQUIRE_INT8() \
+  if (!nst::fast::int8_available()) GTEST_SKIP() << "the int8 path does not run here (" << no_int8_because() << ")"
 
 nst::FastOptions fp32() {
   nst::FastOptions o;
