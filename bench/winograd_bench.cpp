@@ -79,7 +79,7 @@ Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
 
 int main(int argc, char** argv) {
   if (!nst::winograd::available()) {
-    std::printf("{\"unavailable\": \"no AVX-512F on this CPU\"}\n");
+    std::printf("{\"unavailable\": \"Winograd is not used here (SIMD target %s)\"}\n", nst::winograd::target_name().c_str());
     return 0;
   }
   std::vector<int64_t> sizes;

@@ -653,7 +653,7 @@ void save(const TransformNet& net, const std::string& path) {
   save_tensors(entries, path);
 }
 
-bool int8_available() { return NST_HAVE_DNNL && cpu::has_vnni(); }
+bool int8_available() { return NST_HAVE_DNNL && (cpu::has_vnni() || cpu::has_avx2()); }
 
 }  // namespace fast
 
@@ -849,16 +849,16 @@ Image FastModel::stylize(const Image& content, const FastOptions& o, const Progr
     throw Error("tile overlap must be between 0 and half the tile size (got " + std::to_string(o.overlap) + ")");
   if (o.threads > 0) at::set_num_threads(o.threads);
   else at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
-  // Auto: int8 where oneDNN has VNNI (1024 px: 0.75 vs 1.5 s for float32 on
-  // the 2-core development VM; PSNR 33-46 dB against float32 on the five
-  // published styles, see README.md "Fast style transfer"), else bf16 with
-  // AMX (oneDNN 2.6's bf16 was slower than fp32 without it), else fp32.
+  // Auto: int8 where oneDNN has VNNI or AVX2 (1024 px, 2 threads: 0.24 vs
+  // 0.82 s for float32 with VNNI, 0.88 vs 1.87 s under an AVX2 cap; PSNR
+  // 37-46 dB against float32 on the five published styles with VNNI, 32-40 dB
+  // with AVX2's 7-bit weights; docs/performance.md), else fp32.
   const bool int8 = o.precision == Precision::Int8 || (o.precision == Precision::Auto && fast::int8_available());
   at::ScalarType dtype = at::kFloat;
   if (o.precision == Precision::BFloat16 || (o.precision == Precision::Auto && !int8 && cpu::has_amx_bf16()))
     dtype = at::kBFloat16;
   if (int8 && !fast::int8_available())
-    throw Error(NST_HAVE_DNNL ? "int8 precision needs a CPU with AVX-512 VNNI; this one has " + cpu::describe() +
+    throw Error(NST_HAVE_DNNL ? "int8 precision needs a CPU with AVX2 or AVX-512 VNNI; this one has " + cpu::describe() +
                                     ": use fp32 or auto"
                               : std::string("int8 precision needs a build with oneDNN 2.x: use fp32 or auto"));
   if (dtype == at::kBFloat16 && !cpu::has_bf16())

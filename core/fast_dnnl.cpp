@@ -5,6 +5,7 @@
 // once per input size and the padding is part of each primitive.
 #include "fast.h"
 
+#include "cpu.h"
 #include "dnnl_common.h"
 #include "rows.h"
 
@@ -211,12 +212,17 @@ void pack_conv(Step& st, const at::Tensor& w, const at::Tensor& b, const memory:
 // (x[c] ~ in_step[c] * q): w * in_step, then symmetric s8 with one scale per
 // network output channel (shared by its phases), packed for the primitive.
 // Returns those scales: the layer's output is scale[o] * sum + bias[o].
+// Without VNNI, oneDNN multiplies u8 by s8 with vpmaddubsw, which adds pairs
+// of products in int16 and saturates beyond 32767 (255 x 127 x 2 = 64770):
+// there the weights take 7 bits (|q| <= 63, 255 x 63 x 2 = 32130), as
+// oneDNN's documentation advises for such CPUs.
 std::vector<float> prepare_int8(const Step& st, const std::vector<float>& in_step) {
   const at::Tensor a = at::tensor(in_step).repeat({st.in_blocks}).view({1, -1, 1, 1});
   const at::Tensor w = st.w_f32 * a;
   const int64_t oc = w.size(0) / st.phases;
-  const at::Tensor scale = w.abs().amax({1, 2, 3}).view({st.phases, oc}).amax(0).clamp_min(1e-30f) / 127.f;
-  st.w_s8.copy_((w / scale.repeat({st.phases}).view({-1, 1, 1, 1})).round_().clamp_(-127, 127));
+  static const float levels = cpu::has_vnni() ? 127.f : 63.f;
+  const at::Tensor scale = w.abs().amax({1, 2, 3}).view({st.phases, oc}).amax(0).clamp_min(1e-30f) / levels;
+  st.w_s8.copy_((w / scale.repeat({st.phases}).view({-1, 1, 1, 1})).round_().clamp_(-levels, levels));
   dnnl::stream s(cpu_engine());
   st.pack->execute(s, const_cast<memory&>(st.w_user), const_cast<memory&>(st.weights));
   s.wait();

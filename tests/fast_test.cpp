@@ -291,7 +291,7 @@ TEST(FastMl5, InfoAndOddSizes) {
   for (float v : out.data) ASSERT_TRUE(v >= 0.f && v <= 1.f);
 }
 
-// Every convolution in int8 (the default where VNNI exists) stays close to
+// Every convolution in int8 (the default with AVX2 or VNNI) stays close to
 // float32 on a real photo for each published style, and Auto picks it.
 TEST(FastMl5, Int8StaysCloseToFloat32) {
   REQUIRE_SHARED();
@@ -315,7 +315,9 @@ TEST(FastMl5, Int8StaysCloseToFloat32) {
 // The "nearest" layout (reflection padding, bias, nearest upsampling, a last
 // convolution without norm) through the int8 path, with a network whose
 // output is not flat: within a few percent of float32 (relative to the
-// output's spread), and the same with recorded statistics as with its own.
+// output's spread; without VNNI the weights take 7 bits, see prepare_int8:
+// 0.094 measured against 0.044 with VNNI), and the same with recorded
+// statistics as with its own.
 TEST(FastInt8, NearestNetworkMatchesFloat32) {
   REQUIRE_INT8();
 #if NST_HAVE_DNNL  // int8_available() is false without it
@@ -332,7 +334,7 @@ TEST(FastInt8, NearestNetworkMatchesFloat32) {
   const double rel = (q - fp).norm().item<double>() / spread;
   std::printf("int8 vs float32: relative error %.4f\n", rel);
   EXPECT_GT(spread, 1.0);
-  EXPECT_LT(rel, 0.05);
+  EXPECT_LT(rel, nst::cpu::has_vnni() ? 0.05 : 0.12);
   EXPECT_EQ(stats.mean.size(), 15u);  // every layer but the last is normalised
   const at::Tensor again = nst::fast::forward_dnnl(*net, x, nullptr, &stats, true);
   EXPECT_EQ((again - q).abs().max().item<double>(), 0.0);
