@@ -459,6 +459,17 @@ size_t positions(int tile) { return size_t(tile + 2) * (tile + 2); }
 
 }  // namespace
 
+// For nst::gram below: HWY_DYNAMIC_DISPATCH takes an unqualified name (with a
+// single target it becomes N_<TARGET>::name, looked up from where it stands).
+void gram_rows_best(const float* f, int64_t r0, int64_t r1, int64_t c, float* gt) {
+  HWY_DYNAMIC_DISPATCH(gram_rows)(f, r0, r1, c, gt);
+}
+void gram_gradient_rows_best(const float* f, int64_t rows, int64_t c, const float* panels, float* d, int64_t b0,
+                             int64_t b1) {
+  HWY_DYNAMIC_DISPATCH(gram_gradient_rows)(f, rows, c, panels, d, b0, b1);
+}
+int64_t rows_per_kernel_best() { return HWY_DYNAMIC_DISPATCH(rows_per_kernel)(); }
+
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact, int tile) {
   cpu::apply_cap_to_highway();
   if (tile == 0) tile = preferred_tile(c, k);
@@ -529,8 +540,7 @@ void features_gram(const float* f, int64_t rows, int64_t c, float scale, float* 
   std::vector<float> part(size_t(threads) * c * c, 0.f);
   at::parallel_for(0, threads, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t)
-      HWY_DYNAMIC_DISPATCH(winograd::gram_rows)(f, rows * t / threads, rows * (t + 1) / threads, c,
-                                                part.data() + t * c * c);
+      winograd::gram_rows_best(f, rows * t / threads, rows * (t + 1) / threads, c, part.data() + t * c * c);
   });
   for (int64_t i = 0; i < c; ++i)
     for (int64_t j = i; j < c; ++j) {
@@ -545,9 +555,9 @@ void add_gram_gradient(const float* f, int64_t rows, int64_t c, const float* k, 
   std::vector<float> panels(size_t(c) * c);  // k in panels of 32 columns, as the Winograd weights
   for (int64_t j = 0; j < c; j += 32)
     for (int64_t i = 0; i < c; ++i) std::copy(k + i * c + j, k + i * c + j + 32, panels.data() + j * c + i * 32);
-  const int64_t rows_per = HWY_DYNAMIC_DISPATCH(winograd::rows_per_kernel)();
+  const int64_t rows_per = winograd::rows_per_kernel_best();
   at::parallel_for(0, (rows + rows_per - 1) / rows_per, 16, [&](int64_t b0, int64_t b1) {
-    HWY_DYNAMIC_DISPATCH(winograd::gram_gradient_rows)(f, rows, c, panels.data(), d, b0, b1);
+    winograd::gram_gradient_rows_best(f, rows, c, panels.data(), d, b0, b1);
   });
 }
 
