@@ -87,6 +87,10 @@ std::string describe() {
   return s;
 }
 
+std::string bf16_refusal() {
+  return "bf16 precision needs a CPU with AVX512-BF16 or AMX; this one has " + describe() + ": use fp32 or auto";
+}
+
 void apply_cap_to_highway() {
 #if HWY_ARCH_X86
   static std::once_flag once;

@@ -24,6 +24,8 @@ bool has_vnni();
 bool has_bf16();
 // AMX-BF16 tiles.
 bool has_amx_bf16();
+// The sentence that refuses bf16 on a CPU without it (has_bf16() false).
+std::string bf16_refusal();
 // Whether ONEDNN_MAX_CPU_ISA caps what the CPU has.
 bool capped();
 // One phrase for messages, e.g. "AVX2 and FMA, no AVX-512" or

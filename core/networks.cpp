@@ -338,9 +338,7 @@ void FeatureNet::set_precision(Precision p) {
   // matmul 139 vs 222 GFLOP/s, VGG-19 step 512 px 3.25 vs 2.29 s; see
   // bench/README.md), and through LibTorch it was no faster either.
   if (p == Precision::Auto) p = cpu::has_amx_bf16() ? Precision::BFloat16 : Precision::Float32;
-  if (p == Precision::BFloat16 && !cpu::has_bf16())
-    throw Error("bf16 precision needs a CPU with AVX512-BF16 or AMX; this one has " + cpu::describe() +
-                ": use fp32 or auto");
+  if (p == Precision::BFloat16 && !cpu::has_bf16()) throw Error(cpu::bf16_refusal());
   if (p == Precision::Int8)
     throw Error("int8 precision is for fast style networks only; the optimisation runs in fp32 or bf16");
   precision_ = p;

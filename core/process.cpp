@@ -47,9 +47,9 @@ namespace {
 // previous step's memory without faults, and the arena's size is the most
 // that was ever in use at once plus what fragmentation adds: replaying the
 // VGG-19 step's requests, +7 % at 512 px and +14 % at 1024 px with the
-// largest range, +39 % / +40 % with the best-fitting one. (Session 5 kept
-// freed blocks for requests of up to 1.25x their size within the most ever in
-// use; the sizes of a step did not fit together, and ~50 of its ~170 large
+// largest range, +39 % / +40 % with the best-fitting one. (A cache that
+// kept freed blocks for requests of up to 1.25x their size within the most
+// ever in use did not fit a step's sizes together: ~50 of its ~170 large
 // requests per VGG-19 step at 512 px still mapped new memory.) Smaller
 // tensors, and any that do not fit in the arena, keep ATen's own allocator.
 class HugePageAllocator final : public c10::Allocator {

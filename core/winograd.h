@@ -39,7 +39,7 @@ inline bool keep_compact(int64_t in_channels, int64_t out_channels) {
 }
 // The faster tile size here: F(6x6, 3x3) computes 36 outputs with 64
 // products per channel pair (F(4x4) 16 with 36), for larger transforms and
-// 64 / 36 the transformed weights. Measured per layer (session 7, both with
+// 64 / 36 the transformed weights. Measured per layer (AVX-512, both with
 // the prefetching product): 0.84-0.93x the time of F(4x4) with up to 256 +
 // 256 channels; with 512 channels, where the products stream the weights,
 // 1.04-1.2x (256 <-> 512, 64 <-> 512) and 1.8-3.5x (512 -> 512).

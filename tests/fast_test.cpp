@@ -274,7 +274,7 @@ TEST(FastMl5, InfoAndOddSizes) {
   // as in training) compute the same network.
   auto net = nst::fast::load(kMl5 + "/udnie");
   // Seeded: on unseeded noise the two paths differed by 1.15e-3 once in 56
-  // runs (session 2; float summation order, amplified by the instance norms
+  // runs (float summation order, amplified by the instance norms
   // of a 36x44 noise image).
   at::manual_seed(11);
   at::Tensor x = at::rand({1, 3, 36, 44}) * 255;
