@@ -46,6 +46,11 @@ struct Layer {
 // tiles of a large image with the statistics of the whole image.
 struct NormStats {
   std::vector<at::Tensor> mean, var;  // per layer, float32 (C)
+  // int8: the quantisation step of each convolution's input channels, in
+  // order. Tiles that use these statistics quantise with the same steps, so
+  // their weights (into which the steps are folded) round exactly as in the
+  // statistics pass and instance norm cancels the same rounding bias.
+  std::vector<std::vector<float>> steps;
 };
 
 // Sums over one region of a tile, to estimate the whole image's statistics

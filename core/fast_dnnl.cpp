@@ -407,13 +407,13 @@ at::Tensor run_conv(const Step& st, Pool& pool, at::Tensor src, bool src_blocks 
 // float32 NHWC x with |x[c]| <= max_abs[c] -> uint8 (x >= 0, steps max/255)
 // or int8 (steps max/127), x[c] ~ step[c] * q.
 at::Tensor quantize(Pool& pool, const at::Tensor& x, const std::vector<float>& max_abs, bool nonneg,
-                    std::vector<float>& step) {
+                    std::vector<float>& step, const std::vector<float>* fixed = nullptr) {
   const float levels = nonneg ? 255.f : 127.f, lo = nonneg ? 0.f : -levels;
   const int64_t c = x.size(1), px = x.numel() / c;
   step.resize(c);
   std::vector<float> inv(c);
   for (int64_t k = 0; k < c; ++k) {
-    step[k] = max_abs[k] > 0 ? max_abs[k] / levels : 1.f;
+    step[k] = fixed ? (*fixed)[k] : max_abs[k] > 0 ? max_abs[k] / levels : 1.f;
     inv[k] = 1.f / step[k];
   }
   at::Tensor q = pool.nhwc(c, x.size(2), x.size(3), nonneg ? at::kByte : at::kChar);
@@ -442,9 +442,11 @@ std::vector<float> add_max_abs(at::Tensor& r, const at::Tensor& y) {
 // `in`), quantised straight to uint8 for the next convolution with one step
 // per channel (from each channel's exact output range). d2s_w: raw is a
 // subpixel step's (h, d2s_w, 4 x c) phase layout, written out as the
-// (2h, 2 d2s_w, c) image; 0: the same layout.
+// (2h, 2 d2s_w, c) image; 0: the same layout. fixed: the steps to use
+// instead (values beyond them saturate).
 at::Tensor norm_relu_u8(Pool& pool, const at::Tensor& raw, const Layer& l, double eps, NormStats* record, const NormStats* use,
-                        size_t norm_i, const NormInput& in, int64_t d2s_w, std::vector<float>& step) {
+                        size_t norm_i, const NormInput& in, int64_t d2s_w, std::vector<float>& step,
+                        const std::vector<float>* fixed) {
   const int64_t c = l.gamma.size(0), rows = raw.numel() / c;
   std::vector<float> scale, off, lo, hi;
   norm_coefficients(raw.data_ptr<float>(), rows, c, l, eps, record, use, norm_i, in, scale, off, &lo, &hi);
@@ -452,7 +454,7 @@ at::Tensor norm_relu_u8(Pool& pool, const at::Tensor& raw, const Layer& l, doubl
   std::vector<float> mul(c), add(c);
   for (int64_t k = 0; k < c; ++k) {
     const float top = std::max({0.f, scale[k] * hi[k] + off[k], scale[k] * lo[k] + off[k]});
-    step[k] = top > 0 ? top / 255.f : 1.f;
+    step[k] = fixed ? (*fixed)[k] : top > 0 ? top / 255.f : 1.f;
     mul[k] = scale[k] / step[k];
     add[k] = off[k] / step[k];
   }
@@ -556,6 +558,15 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormSt
     // output stay float32. Layer 14's output stays in 2x2 blocks when
     // layer 15 runs on blocks (no depth-to-space and back).
     std::vector<float> step, peak;
+    // The steps of the statistics pass (use), or recorded for later tiles.
+    size_t step_i = 0;
+    auto fixed_step = [&]() -> const std::vector<float>* {
+      return use && step_i < use->steps.size() ? &use->steps[step_i] : nullptr;
+    };
+    auto steps_done = [&] {
+      if (record) record->steps.push_back(step);
+      ++step_i;
+    };
     // Layer i on q (quantised with `step`): its norm and ReLU as float32 (u8
     // false) or as the next layer's uint8 input (u8 true, sets step).
     auto run8 = [&](size_t i, const at::Tensor& q, bool u8) {
@@ -571,7 +582,9 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormSt
       const NormInput in{wscale.data(), st.bias_f32.defined() ? st.bias_f32.data_ptr<float>() : nullptr};
       at::Tensor out;
       if (u8) {
-        out = norm_relu_u8(cache->pool, raw, l, net.eps(), record, use, norm_i++, in, st.subpixel && !blocks_out ? st.in_w : 0, step);
+        out = norm_relu_u8(cache->pool, raw, l, net.eps(), record, use, norm_i++, in, st.subpixel && !blocks_out ? st.in_w : 0, step,
+                           fixed_step());
+        steps_done();
       } else if (l.gamma.defined()) {
         peak.assign(st.out_c, 0.f);
         norm_act_(raw, l, net.eps(), record, use, norm_i++, in, peak.data());
@@ -586,7 +599,8 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormSt
     };
     auto requantize = [&](size_t i, const at::Tensor& y) {
       const auto t0 = now();
-      at::Tensor q = quantize(cache->pool, y, peak, plan->steps[i].nonneg, step);
+      at::Tensor q = quantize(cache->pool, y, peak, plan->steps[i].nonneg, step, fixed_step());
+      steps_done();
       if (profile) std::fprintf(stderr, "         quantise %6.1f ms\n", ms(t0, now()));
       return q;
     };

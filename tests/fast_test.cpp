@@ -391,9 +391,12 @@ TEST(FastTiling, TilesMatchTheWholeImageWithoutSeams) {
     SCOPED_TRACE(int8 ? "int8" : "float32");
     nst::FastOptions tiled = fp32();
     tiled.precision = precision;
-    // int8 tiles quantise their own ranges: their rounding differs from the
-    // whole image's, so they are held to int8's own distance from float32.
-    const double budget = int8 ? mean_abs_diff(m.stylize(photo, tiled), ref) : 0.0;
+    // int8 tiles quantise with the steps of the statistics pass, so they
+    // stay as close to the whole int8 image as float32 tiles do to theirs
+    // (per-tile steps round the weights differently in each tile, a bias
+    // that instance norm no longer cancels: 2x int8's error without VNNI).
+    const nst::Image whole = int8 ? m.stylize(photo, tiled) : ref;
+    const double budget = int8 ? mean_abs_diff(whole, ref) : 0.0;
     tiled.tile = 256;
     tiled.overlap = 96;
     int reports = 0, total = 0;
@@ -405,6 +408,7 @@ TEST(FastTiling, TilesMatchTheWholeImageWithoutSeams) {
     EXPECT_EQ(reports, total + 1);
     const double mean = mean_abs_diff(out, ref);
     EXPECT_LT(mean, budget + 0.005) << "tiled output differs from the whole-image output";
+    EXPECT_LT(mean_abs_diff(out, whole), 0.005) << "tiled output differs from the whole image in its own precision";
     if (!int8) {
       EXPECT_LT(max_abs_diff(out, ref), 0.1);
     }

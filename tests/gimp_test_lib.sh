@@ -51,7 +51,11 @@ wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
   shift 2
   until "$@" 2>/dev/null; do
     [ $SECONDS -lt $deadline ] || die "timed out waiting for $what"
-    [ -z "$gimp_pid" ] || kill -0 "$gimp_pid" 2>/dev/null || die "GIMP exited while waiting for $what"
+    # GIMP may end between the two checks: what was awaited counts if it holds now.
+    if [ -n "$gimp_pid" ] && ! kill -0 "$gimp_pid" 2>/dev/null; then
+      "$@" 2>/dev/null && return 0
+      die "GIMP exited while waiting for $what"
+    fi
     sleep 0.2
   done
 }
