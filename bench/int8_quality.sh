@@ -12,7 +12,7 @@ build=${1:?usage: bench/int8_quality.sh BUILD_DIR}
 ml5=${ML5_DIR:-$here/../../shared/models/fast-style-ml5}
 photos=${PHOTOS:-$(ls "$here"/../../shared/testdata/content/*.jpg 2>/dev/null || true)}
 size=${SIZE:-0}
-nst=$build/core/nst
+nst=$build/cli/nst
 [[ -x "$nst" ]] || { echo "int8_quality.sh: $nst not built" >&2; exit 1; }
 [[ -d "$ml5" && -n "$photos" ]] || { echo "int8_quality.sh: needs ../shared (ml5 styles and photos)" >&2; exit 1; }
 tmp=$(mktemp -d)

@@ -39,8 +39,8 @@ rounds=${ROUNDS:-1}
 py=/usr/bin/python3
 lock=/tmp/nst-build.lock
 bench=$build/bench/step_bench
-nst=$build/core/nst
-[[ -x $bench && -x $nst ]] || { echo "build first: ninja -C $build bench/step_bench core/nst" >&2; exit 1; }
+nst=$build/cli/nst
+[[ -x $bench && -x $nst ]] || { echo "build first: ninja -C $build bench/step_bench cli/nst" >&2; exit 1; }
 [[ -f $vgg ]] || { echo "no weight file $vgg (ninja -C $build tests/vgg19-zip.pth)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

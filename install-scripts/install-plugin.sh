@@ -8,7 +8,7 @@
 #                                      profile is ${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10} for a
 #                                      GIMP 2.10 build and ${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0}
 #                                      for a GIMP 3 build (told apart by the libgimp it links)
-#   BUILD_DIR/core/nst             ->  ${PREFIX:-$HOME/.local}/bin/nst
+#   BUILD_DIR/cli/nst              ->  ${PREFIX:-$HOME/.local}/bin/nst
 #   BUILD_DIR/po/<lang>/LC_MESSAGES/*.mo  ->  <plug-in folder>/locale/<lang>/LC_MESSAGES/
 #                                             (when the translations were built; the plug-in
 #                                             looks for a locale/ folder beside itself)
@@ -28,7 +28,7 @@ build_dir=${1:-./build}
 [[ -d "$build_dir" ]] || die "build folder '$build_dir' not found (build first: meson setup build && meson compile -C build)"
 
 plugin_src=$build_dir/plugin/neural-style
-cli_src=$build_dir/core/nst
+cli_src=$build_dir/cli/nst
 [[ -f "$plugin_src" && -x "$plugin_src" ]] || die "no plug-in executable at $plugin_src (was the plug-in built? it needs libgimp2.0-dev)"
 
 # Which GIMP the plug-in was built for (meson option gimp): the libgimp it needs.

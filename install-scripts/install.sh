@@ -41,7 +41,7 @@ fi
 "$here/install-models.sh" --list
 
 step "5/5 sample: astronaut (python3-skimage) in the style of The Starry Night (opencv-doc)"
-build/core/nst transfer \
+build/cli/nst transfer \
     --content /usr/lib/python3/dist-packages/skimage/data/astronaut.png \
     --style /usr/share/doc/opencv-doc/examples/data/starry_night.jpg \
     --output astronaut-starry-night.png
