@@ -23,19 +23,6 @@
 #include <string>
 #include <vector>
 
-namespace {
-long peak_rss_kb() {
-  FILE* f = std::fopen("/proc/self/status", "r");
-  if (!f) return 0;
-  char line[256];
-  long kb = 0;
-  while (std::fgets(line, sizeof line, f))
-    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-  std::fclose(f);
-  return kb;
-}
-}  // namespace
-
 int main(int argc, char** argv) {
   std::string model = "random", precision = "fp32", layout = "nhwc";
   int size = 512, runs = 5, threads = 2;
@@ -53,7 +40,7 @@ int main(int argc, char** argv) {
     else { std::fprintf(stderr, "fast_bench: unknown option %s\n", a.c_str()); return 2; }
   }
   at::set_num_threads(threads);
-  const long base_kb = peak_rss_kb();
+  const double base_mb = nst::peak_memory_bytes() / 1048576.0;
   std::vector<double> ms;
   const at::ScalarType dtype = precision == "bf16" ? at::kBFloat16 : at::kFloat;
   if (api) {
@@ -99,6 +86,6 @@ int main(int argc, char** argv) {
   std::printf("{\"impl\": \"cpp\", \"model\": \"%s\", \"size\": %d, \"precision\": \"%s\", \"layout\": \"%s\", \"api\": %s, "
               "\"ms_median\": %.1f, \"ms_min\": %.1f, \"peak_rss_mb\": %.0f, \"start_rss_mb\": %.0f}\n",
               model.c_str(), size, precision.c_str(), layout.c_str(), api ? "true" : "false", ms[ms.size() / 2],
-              ms.front(), peak_rss_kb() / 1024.0, base_kb / 1024.0);
+              ms.front(), nst::peak_memory_bytes() / 1048576.0, base_mb);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "losses.h"
 #include "networks.h"
+#include "nst.h"
 
 #include <torch/utils.h>
 #ifdef NST_HAVE_DNNL
@@ -27,14 +28,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-double peak_rss_mb() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
-}
 
 // GFLOP/s of an n x n x n matmul (best of a few runs).
 double matmul_gflops(bool bf16, int64_t n) {
@@ -143,5 +136,5 @@ int main(int argc, char** argv) {
               "\"fwd_ms\": %.1f, \"step_ms\": %.1f, \"step_ms_median\": %.1f, \"peak_rss_mb\": %.1f}\n",
               variant.c_str(), size, at::get_num_threads(),
               net->precision() == nst::Precision::BFloat16 ? "bf16" : "fp32", int(net->direct()),
-              *std::min_element(fwd.begin(), fwd.end()), step.front(), step[step.size() / 2], peak_rss_mb());
+              *std::min_element(fwd.begin(), fwd.end()), step.front(), step[step.size() / 2], nst::peak_memory_bytes() / 1048576.0);
 }

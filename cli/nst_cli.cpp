@@ -128,17 +128,6 @@ std::string clock_str(double s) {
   return buf;
 }
 
-long peak_rss_kb() {
-  FILE* f = std::fopen("/proc/self/status", "r");
-  if (!f) return 0;
-  char line[256];
-  long kb = 0;
-  while (std::fgets(line, sizeof line, f))
-    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-  std::fclose(f);
-  return kb;
-}
-
 int cmd_models() {
   std::cout << "models folder: " << nst::models_dir() << "\n";
   auto found = nst::installed_models();
@@ -199,7 +188,7 @@ int cmd_fast(const std::vector<std::string>& args) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!quiet)
     std::cerr << "wrote " << v["--output"] << " (" << out.width << "x" << out.height << ", " << std::fixed
-              << std::setprecision(2) << secs << " s, peak memory " << peak_rss_kb() / 1024 << " MB)\n";
+              << std::setprecision(2) << secs << " s, peak memory " << nst::peak_memory_bytes() / (1 << 20) << " MB)\n";
   return 0;
 }
 
@@ -259,7 +248,7 @@ int cmd_train(const std::vector<std::string>& args) {
     if (p.iteration == p.iterations || p.iteration % 10 == 0 || done <= 3) {
       char line[256];
       std::snprintf(line, sizeof line, "step %d/%d  loss %.4g (content %.4g, style %.4g, tv %.3g)  %s, ETA %s",
-                    p.iteration, p.iterations, p.total_loss, p.content_loss, p.style_loss, p.tv_loss,
+                    p.iteration, p.iterations, p.losses.total, p.losses.content, p.losses.style, p.losses.tv,
                     clock_str(p.elapsed_seconds).c_str(), clock_str(eta).c_str());
       std::cerr << line << "\n";
     }
@@ -351,7 +340,7 @@ int cmd_transfer(const std::vector<std::string>& args) {
     char line[256];
     std::snprintf(line, sizeof line, "[%s%s] %d/%d  loss %.4g (content %.3g, style %.3g, tv %.3g)  %s, ETA %s",
                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), p.iteration,
-                  p.iterations, p.total_loss, p.content_loss, p.style_loss, p.tv_loss,
+                  p.iterations, p.losses.total, p.losses.content, p.losses.style, p.losses.tv,
                   clock_str(p.elapsed_seconds).c_str(), clock_str(eta).c_str());
     if (tty) std::cerr << "\r" << line << std::flush;
     else if (p.iteration == p.iterations || p.iteration % std::max(1, p.iterations / 10) == 0) std::cerr << line << "\n";
@@ -368,7 +357,7 @@ int cmd_transfer(const std::vector<std::string>& args) {
         "\"work_height\": %d, \"loss\": %.8g, \"content_loss\": %.8g, \"style_loss\": %.8g, \"tv_loss\": %.8g, "
         "\"peak_rss_mb\": %.1f}\n",
         r.model.family.c_str(), r.precision == nst::Precision::BFloat16 ? "bf16" : "fp32", r.iterations, r.seconds, r.seconds / r.iterations, r.work_width, r.work_height,
-        r.total_loss, r.content_loss, r.style_loss, r.tv_loss, peak_rss_kb() / 1024.0);
+        r.losses.total, r.losses.content, r.losses.style, r.losses.tv, nst::peak_memory_bytes() / 1048576.0);
   }
   return 0;
 }

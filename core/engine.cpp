@@ -184,10 +184,10 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
       at::Tensor ltv = losses::total_variation(x);
       at::Tensor loss = cw * lc + sw * ls + tvw * ltv;
       loss.backward();
-      p.content_loss = cw * lc.item<double>();
-      p.style_loss = sw * ls.item<double>();
-      p.tv_loss = tvw * ltv.item<double>();
-      p.total_loss = loss.item<double>();
+      p.losses.content = cw * lc.item<double>();
+      p.losses.style = sw * ls.item<double>();
+      p.losses.tv = tvw * ltv.item<double>();
+      p.losses.total = loss.item<double>();
       return loss;
     };
 
@@ -205,7 +205,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
         torch::NoGradGuard no_grad;
         x.clamp_(0, 1);
       }
-      if (!std::isfinite(p.total_loss))
+      if (!std::isfinite(p.losses.total))
         throw Error("the optimisation diverged (loss is not finite): lower the learning rate or the style weight");
       p.iteration = ++done;
       p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -215,7 +215,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
         p.preview = &preview;
       }
       if (progress) progress(p);
-      stop = (finish_now && finish_now->load()) || (full && opt.target_loss > 0 && p.total_loss <= opt.target_loss);
+      stop = (finish_now && finish_now->load()) || (full && opt.target_loss > 0 && p.losses.total <= opt.target_loss);
     }
   };
   for (auto level = coarse_sizes.rbegin(); level != coarse_sizes.rend() && !stop; ++level)
@@ -233,10 +233,7 @@ TransferResult transfer(const Image& content_in, const Image& style_in, const Tr
   }
   result.image = std::move(out);
   result.iterations = done;
-  result.content_loss = p.content_loss;
-  result.style_loss = p.style_loss;
-  result.tv_loss = p.tv_loss;
-  result.total_loss = p.total_loss;
+  result.losses = p.losses;
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return result;
 }

@@ -81,6 +81,11 @@ void save_image(const Image& img, const std::string& path);  // 8 bits per chann
 // re-run failed. Costs one more process start (~0.5 s with LibTorch).
 void prefer_passive_threads(char** argv);
 
+// This process's memory: resident now and the peak so far (VmRSS and VmHWM
+// of /proc/self/status), in bytes; 0 where the system does not tell.
+int64_t resident_memory_bytes();
+int64_t peak_memory_bytes();
+
 // --- models ---------------------------------------------------------------
 enum class Pooling { Max, Average };
 enum class Optimizer { LBFGS, Adam };
@@ -147,10 +152,16 @@ struct TransferOptions {
   int lbfgs_history = 20;
 };
 
+// The weighted losses of one step: content, style and total variation, and
+// their sum, which the optimisation minimises.
+struct Losses {
+  double content = 0, style = 0, tv = 0, total = 0;
+};
+
 struct Progress {
   int iteration = 0;   // completed iterations
   int iterations = 0;  // total
-  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
+  Losses losses;
   double elapsed_seconds = 0;
   const Image* preview = nullptr;  // working-size RGB preview, or null
 };
@@ -160,7 +171,7 @@ struct TransferResult {
   Image image;          // content's size and channel layout; content alpha carried over
   ModelInfo model;
   int iterations = 0;
-  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
+  Losses losses;  // of the last step
   double seconds = 0;
   int work_width = 0, work_height = 0;
   Precision precision = Precision::Float32;  // what ran
@@ -263,7 +274,7 @@ struct TrainOptions {
 struct TrainResult {
   int steps = 0;                // steps done in all (including resumed ones)
   int resumed_from = 0;         // step the run resumed from (0: fresh)
-  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;  // last step, weighted
+  Losses losses;                // of the last step
   double seconds = 0;
   std::string model, checkpoint;
 };

@@ -1,5 +1,6 @@
 // Process-wide settings: threads (prefer_passive_threads() in nst.h) and
-// memory (use_huge_pages_for_large_tensors() in networks.h).
+// memory (use_huge_pages_for_large_tensors() in networks.h), and the
+// process's memory use (resident_memory_bytes(), peak_memory_bytes()).
 //
 // libgomp reads OMP_WAIT_POLICY once, when it is loaded (before main). Its
 // default lets idle OpenMP threads spin after every parallel region, and on
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -179,5 +181,25 @@ void prefer_passive_threads(char** argv) {
   else if (!std::getenv("OPENBLAS_CORETYPE") && cpu::capped() && cpu::has_avx2()) setenv("OPENBLAS_CORETYPE", "HASWELL", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: carry on as we are
 }
+
+namespace {
+// The value of `key` ("VmHWM:") in /proc/self/status, in bytes.
+int64_t proc_status_bytes(const std::string& key) {
+  std::ifstream f("/proc/self/status");
+  std::string k;
+  while (f >> k) {
+    if (k == key) {
+      int64_t kb = 0;
+      f >> kb;
+      return kb * 1024;
+    }
+    f.ignore(1 << 12, '\n');
+  }
+  return 0;
+}
+}  // namespace
+
+int64_t resident_memory_bytes() { return proc_status_bytes("VmRSS:"); }
+int64_t peak_memory_bytes() { return proc_status_bytes("VmHWM:"); }
 
 }  // namespace nst

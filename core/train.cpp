@@ -253,12 +253,12 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
     adam.step(params);
     ++step;
     p.iteration = step;
-    p.content_loss = cw * lc.item<double>();
-    p.style_loss = sw * ls.item<double>();
-    p.tv_loss = o.tv_weight * ltv.item<double>();
-    p.total_loss = loss.item<double>();
+    p.losses.content = cw * lc.item<double>();
+    p.losses.style = sw * ls.item<double>();
+    p.losses.tv = o.tv_weight * ltv.item<double>();
+    p.losses.total = loss.item<double>();
     p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!std::isfinite(p.total_loss))
+    if (!std::isfinite(p.losses.total))
       throw Error("training diverged (loss is not finite) at step " + std::to_string(step) +
                   ": lower the learning rate or the style weight");
     if (progress) progress(p);
@@ -267,10 +267,7 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
   for (auto* pp : params) pp->set_requires_grad(false);
   write_checkpoint();
   result.steps = step;
-  result.content_loss = p.content_loss;
-  result.style_loss = p.style_loss;
-  result.tv_loss = p.tv_loss;
-  result.total_loss = p.total_loss;
+  result.losses = p.losses;
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   return result;
 }

@@ -4,10 +4,11 @@
 # Usage: install-plugin.sh [BUILD_DIR]        (default: ./build)
 #
 # Installs
-#   BUILD_DIR/plugin/neural-style  ->  <GIMP profile>/plug-ins/neural-style/neural-style, where the
-#                                      profile is ${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10} for a
-#                                      GIMP 2.10 build and ${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0}
-#                                      for a GIMP 3 build (told apart by the libgimp it links)
+#   BUILD_DIR/plugin/gimp2/neural-style (GIMP 2.10 build) or BUILD_DIR/plugin/gimp3/neural-style
+#   (GIMP 3 build)  ->  <GIMP profile>/plug-ins/neural-style/neural-style, where the profile is
+#                       ${GIMP2_DIRECTORY:-$HOME/.config/GIMP/2.10} for GIMP 2.10 and
+#                       ${GIMP3_DIRECTORY:-$HOME/.config/GIMP/3.0} for GIMP 3 (told apart by the
+#                       libgimp the executable links)
 #   BUILD_DIR/cli/nst              ->  ${PREFIX:-$HOME/.local}/bin/nst
 #   BUILD_DIR/po/<lang>/LC_MESSAGES/*.mo  ->  <plug-in folder>/locale/<lang>/LC_MESSAGES/
 #                                             (when the translations were built; the plug-in
@@ -27,7 +28,8 @@ esac
 build_dir=${1:-./build}
 [[ -d "$build_dir" ]] || die "build folder '$build_dir' not found (build first: meson setup build && meson compile -C build)"
 
-plugin_src=$build_dir/plugin/neural-style
+plugin_src=$build_dir/plugin/gimp2/neural-style
+[[ -e "$plugin_src" ]] || plugin_src=$build_dir/plugin/gimp3/neural-style
 cli_src=$build_dir/cli/nst
 [[ -f "$plugin_src" && -x "$plugin_src" ]] || die "no plug-in executable at $plugin_src (was the plug-in built? it needs libgimp2.0-dev)"
 

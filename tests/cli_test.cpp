@@ -3,6 +3,7 @@
 #include "losses.h"
 #include "networks.h"
 #include "nst.h"
+#include "test_helpers.h"
 
 #include <gtest/gtest.h>
 #include <torch/utils.h>
@@ -17,6 +18,8 @@
 
 namespace {
 
+using namespace nst_test;
+
 std::string g_nst = "nst";
 
 // A new empty folder for this run (testing::TempDir() is shared by every run).
@@ -27,14 +30,6 @@ const std::string& tmp() {
     return templ;
   }();
   return dir;
-}
-std::string shared_dir() {
-  const char* v = std::getenv("NST_SHARED");
-  return v && *v ? v : "../shared";
-}
-bool exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
 }
 
 struct CmdResult {
@@ -57,10 +52,8 @@ CmdResult nst(const std::string& args, const std::string& env = "") {
   return {WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir + "/out.txt"), slurp(dir + "/err.txt")};
 }
 
-#define REQUIRE_SHARED()                                                   \
-  if (!exists(shared_dir() + "/models/darknet-tiny/model.json"))           \
-  GTEST_SKIP() << "../shared is absent (" << shared_dir() << "): the real " \
-                  "network and test images live there; skipping"
+// The real network and images of ../shared.
+#define REQUIRE_REAL_MODELS() REQUIRE_SHARED("models/darknet-tiny/model.json", "testdata/content/coffee.jpg")
 
 // Sum over the style layers of the squared Gram-matrix distance between two
 // images, as the engine measures style.
@@ -79,7 +72,7 @@ double style_distance(const nst::FeatureNet& net, const nst::Image& a, const nst
 }
 
 TEST(Cli, TransfersStyleOntoRealPhoto) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const std::string s = shared_dir();
   const std::string content = s + "/testdata/content/chelsea.jpg", style = s + "/testdata/style/starry_night.jpg";
   const std::string out = tmp() + "/chelsea_starry.png";
@@ -115,7 +108,7 @@ TEST(Cli, FailsWithOneLineReason) {
 }
 
 TEST(Cli, MissingStyleFileIsNamed) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   CmdResult r = nst("transfer --content " + shared_dir() + "/testdata/content/coffee.jpg --style /nonexistent/painting.jpg" +
               " --output " + tmp() + "/x.png --model " + shared_dir() + "/models/darknet-tiny");
   EXPECT_EQ(r.status, 1);
@@ -138,7 +131,7 @@ std::string fixtures_dir() {
 }
 
 TEST(CliFast, StylisesRealPhotoInTheNamedPaintingsStyle) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const std::string s = shared_dir();
   const std::string content = s + "/testdata/content/chelsea.jpg", out = tmp() + "/chelsea_wave.png";
   std::remove(out.c_str());
@@ -211,7 +204,7 @@ TEST(CliFast, FailsWithOneLineReason) {
 }
 
 TEST(CliTrain, TrainsAndResumesAModelThatFastLoads) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const std::string s = shared_dir(), dir = tmp() + "/cli-train";
   mkdir(dir.c_str(), 0755);
   const std::string model = dir + "/wave-mine.pth";

@@ -7,6 +7,7 @@
 #include "rows.h"
 #include "nst.h"
 #include "weights.h"
+#include "test_helpers.h"
 #ifdef NST_HAVE_DNNL
 #include "step_dnnl.h"
 #include "winograd.h"
@@ -26,32 +27,14 @@
 
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-bool exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
-}
-const std::string kFixtures = env_or("NST_FIXTURES", "tests/fixtures");
-const std::string kShared = env_or("NST_SHARED", "../shared");
+using namespace nst_test;
+
+const std::string kFixtures = fixtures_dir();
+const std::string kShared = shared_dir();
 const std::string kDarknet = kShared + "/models/darknet-tiny";
 
-#define REQUIRE_SHARED()                                                                         \
-  if (!exists(kDarknet + "/model.json"))                                                        \
-  GTEST_SKIP() << "../shared is absent (" << kShared << "): the real networks and test images " \
-                  "live there; skipping"
-
-// A new empty folder for one test (testing::TempDir() is shared by every run).
-std::string fresh_dir(const std::string& name) {
-  std::string templ = testing::TempDir() + "/nst-" + name + "-XXXXXX";
-  if (!mkdtemp(&templ[0])) ADD_FAILURE() << "mkdtemp failed for " << templ;
-  static std::vector<std::string> made;  // removed when the test program ends
-  if (made.empty()) std::atexit([] { for (const auto& d : made) std::filesystem::remove_all(d); });
-  made.push_back(templ);
-  return templ;
-}
+// The real networks and images of ../shared.
+#define REQUIRE_REAL_MODELS() REQUIRE_SHARED("models/darknet-tiny/model.json", "testdata/content/chelsea.jpg")
 
 std::string fixture(const std::string& name) {
   const std::string p = kFixtures + "/" + name;
@@ -59,16 +42,6 @@ std::string fixture(const std::string& name) {
   return p;
 }
 
-// The message of the nst::Error thrown by f, or "" when none was thrown.
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const nst::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 nst::Image gradient_image(int w, int h, int channels) {
   nst::Image img(w, h, channels);
@@ -368,7 +341,7 @@ TEST(Engine, RunsOnVggAndRejectsUnknownLayers) {
   nst::TransferResult r = nst::transfer(gradient_image(40, 30, 3), gradient_image(20, 20, 3), o);
   EXPECT_EQ(r.image.width, 40);
   EXPECT_EQ(r.image.height, 30);
-  EXPECT_TRUE(std::isfinite(r.total_loss));
+  EXPECT_TRUE(std::isfinite(r.losses.total));
   o.style_layers = {"relu9_9"};
   EXPECT_NE(error_of([&] { nst::transfer(gradient_image(40, 30, 3), gradient_image(20, 20, 3), o); })
                 .find("unknown layer 'relu9_9'"),
@@ -389,7 +362,7 @@ TEST(Engine, CoarseToFineLevelsAndDetailKeepingUpsampling) {
     EXPECT_EQ(int(totals.size()), o.iterations + levels * o.coarse_iterations) << w << "x" << h;
     EXPECT_EQ(totals.back(), o.iterations + levels * o.coarse_iterations);
     EXPECT_EQ(r.iterations, o.iterations + levels * o.coarse_iterations);
-    EXPECT_TRUE(std::isfinite(r.total_loss));
+    EXPECT_TRUE(std::isfinite(r.losses.total));
   }
   // With all loss weights 0 no level changes its start image, so the full-size
   // pass must begin (and end) at the content itself, fine detail included: only
@@ -412,7 +385,7 @@ TEST(Engine, CoarseToFineLevelsAndDetailKeepingUpsampling) {
 
 // ---------------------------------------------------------------- Darknet-tiny
 TEST(DarknetLoader, LoadsRealModelWithFoldedBatchNorm) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   auto net = nst::load_network(kDarknet);
   EXPECT_EQ(net->info().family, "darknet-tiny");
   EXPECT_EQ(net->ops().size(), 34u);  // 15 conv + 15 leaky + 4 pool
@@ -434,7 +407,7 @@ TEST(DarknetLoader, LoadsRealModelWithFoldedBatchNorm) {
 }
 
 TEST(DarknetLoader, Bf16FeaturesStayCloseToFp32) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   auto net = nst::load_network(kDarknet);
   nst::Image img = nst::resize(nst::load_image(kShared + "/testdata/content/coffee.jpg"), 96, 64);
   at::Tensor x = at::from_blob(img.data.data(), {64, 96, 3}).permute({2, 0, 1}).unsqueeze(0).clone();
@@ -457,7 +430,7 @@ TEST(DarknetLoader, Bf16FeaturesStayCloseToFp32) {
 }
 
 TEST(DarknetLoader, RejectsDamagedCopies) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const std::string dir = fresh_dir("darknet-damaged");
   std::ifstream src(kDarknet + "/model.json");
   std::stringstream json;
@@ -492,14 +465,14 @@ nst::TransferOptions darknet_options(int iterations) {
 }
 
 TEST(Engine, LbfgsAndAdamLowerTheLoss) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::Image content = nst::load_image(kShared + "/testdata/content/chelsea.jpg");
   nst::Image style = nst::load_image(kShared + "/testdata/style/starry_night.jpg");
   for (auto optimizer : {nst::Optimizer::LBFGS, nst::Optimizer::Adam}) {
     nst::TransferOptions o = darknet_options(optimizer == nst::Optimizer::LBFGS ? 15 : 40);
     o.optimizer = optimizer;
     std::vector<double> losses;
-    nst::TransferResult r = nst::transfer(content, style, o, [&](const nst::Progress& p) { losses.push_back(p.total_loss); });
+    nst::TransferResult r = nst::transfer(content, style, o, [&](const nst::Progress& p) { losses.push_back(p.losses.total); });
     ASSERT_EQ(int(losses.size()), o.iterations);
     EXPECT_LT(losses.back(), 0.5 * losses.front()) << "optimizer " << int(optimizer);
     EXPECT_EQ(r.image.width, content.width);
@@ -508,7 +481,7 @@ TEST(Engine, LbfgsAndAdamLowerTheLoss) {
 }
 
 TEST(Engine, SameSeedSameResultOtherSeedOtherResult) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::Image content = gradient_image(48, 40, 3), style = nst::load_image(kShared + "/testdata/style/great_wave.jpg");
   nst::TransferOptions o = darknet_options(5);
   o.init = nst::Init::Noise;
@@ -522,7 +495,7 @@ TEST(Engine, SameSeedSameResultOtherSeedOtherResult) {
 }
 
 TEST(Engine, KeepsAlphaAndGreyLayoutAndReportsPreviews) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::Image content = gradient_image(50, 30, 2);  // grey + alpha
   for (int x = 0; x < 50; ++x) content.at(x, 3, 1) = 0.f;
   nst::TransferOptions o = darknet_options(4);
@@ -542,7 +515,7 @@ TEST(Engine, KeepsAlphaAndGreyLayoutAndReportsPreviews) {
 }
 
 TEST(Engine, CancelStopsWithinOneIteration) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   std::atomic<bool> cancel{false};
   int seen = 0;
   nst::TransferOptions o = darknet_options(50);
@@ -557,7 +530,7 @@ TEST(Engine, CancelStopsWithinOneIteration) {
 }
 
 TEST(Engine, FinishNowKeepsTheResultSoFar) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   std::atomic<bool> finish{false};
   nst::TransferOptions o = darknet_options(50);
   nst::Image content = gradient_image(40, 40, 3);
@@ -570,7 +543,7 @@ TEST(Engine, FinishNowKeepsTheResultSoFar) {
 }
 
 TEST(Engine, RejectsBadOptions) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::Image img = gradient_image(16, 16, 3);
   nst::TransferOptions o = darknet_options(0);
   EXPECT_NE(error_of([&] { nst::transfer(img, img, o); }).find("iterations"), std::string::npos);
@@ -722,7 +695,7 @@ TEST(DirectStep, Vgg19OddSizeMaxPoolingConvLayersAndRepeatedLayer) {
   compare({kVggFixture, 37, 50, nst::Pooling::Max, {"conv3_1", "relu1_2", "conv3_1", "pool2", "relu4_1"}});
 }
 TEST(DirectStep, DarknetCeilPoolingOddSizeMatchesLibTorch) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   compare({kDarknet, 41, 35, nst::Pooling::Max, {}});
   compare({kDarknet, 41, 35, nst::Pooling::Average, {}});
 }

@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "fast.h"
 #include "nst.h"
+#include "test_helpers.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -20,25 +21,19 @@
 
 namespace {
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-bool exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
-}
-const std::string kFixtures = env_or("NST_FIXTURES", "tests/fixtures");
-const std::string kShared = env_or("NST_SHARED", "../shared");
+using namespace nst_test;
+
+const std::string kFixtures = fixtures_dir();
+const std::string kShared = shared_dir();
 const std::string kPython = env_or("NST_PYTHON", "/usr/bin/python3");
 const std::string kScripts = env_or("NST_SCRIPTS", "tests/fixtures");
 const std::string kMl5 = kShared + "/models/fast-style-ml5";
 const std::string kDarknet = kShared + "/models/darknet-tiny";
 
-#define REQUIRE_SHARED()                                                                           \
-  if (!exists(kMl5 + "/wave/manifest.json") || !exists(kDarknet + "/model.json"))                 \
-  GTEST_SKIP() << "../shared is absent (" << kShared << "): the ml5 fast-style networks, Darknet-tiny " \
-                  "and the test photos live there; skipping"
+// The ml5 fast-style networks, Darknet-tiny and the photos of ../shared.
+#define REQUIRE_REAL_MODELS()                                                                           \
+  REQUIRE_SHARED("models/fast-style-ml5/wave/manifest.json", "models/darknet-tiny/model.json", \
+                 "testdata/content/chelsea.jpg")
 
 std::string fixture(const std::string& name) {
   const std::string p = kFixtures + "/" + name;
@@ -46,15 +41,6 @@ std::string fixture(const std::string& name) {
   return p;
 }
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const nst::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 nlohmann::json read_json(const std::string& path) {
   std::ifstream f(path);
@@ -235,7 +221,7 @@ TEST(FastLoader, SavedNetworkReloadsIdentically) {
 
 // ---------------------------------------------------------------- ml5 networks
 TEST(FastMl5, MatchesIndependentNumpyReferenceOnRealPhoto) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::Image photo = nst::resize(nst::load_image(kShared + "/testdata/content/chelsea.jpg"), 224, 148);
   const std::string in = testing::TempDir() + "/ml5-in.f32", out = testing::TempDir() + "/ml5-ref.f32";
   write_f32(photo, in);
@@ -264,7 +250,7 @@ TEST(FastMl5, MatchesIndependentNumpyReferenceOnRealPhoto) {
 }
 
 TEST(FastMl5, InfoAndOddSizes) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::FastModel m(kMl5 + "/udnie");
   EXPECT_EQ(m.info().name, "udnie");
   EXPECT_EQ(m.info().format, "ml5");
@@ -294,7 +280,7 @@ TEST(FastMl5, InfoAndOddSizes) {
 // Every convolution in int8 (the default with AVX2 or VNNI) stays close to
 // float32 on a real photo for each published style, and Auto picks it.
 TEST(FastMl5, Int8StaysCloseToFloat32) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   REQUIRE_INT8();
   const nst::Image photo = nst::resize(nst::load_image(kShared + "/testdata/content/astronaut.jpg"), 256, 256);
   nst::FastOptions int8 = fp32();
@@ -342,7 +328,7 @@ TEST(FastInt8, NearestNetworkMatchesFloat32) {
 }
 
 TEST(FastMl5, RejectsDamagedCopies) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const std::string dir = testing::TempDir() + "/ml5-damaged";
   mkdir(dir.c_str(), 0755);
   const std::string src = kMl5 + "/wave";
@@ -380,7 +366,7 @@ TEST(FastMl5, RejectsDamagedCopies) {
 
 // ---------------------------------------------------------------- tiling
 TEST(FastTiling, TilesMatchTheWholeImageWithoutSeams) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const nst::Image photo = nst::load_image(kShared + "/testdata/content/coffee.jpg");  // 600x400
   nst::FastModel m(kMl5 + "/wave");
   const nst::Image ref = m.stylize(photo, fp32());
@@ -524,15 +510,15 @@ nst::TrainOptions tiny_training(const std::string& name) {
 }
 
 TEST(FastTrain, LossDecreasesAndTheModelReloads) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::TrainOptions o = tiny_training("trained");
   std::vector<double> losses;
-  nst::TrainResult r = nst::train_fast(o, [&](const nst::Progress& p) { losses.push_back(p.total_loss); });
+  nst::TrainResult r = nst::train_fast(o, [&](const nst::Progress& p) { losses.push_back(p.losses.total); });
   ASSERT_EQ(losses.size(), 12u);
   EXPECT_EQ(r.steps, 12);
   EXPECT_LT(losses.back(), 0.5 * losses.front()) << "first " << losses.front() << ", last " << losses.back();
-  EXPECT_GT(r.style_loss, 0);
-  EXPECT_GT(r.content_loss, 0);
+  EXPECT_GT(r.losses.style, 0);
+  EXPECT_GT(r.losses.content, 0);
   ASSERT_TRUE(exists(o.output));
   ASSERT_TRUE(exists(o.output + ".ckpt"));
   // Reloads, and PyTorch reads the same network and computes the same image.
@@ -548,7 +534,7 @@ TEST(FastTrain, LossDecreasesAndTheModelReloads) {
 }
 
 TEST(FastTrain, ResumingFromACheckpointContinuesTheSameRun) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::TrainOptions o = tiny_training("straight");
   o.max_steps = 6;
   nst::train_fast(o);
@@ -572,7 +558,7 @@ TEST(FastTrain, ResumingFromACheckpointContinuesTheSameRun) {
 }
 
 TEST(FastTrain, RejectsBadInput) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   nst::TrainOptions o = tiny_training("bad");
   o.images = "/nonexistent/coco";
   EXPECT_NE(error_of([&] { nst::train_fast(o); }).find("'/nonexistent/coco' does not exist"), std::string::npos);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GIMP 3 plug-in's dialogs under Xvfb, with the real GIMP 3 and plug-in:
 #   gimp3_dialog_test.sh PLUGIN_EXECUTABLE SHARED_DIR LOCALE_DIR
-# The dialogs describe their widgets in NST_UI_TEST_DIR (ui/test_hook_gtk2.h);
+# The dialogs describe their widgets in NST_UI_TEST_DIR (ui/test_hook_gtk.h);
 # the test reads these descriptions and clicks with xdotool:
 #   1. Filters > Neural Style Transfer (RUN-INTERACTIVE) without a style: the
 #      problem is said and Start is insensitive; choosing the style in the file
@@ -30,7 +30,9 @@ for tool in gimp-3.0 Xvfb xdotool; do
   if ! command -v $tool >/dev/null; then echo "SKIP: $tool is not installed (apt-get install gimp xvfb xdotool)"; exit 77; fi
 done
 if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
+  echo "SKIP: $shared is absent: the real network and test images live there"
+  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
+  exit 77
 fi
 shared=$(cd "$shared" && pwd)
 
@@ -218,7 +220,7 @@ wait_for 10 "Wave to be chosen" value_matches fast-settings nst-styles '^items=5
 wait_for 30 "the Wave preview" previews_are "preview=ready model=wave"
 click fast-settings nst-keep-colors
 wait_for 10 "keep colours" value_is fast-settings nst-keep-colors 1
-# A picture of the dialog, drawn by the dialog itself (ui/test_hook_gtk2.h).
+# A picture of the dialog, drawn by the dialog itself (ui/test_hook_gtk.h).
 xdotool mousemove 1279 1023
 sleep 0.5
 touch "$ui/fast-settings.shot"

@@ -165,7 +165,8 @@ run_tests() {
     mount_all
     log=$root$build_dir/gimp3-root-test.log
     set +e
-    in_root meson test -C "$build_dir" --print-errorlogs --no-rebuild "${root_tests[@]}" 2>&1 | tee "$log"
+    in_root env NST_REQUIRE_SHARED="${NST_REQUIRE_SHARED:-}" \
+        meson test -C "$build_dir" --print-errorlogs --no-rebuild "${root_tests[@]}" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e
     counts=$(awk '

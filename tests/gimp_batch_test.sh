@@ -14,7 +14,9 @@ plugin=$1
 shared=$2
 if ! command -v gimp-console-2.10 >/dev/null; then echo "SKIP: gimp-console-2.10 is not installed"; exit 77; fi
 if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
+  echo "SKIP: $shared is absent: the real network and test images live there"
+  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
+  exit 77
 fi
 shared=$(cd "$shared" && pwd)
 

@@ -3,7 +3,7 @@
 #   gimp_dialog_test.sh PLUGIN X11_CLOSE_WINDOW SHARED_DIR LOCALEDIR SCREENSHOT_DIR
 # GIMP 2.10 runs with a display; script-fu calls plug-in-neural-style
 # RUN-INTERACTIVE / RUN-WITH-LAST-VALS while this script reads the dialogs'
-# self-descriptions (NST_UI_TEST_DIR, see ui/test_hook_gtk2.h) and clicks
+# self-descriptions (NST_UI_TEST_DIR, see ui/test_hook_gtk.h) and clicks
 # their buttons with xdotool:
 #   1. settings dialog, a missing style file: the problem is shown, Start is
 #      insensitive, defaults are in place; Reset; Cancel adds no layer;
@@ -35,7 +35,9 @@ for tool in gimp-2.10 Xvfb xdotool import compare; do
 done
 if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/testdata/style/starry_night.jpg" ] ||
    [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"; exit 77
+  echo "SKIP: $shared is absent: the real network and test images live there"
+  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
+  exit 77
 fi
 shared=$(cd "$shared" && pwd)
 mkdir -p "$shots"

@@ -3,7 +3,7 @@
 # sourced after the script has set tmp (its temporary folder). The dialog
 # tests also set ui (NST_UI_TEST_DIR), gimp_pid, xvfb_pid and define die().
 # The dialogs describe their widgets in $ui/<dialog>.txt
-# (ui/test_hook_gtk2.h): lines
+# (ui/test_hook_gtk.h): lines
 #   widget NAME TYPE x=.. y=.. w=.. h=.. visible=0|1 sensitive=0|1 value=...
 
 # The plug-in under test in a plug-in folder of its own, and a gimprc that

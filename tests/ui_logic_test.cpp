@@ -20,38 +20,27 @@
 #include "calibration.h"
 #include "dialog_logic.h"
 #include "fast_previews.h"
-#include "host.h"
+#include "procedure.h"
+#include "test_helpers.h"
 #include "worker.h"
 
 namespace {
 
 using namespace nst_ui;
+using namespace nst_test;
 
-std::string env_or(const char* name, const std::string& fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-bool exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
-}
-const std::string kShared = env_or("NST_SHARED", "../shared");
+const std::string kShared = shared_dir();
 const std::string kDarknet = kShared + "/models/darknet-tiny";
 const std::string kStarry = kShared + "/testdata/style/starry_night.jpg";
 const std::string kChelsea = kShared + "/testdata/content/chelsea.jpg";
 
-#define REQUIRE_SHARED()                                                                   \
-  if (!exists(kDarknet + "/model.json"))                                                  \
-  GTEST_SKIP() << "../shared is absent (" << kShared << "): the real network and images " \
-                  "live there; skipping"
+// The real network and images of ../shared.
+#define REQUIRE_REAL_MODELS() \
+  REQUIRE_SHARED("models/darknet-tiny/model.json", "testdata/style/starry_night.jpg", "testdata/content/chelsea.jpg")
 
+// A scratch folder of one test, with files written into it.
 struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/nst-ui-test-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  std::string path = fresh_dir("ui");
   std::string file(const std::string& name, const std::string& content) const {
     const std::string p = path + "/" + name;
     std::ofstream(p) << content;
@@ -298,7 +287,7 @@ TEST(Texts, ProgressLines) {
   EXPECT_LT(eta_seconds(0, 100, 0, -1), 0);
   EXPECT_EQ(format_times(42, -1), "Elapsed 0:42");
   EXPECT_EQ(format_times(42, 170), "Elapsed 0:42, about 3 min left");
-  EXPECT_EQ(format_losses(12345, 1234, 11000, 11.5),
+  EXPECT_EQ(format_losses({1234, 11000, 11.5, 12345}),
             "Loss 1.23e+04 (content 1.23e+03, style 1.1e+04, smoothness 11.5)");
 }
 
@@ -426,7 +415,7 @@ TEST(Checks, NetworkProblemsAreNamed) {
 }
 
 TEST(Checks, ValidChoicesPassAndLayerNamesAreChecked) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   Validator v;
   DialogState s;
   s.style_file = kStarry;
@@ -471,19 +460,7 @@ nst::Image gradient(int w, int h) {
   return img;
 }
 
-long rss_kb() {
-  std::ifstream f("/proc/self/status");
-  std::string key;
-  long kb = 0;
-  while (f >> key) {
-    if (key == "VmRSS:") {
-      f >> kb;
-      return kb;
-    }
-    f.ignore(1 << 10, '\n');
-  }
-  return 0;
-}
+long rss_kb() { return long(nst::resident_memory_bytes() / 1024); }
 
 TransferJob::Engine real_engine(const nst::Image& content, const nst::Image& style, int iterations) {
   nst_plugin::PluginParams p;
@@ -503,7 +480,7 @@ TransferJob::Engine real_engine(const nst::Image& content, const nst::Image& sty
 }
 
 TEST(RealEngine, ApplyNowKeepsTheResultSoFar) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const nst::Image content = gradient(80, 60), style = nst::load_image(kStarry);
   TransferJob job(real_engine(content, style, 1000), 0.0);
   job.start();
@@ -521,7 +498,7 @@ TEST(RealEngine, ApplyNowKeepsTheResultSoFar) {
 }
 
 TEST(RealEngine, RepeatedStartCancelCyclesNeitherLeakNorHang) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   const nst::Image content = gradient(80, 60), style = nst::load_image(kStarry);
   auto cycle = [&](int i) {
     TransferJob job(real_engine(content, style, 1000), 0.0);
@@ -549,7 +526,7 @@ TEST(RealEngine, RepeatedStartCancelCyclesNeitherLeakNorHang) {
 }
 
 TEST(RealEngine, CalibrationMeasuresASpeed) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   auto speed = std::make_shared<Speed>();
   TransferJob job(calibration_engine(kDarknet, speed));
   job.start();
@@ -565,7 +542,7 @@ TEST(RealEngine, CalibrationMeasuresASpeed) {
 // The dialogs' background measurement: measures once, then knows; a broken
 // network is marked failed instead of measured again and again.
 TEST(RealEngine, CalibratorMeasuresOnceAndRemembersFailures) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
   Calibrator cal;
   SpeedTable table;
   Speed speed;
@@ -593,9 +570,9 @@ TEST(RealEngine, CalibratorMeasuresOnceAndRemembersFailures) {
 // with the content's size; an urgent request first; a replaced request
 // answers with the newer network; a broken network gives an error.
 TEST(RealEngine, FastPreviewsAnswerEveryRequestOnce) {
-  REQUIRE_SHARED();
+  REQUIRE_REAL_MODELS();
+  REQUIRE_SHARED("models/fast-style-ml5/wave/manifest.json", "models/fast-style-ml5/la_muse/manifest.json");
   const std::string wave = kShared + "/models/fast-style-ml5/wave", muse = kShared + "/models/fast-style-ml5/la_muse";
-  if (!exists(wave + "/manifest.json")) GTEST_SKIP() << "no fast-style networks in " << kShared;
   const nst::Image content = nst::resize(nst::load_image(kChelsea), 96, 64);
   const nst::Image want_wave = nst::FastModel(wave).stylize(content);
   const nst::Image want_muse = nst::FastModel(muse).stylize(content);
@@ -674,10 +651,12 @@ TEST(FastParams, ValidationAndFinishing) {
 int main(int argc, char** argv) {
   std::setlocale(LC_ALL, "C");  // English texts, C numbers
   testing::InitGoogleTest(&argc, argv);
-  // The real-engine suite alone is skipped as a whole (meson: exit 77).
+  // The real-engine suite alone is skipped as a whole (meson: exit 77), or
+  // fails where NST_REQUIRE_SHARED says ../shared must be there.
   if (testing::GTEST_FLAG(filter) == "RealEngine.*" && !exists(kDarknet + "/model.json")) {
-    std::printf("SKIP: ../shared is absent (%s): the real network and images live there\n", kShared.c_str());
-    return 77;
+    std::printf("%s: ../shared is absent (%s): the real network and images live there\n",
+                shared_required() ? "FAIL (NST_REQUIRE_SHARED is set)" : "SKIP", kShared.c_str());
+    return shared_required() ? 1 : 77;
   }
   return RUN_ALL_TESTS();
 }

@@ -49,7 +49,7 @@ struct FakeEngine {
       if (it == throw_at) throw nst::Error("the optimisation diverged");
       for (float& v : x.data) v += 0.001f;
       p.iteration = it;
-      p.total_loss = 1.0 / it;
+      p.losses.total = 1.0 / it;
       p.elapsed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       p.preview = &x;
       if (progress) progress(p);
@@ -60,7 +60,7 @@ struct FakeEngine {
     nst::TransferResult r;
     r.image = x;
     r.iterations = done;
-    r.total_loss = p.total_loss;
+    r.losses.total = p.losses.total;
     return r;
   }
 };

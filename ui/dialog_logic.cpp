@@ -360,10 +360,10 @@ std::string format_times(double elapsed, double eta) {
   return printf_string(_("Elapsed %s, %s left"), e.c_str(), format_estimate(eta).c_str());
 }
 
-std::string format_losses(double total, double content, double style, double tv) {
+std::string format_losses(const nst::Losses& l) {
   /* TRANSLATORS: the engine's loss values; "smoothness" is the total variation term. */
-  return printf_string(_("Loss %.3g (content %.3g, style %.3g, smoothness %.3g)"), total, content, style,
-                tv);
+  return printf_string(_("Loss %.3g (content %.3g, style %.3g, smoothness %.3g)"), l.total, l.content, l.style,
+                       l.tv);
 }
 
 // --- checks -------------------------------------------------------------------

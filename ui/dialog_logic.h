@@ -3,15 +3,15 @@
 // checks shown in the dialog before anything runs, the recently used styles,
 // and how all of it is stored between runs.
 //
-// Plain C++ on top of core/nst.h and plugin/host.h: no GTK, GLib or libgimp,
-// so the GTK2 dialogs of the GIMP 2.10 plug-in and a later GTK3 host share it.
+// Plain C++ on top of core/nst.h and plugin/procedure.h: no GTK, GLib or
+// libgimp, so the dialogs of the GIMP 2.10 and GIMP 3 plug-ins share it.
 #pragma once
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include "host.h"
+#include "procedure.h"
 #include "nst.h"
 #include "worker.h"
 
@@ -166,7 +166,7 @@ TransferJob::Engine fast_engine(const nst::Image& content, const nst_plugin::Fas
 // "Elapsed 0:42, about 3 min left".
 std::string format_times(double elapsed, double eta);
 // "Loss 1.23e+04 (content 1.2e+03, style 1.1e+04, smoothness 12)".
-std::string format_losses(double total, double content, double style, double tv);
+std::string format_losses(const nst::Losses& l);
 
 // --- checks before anything runs --------------------------------------------------
 

@@ -18,7 +18,7 @@
 #include "fast_previews.h"
 #include "i18n.h"
 #include "pixbuf.h"
-#include "test_hook_gtk2.h"
+#include "test_hook_gtk.h"
 
 #if GTK_MAJOR_VERSION >= 3
 // GtkVBox, GtkTable, GtkMisc alignment: deprecated in GTK3 but present, and

@@ -6,7 +6,7 @@
 // the working and tile sizes. Call on the main thread after gimp_ui_init().
 #pragma once
 
-#include "host.h"
+#include "procedure.h"
 #include "nst.h"
 
 namespace nst_ui {

@@ -14,7 +14,7 @@
 #include "dialog_logic.h"
 #include "pixbuf.h"
 #include "i18n.h"
-#include "test_hook_gtk2.h"
+#include "test_hook_gtk.h"
 
 namespace nst_ui {
 
@@ -99,7 +99,7 @@ gboolean poll(gpointer data) {
   gtk_label_set_text(GTK_LABEL(ui->times), format_times(elapsed, eta).c_str());
   if (s.iteration > 0 && !ui->ctx.fast)
     gtk_label_set_text(GTK_LABEL(ui->losses),
-                       format_losses(s.total_loss, s.content_loss, s.style_loss, s.tv_loss).c_str());
+                       format_losses(s.losses).c_str());
 
   // GIMP's progress bar: a few updates a second at most.
   if (ui->ctx.host_progress &&

@@ -62,10 +62,7 @@ JobSnapshot TransferJob::snapshot(unsigned have_preview_serial) const {
   s.state = snap_.state;
   s.iteration = snap_.iteration;
   s.iterations = snap_.iterations;
-  s.content_loss = snap_.content_loss;
-  s.style_loss = snap_.style_loss;
-  s.tv_loss = snap_.tv_loss;
-  s.total_loss = snap_.total_loss;
+  s.losses = snap_.losses;
   s.elapsed = snap_.elapsed;
   s.elapsed_first = snap_.elapsed_first;
   s.cancel_requested = snap_.cancel_requested;
@@ -95,10 +92,7 @@ void TransferJob::on_progress(const nst::Progress& p) {
   std::lock_guard<std::mutex> lock(mutex_);
   snap_.iteration = p.iteration;
   snap_.iterations = p.iterations;
-  snap_.content_loss = p.content_loss;
-  snap_.style_loss = p.style_loss;
-  snap_.tv_loss = p.tv_loss;
-  snap_.total_loss = p.total_loss;
+  snap_.losses = p.losses;
   snap_.elapsed = p.elapsed_seconds;
   if (p.iteration == 1 || snap_.elapsed_first < 0) snap_.elapsed_first = p.elapsed_seconds;
   if (want_preview) {

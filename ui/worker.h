@@ -33,7 +33,7 @@ struct JobSnapshot {
   JobState state = JobState::Idle;
   int iteration = 0;             // completed iterations
   int iterations = 0;            // total (0 until the first progress report)
-  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
+  nst::Losses losses;            // of the last iteration
   double elapsed = 0;            // seconds since start(), engine clock
   double elapsed_first = -1;     // seconds when iteration 1 ended, < 0 before
   bool cancel_requested = false;

@@ -14,7 +14,7 @@
 
 #include "calibration.h"
 #include "i18n.h"
-#include "test_hook_gtk2.h"
+#include "test_hook_gtk.h"
 
 namespace nst_ui {
 

@@ -2,8 +2,9 @@
 // registering image procedures, reading their GimpProcedureConfig, reading
 // the selected drawables into nst::Image, running the engine and adding the
 // results as new layers through GEGL. Everything libgimp-3.0 specific lives
-// here and in ui/*_gtk3.cpp; the version-neutral work is in neural_style.cpp
-// (see host.h) and the dialog logic in ui/dialog_logic.h, as for GIMP 2.10.
+// here and in settings_dialog_gtk3.cpp; the version-neutral work is in
+// ../procedure.cpp (see procedure.h) and the dialog logic in ui/dialog_logic.h,
+// as for GIMP 2.10.
 //
 // Procedures are described by a table (kProcedures): name, texts, a function
 // adding the arguments and a run function. A further procedure (e.g.
@@ -23,11 +24,11 @@
 
 #include "dialog_logic.h"
 #include "fast_dialog_gtk.h"
-#include "host.h"
+#include "procedure.h"
 #include "i18n.h"
 #include "progress_dialog.h"
 #include "settings_dialog_gtk3.h"
-#include "test_hook_gtk2.h"
+#include "test_hook_gtk.h"
 #include "worker.h"
 
 #ifndef LOCALEDIR
@@ -302,7 +303,7 @@ nst::TransferResult run_in_batch(const nst::Image& content, const nst::Image& st
   control.progress = [](const nst::Progress& pr) {
     if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
     gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration,
-                                  pr.iterations, pr.total_loss);
+                                  pr.iterations, pr.losses.total);
   };
   return nst_plugin::run_neural_style(content, style, p, control);
 }

@@ -1,6 +1,6 @@
 // Version-neutral plug-in code: parameter checks, options, layer naming and
-// the engine call. See host.h.
-#include "host.h"
+// the engine call. See procedure.h.
+#include "procedure.h"
 
 #include <algorithm>
 #include <cctype>

@@ -1,7 +1,7 @@
 // GIMP 2.10 host of the neural style transfer plug-in: registration, argument
 // handling, last values, reading the drawable and writing the new layer
 // through GEGL. Everything libgimp-2.0 specific lives in this file; the
-// version-neutral work is in neural_style.cpp (see host.h).
+// version-neutral work is in ../procedure.cpp (see procedure.h).
 #include <libgimp/gimp.h>
 #include <libgimp/gimpui.h>
 #include <gegl.h>
@@ -15,11 +15,11 @@
 
 #include "dialog_logic.h"
 #include "fast_dialog_gtk.h"
-#include "host.h"
+#include "procedure.h"
 #include "i18n.h"
 #include "progress_dialog.h"
 #include "settings_dialog_gtk2.h"
-#include "test_hook_gtk2.h"
+#include "test_hook_gtk.h"
 #include "worker.h"
 
 #ifndef LOCALEDIR
@@ -773,7 +773,7 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
       auto progress = [](const nst::Progress& pr) {
         if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
         gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"),
-                                      pr.iteration, pr.iterations, pr.total_loss);
+                                      pr.iteration, pr.iterations, pr.losses.total);
       };
       nst_plugin::RunControl control;
       control.progress = progress;

@@ -1,5 +1,5 @@
-// Test hooks of the GTK2 dialogs. See test_hook_gtk2.h.
-#include "test_hook_gtk2.h"
+// Test hooks of the dialogs (GTK2 and GTK3). See test_hook_gtk.h.
+#include "test_hook_gtk.h"
 
 #include <gdk/gdkx.h>
 #include <glib/gstdio.h>

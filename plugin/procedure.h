@@ -1,11 +1,13 @@
-// Version-neutral part of the GIMP plug-in: the parameters of the
-// `plug-in-neural-style` procedure as plain C++ values, their validation and
-// conversion into core options, and the one call into the engine.
+// The plug-in's procedures, independent of the GIMP version: the parameters
+// of `plug-in-neural-style` and `plug-in-neural-style-fast` as plain C++
+// values, their validation and conversion into core options, and the one
+// call into the engine.
 //
-// Nothing here knows about libgimp, GEGL or GTK; each GIMP version gets its
-// own host file (host_gimp2.cpp for GIMP 2.10) that reads the drawable into an
-// nst::Image, calls run_neural_style() and writes the result back as a layer.
-// LibTorch never appears in plug-in code: only core/nst.h is included.
+// Nothing here knows about libgimp, GEGL or GTK; each GIMP version has its
+// own host (gimp2/host_gimp2.cpp, gimp3/host_gimp3.cpp) that reads the
+// drawable into an nst::Image, calls run_neural_style() and writes the result
+// back as a layer. LibTorch never appears in plug-in code: only core/nst.h is
+// included.
 #pragma once
 
 #include <atomic>
