@@ -30,7 +30,7 @@ echo "template: $messages messages from $(grep -vc '^#' po/POTFILES.in) source f
 
 # Every source file that marks strings is listed in POTFILES.in.
 fail=0
-for f in $(grep -l -E '\b(N?_)\("' plugin/*.cpp ui/*.cpp); do
+for f in $(grep -l -E '\b(N?_)\("' plugin/*.cpp plugin/*/*.cpp ui/*.cpp); do
   if ! grep -qx "$f" po/POTFILES.in; then echo "FAIL: $f has translatable strings but is not in po/POTFILES.in"; fail=1; fi
 done
 

@@ -19,6 +19,8 @@
 
 #include "calibration.h"
 #include "dialog_logic.h"
+#include "dialog_storage.h"
+#include "time_estimate.h"
 #include "fast_previews.h"
 #include "procedure.h"
 #include "test_helpers.h"

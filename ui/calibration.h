@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "dialog_logic.h"
+#include "time_estimate.h"
 #include "worker.h"
 
 namespace nst_ui {

@@ -1,7 +1,8 @@
-// Version-neutral logic of the plug-in's dialogs: what the controls mean
-// (plain-language values <-> engine parameters), the time estimate, the
-// checks shown in the dialog before anything runs, the recently used styles,
-// and how all of it is stored between runs.
+// The plug-in's dialogs, independent of the toolkit: the dialog's values and
+// what the controls mean (plain-language values <-> procedure parameters),
+// the quality presets, the checks shown before anything runs, and the
+// recently used styles. The time estimate and progress texts are in
+// time_estimate.h, how values are stored between runs in dialog_storage.h.
 //
 // Plain C++ on top of core/nst.h and plugin/procedure.h: no GTK, GLib or
 // libgimp, so the dialogs of the GIMP 2.10 and GIMP 3 plug-ins share it.
@@ -86,88 +87,13 @@ nst_plugin::PluginParams to_params(const DialogState& s, const nst::ModelInfo& i
 DialogState from_params(const nst_plugin::PluginParams& p, const nst::ModelInfo* info,
                         const DialogState& base = DialogState());
 
-// --- working size and time estimate ---------------------------------------------
-
-// The engine's working size for a w x h content and a size limit (longest
-// side; content is never upscaled).
-void work_size(int width, int height, int size, int* work_width, int* work_height);
-
-// Measured speed of one network on this machine: a run takes
-// setup + iterations x (iteration_seconds + seconds_per_mpix x megapixels).
-struct Speed {
-  double setup_seconds = 0;      // loading the network, style features
-  double iteration_seconds = 0;  // fixed cost of one iteration (optimiser, small tensors)
-  double seconds_per_mpix = 0;   // cost of one iteration per megapixel of working size
-  bool valid() const { return seconds_per_mpix > 0; }
-};
-
-// Known speeds keyed by resolved model path; stored between sessions.
-class SpeedTable {
- public:
-  Speed find(const std::string& model) const;
-  void set(const std::string& model, const Speed& s);
-  std::string serialize() const;  // one "speed<TAB>setup<TAB>iteration<TAB>per-mpix<TAB>path" line each
-  void parse_line(const std::string& line);
-  size_t size() const { return speeds_.size(); }
-
- private:
-  std::map<std::string, Speed> speeds_;
-};
-
-// Timing of one run on `pixels` working pixels.
-struct Timing {
-  double pixels = 0;
-  double setup = 0;          // seconds before the first iteration
-  double per_iteration = 0;  // seconds
-  bool valid() const { return pixels > 0 && per_iteration > 0; }
-};
-// From progress reports: `elapsed_first` seconds when iteration 1 ended,
-// `elapsed_last` when iteration `last` ended. Invalid below two iterations.
-Timing timing_from_progress(double elapsed_first, double elapsed_last, int last, int work_w,
-                            int work_h);
-// Speed from runs at two sizes (fixed + per-pixel cost); with one valid
-// timing, or two that do not make sense, all cost is taken as per-pixel.
-Speed fit_speed(const Timing& small, const Timing& large);
-// Speed after a real run: keeps the fixed cost, takes the per-pixel cost and
-// the setup from the run.
-Speed refine_speed(const Speed& old, const Timing& run);
-
-// Seconds a run will take, < 0 if the speed is unknown.
-double estimate_seconds(const Speed& speed, int work_width, int work_height, int iterations);
-
-// Measuring a network's speed in the background: see calibration.h.
-
-// "less than a minute", "about 3 min", "about 1 h 20 min" (translated).
-std::string format_estimate(double seconds);
-// "0:42", "12:05", "1:02:03".
-std::string format_clock(double seconds);
-
-// --- the progress dialog's texts ----------------------------------------------------
-
-// Seconds left, from the time per iteration so far (iterations after the
-// first, which also paid for the setup). < 0 when not known yet.
-double eta_seconds(int iteration, int iterations, double elapsed, double elapsed_first);
-// "Iteration 42 of 300".
-std::string format_iteration(int iteration, int iterations);
-// The progress window's status line. `iteration`/`iterations` are tiles for
-// a fast run (`fast`), optimisation steps otherwise.
-std::string progress_status(int iteration, int iterations, bool cancel_requested, bool finish_requested,
-                            bool fast);
-// Titles of the progress window.
-std::string progress_title(bool fast);
-// Its subtitle: "“Photo” in the style of Starry Night" (style: a file or network name).
-std::string progress_subtitle(const std::string& layer_name, const std::string& style);
+// --- the fast filter ---------------------------------------------------------
 
 // The engine call of a TransferJob for a fast run: `model` over `content`
 // with the strength and colour settings; the image comes back in
 // TransferResult::image. The references must outlive the job.
 TransferJob::Engine fast_engine(const nst::Image& content, const nst_plugin::FastParams& p,
                                 const nst::FastModel& model);
-// "Elapsed 0:42, about 3 min left".
-std::string format_times(double elapsed, double eta);
-// "Loss 1.23e+04 (content 1.2e+03, style 1.1e+04, smoothness 12)".
-std::string format_losses(const nst::Losses& l);
-
 // --- checks before anything runs --------------------------------------------------
 
 // The network a model setting refers to: "" -> nst::default_model().
@@ -213,22 +139,5 @@ std::vector<std::string> existing_styles(const std::vector<std::string>& recent)
 // With no style chosen yet (a new GIMP session forgets the dialog's values),
 // the most recently used style that still exists.
 void default_to_recent_style(DialogState& s, const std::vector<std::string>& recent);
-
-// --- storage ------------------------------------------------------------------
-
-// The dialog's values as text (one "key=value" line each) and back. parse
-// ignores unknown keys and keeps `s`'s values for missing ones; false when the
-// text is not a stored dialog state.
-std::string serialize_state(const DialogState& s);
-bool parse_state(const std::string& text, DialogState& s);
-
-// What is kept across GIMP sessions in the user's profile: recent styles and
-// measured speeds. Plain text, one entry per line.
-struct Profile {
-  std::vector<std::string> recent_styles;
-  SpeedTable speeds;
-};
-Profile load_profile(const std::string& path);         // empty Profile if missing or unreadable
-bool save_profile(const Profile& p, const std::string& path);  // atomic replace
 
 }  // namespace nst_ui

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "dialog_logic.h"
+#include "time_estimate.h"
 #include "pixbuf.h"
 #include "i18n.h"
 #include "test_hook_gtk.h"

@@ -14,6 +14,8 @@
 #include <string>
 
 #include "dialog_logic.h"
+#include "dialog_storage.h"
+#include "time_estimate.h"
 #include "fast_dialog_gtk.h"
 #include "procedure.h"
 #include "i18n.h"

@@ -11,7 +11,7 @@
 
 #include <libgimp/gimp.h>
 
-#include "dialog_logic.h"
+#include "dialog_storage.h"
 
 namespace nst_ui {
 
