@@ -1,15 +1,12 @@
 // Where feature networks are installed and which one is the default.
+#include "files.h"
 #include "nst.h"
 
 #include <cstdlib>
-#include <sys/stat.h>
 
 namespace nst {
 namespace {
-bool exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
-}
+using files::exists;
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v && *v ? v : "";

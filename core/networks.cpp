@@ -2,6 +2,7 @@
 #include "networks.h"
 
 #include "cpu.h"
+#include "files.h"
 #include "losses.h"
 #include "weights.h"
 #ifdef NST_HAVE_DNNL
@@ -18,23 +19,13 @@
 #include <map>
 #include <mutex>
 #include <set>
-#include <sys/stat.h>
 
 namespace nst {
 namespace {
 
-bool is_dir(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-bool exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
-}
-std::string base_name(const std::string& p) {
-  auto s = p.find_last_of('/');
-  return s == std::string::npos ? p : p.substr(s + 1);
-}
+using files::base_name;
+using files::exists;
+using files::is_dir;
 
 std::string shape_str(const std::vector<int64_t>& s) {
   std::string out = "[";

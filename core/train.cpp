@@ -2,6 +2,7 @@
 // so that its output keeps the content features of photos and takes on the
 // Gram matrices of one style image, measured by a fixed feature network.
 #include "fast.h"
+#include "files.h"
 #include "networks.h"
 #include "nst.h"
 #include "weights.h"
@@ -14,10 +15,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <dirent.h>
 #include <map>
 #include <random>
-#include <sys/stat.h>
+
 #include <thread>
 
 namespace nst {
@@ -25,36 +25,30 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool exists(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0;
-}
-bool is_dir(const std::string& p) {
-  struct stat st;
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
+using files::exists;
+using files::is_dir;
 
 std::vector<std::string> list_images(const std::string& dir) {
   if (!is_dir(dir)) throw Error("training image folder '" + dir + "' does not exist or is not a folder");
-  std::vector<std::string> files;
-  DIR* d = opendir(dir.c_str());
-  if (!d) throw Error("cannot read training image folder '" + dir + "'");
-  while (dirent* e = readdir(d)) {
-    std::string n = e->d_name;
+  std::vector<std::string> images;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) throw Error("cannot read training image folder '" + dir + "': " + ec.message());
+  for (const auto& entry : it) {
+    const std::string n = entry.path().filename().string();
     std::string lower = n;
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     for (const char* ext : {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm"}) {
       const std::string x = ext;
       if (lower.size() > x.size() && lower.compare(lower.size() - x.size(), x.size(), x) == 0) {
-        files.push_back(dir + "/" + n);
+        images.push_back(dir + "/" + n);
         break;
       }
     }
   }
-  closedir(d);
-  std::sort(files.begin(), files.end());
-  if (files.empty()) throw Error("training image folder '" + dir + "' holds no images (jpg, png, ...)");
-  return files;
+  std::sort(images.begin(), images.end());
+  if (images.empty()) throw Error("training image folder '" + dir + "' holds no images (jpg, png, ...)");
+  return images;
 }
 
 // Shorter side resized to `size`, then the centre size x size crop, as
