@@ -6,6 +6,7 @@
 // with the largest difference relative to the largest output. The threshold
 // in step_dnnl.cpp's use_winograd() comes from this table.
 #include "networks.h"
+#include "process.h"
 #include "winograd.h"
 
 #include <ATen/ATen.h>

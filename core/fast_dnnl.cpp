@@ -7,6 +7,7 @@
 
 #include "cpu.h"
 #include "dnnl_common.h"
+#include "process.h"
 #include "rows.h"
 
 #include <ATen/Parallel.h>
@@ -17,7 +18,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -117,48 +117,14 @@ struct Step {
   at::Tensor bias_f32;
 };
 
-// Activation buffers kept by a network and handed out again once free, so
-// that same-sized layers, tiles and repeated runs reuse memory instead of
-// faulting fresh pages in (~0.2 s of 1.2 s at 1024 px). The buffers held
-// never exceed the most that was in use at once (freed ones are released
-// first when a request fits none), so peak memory stays as without the pool.
-class Pool {
- public:
-  // An uninitialised (1, c, h, w) channels-last tensor in a free buffer.
-  at::Tensor nhwc(int64_t c, int64_t h, int64_t w, at::ScalarType type = at::kFloat) {
-    const size_t bytes = size_t(std::max<int64_t>(c * h * w * int64_t(c10::elementSize(type)), 1));
-    auto is_free = [](const at::Tensor& b) { return b.use_count() == 1; };  // only the pool holds it
-    const at::Tensor* best = nullptr;
-    size_t live = 0, held = 0;
-    for (const at::Tensor& b : buffers_) {
-      held += b.nbytes();
-      if (!is_free(b)) live += b.nbytes();
-      else if (b.nbytes() >= bytes && (!best || b.nbytes() < best->nbytes())) best = &b;
-    }
-    if (!best) {
-      high_water_ = std::max(high_water_, live + bytes);
-      // Release free buffers, smallest first, until the new one fits under the high-water mark.
-      std::sort(buffers_.begin(), buffers_.end(), [](const at::Tensor& a, const at::Tensor& b) { return a.nbytes() < b.nbytes(); });
-      for (auto it = buffers_.begin(); it != buffers_.end() && held + bytes > high_water_;) {
-        if (is_free(*it)) {
-          held -= it->nbytes();
-          it = buffers_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      buffers_.push_back(at::empty({int64_t(bytes)}, at::kByte));
-      best = &buffers_.back();
-    }
-    const at::Tensor keep = *best;  // held by the tensor's deleter while in use
-    return at::from_blob(keep.data_ptr(), {1, c, h, w}, {h * w * c, 1, w * c, c}, [keep](void*) {},
-                         at::TensorOptions().dtype(type));
-  }
-
- private:
-  std::deque<at::Tensor> buffers_;
-  size_t high_water_ = 0;  // the most bytes in use at once
-};
+// An uninitialised (1, c, h, w) channels-last tensor. Activations of 4 MB
+// and more come from the process's huge-page arena (process.cpp,
+// use_huge_pages_for_large_tensors()), whose pages stay mapped once touched,
+// so same-sized layers, tiles and repeated runs reuse memory instead of
+// faulting fresh pages in.
+at::Tensor nhwc_tensor(int64_t c, int64_t h, int64_t w, at::ScalarType type = at::kFloat) {
+  return at::empty({1, c, h, w}, at::TensorOptions().dtype(type).memory_format(at::MemoryFormat::ChannelsLast));
+}
 
 struct Plan {
   int64_t h = 0, w = 0;
@@ -168,7 +134,6 @@ struct Plan {
 struct Cache {
   std::mutex mu;
   std::map<std::tuple<int64_t, int64_t, bool>, std::shared_ptr<Plan>> plans;
-  Pool pool;  // shared by the plans (tiles and the statistics pass differ in size)
 };
 
 memory::desc nhwc(int64_t c, int64_t h, int64_t w, dt type = dt::f32) { return memory::desc({1, c, h, w}, type, tag::nhwc); }
@@ -358,12 +323,12 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w, b
 // steps; not yet padded): float32 NHWC output. src_blocks: an s2d step's
 // src is already in 2x2 blocks (the previous subpixel step's phase layout).
 // keep_phases: a subpixel step returns its (h, w, 4 x c) phase layout.
-at::Tensor run_conv(const Step& st, Pool& pool, at::Tensor src, bool src_blocks = false, bool keep_phases = false) {
+at::Tensor run_conv(const Step& st, at::Tensor src, bool src_blocks = false, bool keep_phases = false) {
   dnnl::engine& eng = cpu_engine();
   dnnl::stream s(eng);
   const int64_t px_bytes = st.in_c * int64_t(src.element_size());
   if (st.pad > 0 || st.up) {
-    at::Tensor padded = pool.nhwc(st.in_c, st.pad_h, st.pad_w, src.scalar_type());
+    at::Tensor padded = nhwc_tensor(st.in_c, st.pad_h, st.pad_w, src.scalar_type());
     pad_reflect_nhwc(static_cast<const char*>(src.data_ptr()), st.in_h, st.in_w, px_bytes, st.pad, st.up,
                      static_cast<char*>(padded.data_ptr()));
     src = padded;
@@ -375,26 +340,26 @@ at::Tensor run_conv(const Step& st, Pool& pool, at::Tensor src, bool src_blocks 
     st.prim.execute(s, args);
     s.wait();
   };
-  at::Tensor dst = keep_phases ? at::Tensor() : pool.nhwc(st.out_c, st.out_h, st.out_w);
+  at::Tensor dst = keep_phases ? at::Tensor() : nhwc_tensor(st.out_c, st.out_h, st.out_w);
   const int64_t out_bytes = st.out_c * int64_t(sizeof(float));
   if (st.s2d && src_blocks) {
-    at::Tensor out2 = pool.nhwc(4 * st.out_c, st.out_h / 2, st.out_w / 2);
+    at::Tensor out2 = nhwc_tensor(4 * st.out_c, st.out_h / 2, st.out_w / 2);
     exec(src, out2);
     depth_to_space(static_cast<const char*>(out2.data_ptr()), st.out_h / 2, st.out_w / 2, out_bytes,
                    static_cast<char*>(dst.data_ptr()));
   } else if (st.s2d) {
     const int64_t sh = src.size(2), sw = src.size(3);
-    at::Tensor blocks = pool.nhwc(4 * st.in_c, sh / 2, sw / 2, src.scalar_type());
+    at::Tensor blocks = nhwc_tensor(4 * st.in_c, sh / 2, sw / 2, src.scalar_type());
     space_to_depth(static_cast<const char*>(src.data_ptr()), sh, sw, px_bytes, static_cast<char*>(blocks.data_ptr()));
-    at::Tensor out2 = pool.nhwc(4 * st.out_c, st.out_h / 2, st.out_w / 2);
+    at::Tensor out2 = nhwc_tensor(4 * st.out_c, st.out_h / 2, st.out_w / 2);
     exec(blocks, out2);
     depth_to_space(static_cast<const char*>(out2.data_ptr()), st.out_h / 2, st.out_w / 2, out_bytes,
                    static_cast<char*>(dst.data_ptr()));
   } else if (st.subpixel && keep_phases) {
-    dst = pool.nhwc(4 * st.out_c, st.in_h, st.in_w);
+    dst = nhwc_tensor(4 * st.out_c, st.in_h, st.in_w);
     exec(src, dst);
   } else if (st.subpixel) {
-    at::Tensor out4 = pool.nhwc(4 * st.out_c, st.in_h, st.in_w);
+    at::Tensor out4 = nhwc_tensor(4 * st.out_c, st.in_h, st.in_w);
     exec(src, out4);
     depth_to_space(static_cast<const char*>(out4.data_ptr()), st.in_h, st.in_w, out_bytes,
                    static_cast<char*>(dst.data_ptr()));
@@ -406,7 +371,7 @@ at::Tensor run_conv(const Step& st, Pool& pool, at::Tensor src, bool src_blocks 
 
 // float32 NHWC x with |x[c]| <= max_abs[c] -> uint8 (x >= 0, steps max/255)
 // or int8 (steps max/127), x[c] ~ step[c] * q.
-at::Tensor quantize(Pool& pool, const at::Tensor& x, const std::vector<float>& max_abs, bool nonneg,
+at::Tensor quantize(const at::Tensor& x, const std::vector<float>& max_abs, bool nonneg,
                     std::vector<float>& step, const std::vector<float>* fixed = nullptr) {
   const float levels = nonneg ? 255.f : 127.f, lo = nonneg ? 0.f : -levels;
   const int64_t c = x.size(1), px = x.numel() / c;
@@ -416,7 +381,7 @@ at::Tensor quantize(Pool& pool, const at::Tensor& x, const std::vector<float>& m
     step[k] = fixed ? (*fixed)[k] : max_abs[k] > 0 ? max_abs[k] / levels : 1.f;
     inv[k] = 1.f / step[k];
   }
-  at::Tensor q = pool.nhwc(c, x.size(2), x.size(3), nonneg ? at::kByte : at::kChar);
+  at::Tensor q = nhwc_tensor(c, x.size(2), x.size(3), nonneg ? at::kByte : at::kChar);
   at::parallel_for(0, px, 4096, [&](int64_t a, int64_t b) {
     if (nonneg) nst::rows::quantize(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<uint8_t*>(q.data_ptr()));
     else nst::rows::quantize(x.data_ptr<float>(), a, b, c, inv.data(), nullptr, lo, levels, static_cast<int8_t*>(q.data_ptr()));
@@ -444,7 +409,7 @@ std::vector<float> add_max_abs(at::Tensor& r, const at::Tensor& y) {
 // subpixel step's (h, d2s_w, 4 x c) phase layout, written out as the
 // (2h, 2 d2s_w, c) image; 0: the same layout. fixed: the steps to use
 // instead (values beyond them saturate).
-at::Tensor norm_relu_u8(Pool& pool, const at::Tensor& raw, const Layer& l, double eps, NormStats* record, const NormStats* use,
+at::Tensor norm_relu_u8(const at::Tensor& raw, const Layer& l, double eps, NormStats* record, const NormStats* use,
                         size_t norm_i, const NormInput& in, int64_t d2s_w, std::vector<float>& step,
                         const std::vector<float>* fixed) {
   const int64_t c = l.gamma.size(0), rows = raw.numel() / c;
@@ -458,8 +423,8 @@ at::Tensor norm_relu_u8(Pool& pool, const at::Tensor& raw, const Layer& l, doubl
     mul[k] = scale[k] / step[k];
     add[k] = off[k] / step[k];
   }
-  at::Tensor q = d2s_w ? pool.nhwc(c, 2 * raw.size(2), 2 * d2s_w, at::kByte)
-                       : pool.nhwc(raw.size(1), raw.size(2), raw.size(3), at::kByte);
+  at::Tensor q = d2s_w ? nhwc_tensor(c, 2 * raw.size(2), 2 * d2s_w, at::kByte)
+                       : nhwc_tensor(raw.size(1), raw.size(2), raw.size(3), at::kByte);
   const float* s = raw.data_ptr<float>();
   uint8_t* d = static_cast<uint8_t*>(q.data_ptr());
   if (!d2s_w) {
@@ -494,24 +459,32 @@ std::shared_ptr<Plan> get_plan(const TransformNet& net, Cache& cache, int64_t h,
   }
   return it->second;
 }
+
+// A network's plans (its TransformNet::dnnl_), made on its first run through oneDNN.
+Cache* cache_of(std::shared_ptr<void>& slot) {
+  if (!slot) {
+    use_huge_pages_for_large_tensors();  // the activations come and go with every layer and tile
+    slot = std::make_shared<Cache>();
+  }
+  return static_cast<Cache*>(slot.get());
+}
 }  // namespace
 
 void first_layer_sums(const TransformNet& net, const at::Tensor& input, NormSums& sums, bool int8) {
   if (input.size(0) != 1 || input.scalar_type() != at::kFloat) throw Error("oneDNN path: expected one float32 image");
-  if (!net.dnnl_) net.dnnl_ = std::make_shared<Cache>();
-  auto* cache = static_cast<Cache*>(net.dnnl_.get());
+  Cache* cache = cache_of(net.dnnl_);
   const std::shared_ptr<Plan> plan = get_plan(net, *cache, input.size(2), input.size(3), int8);
   const Step& st = plan->steps[0];
   const at::Tensor x = input.contiguous(at::MemoryFormat::ChannelsLast);
   at::Tensor y;
   if (int8) {
     std::vector<float> step;
-    const at::Tensor q = quantize(cache->pool, x, std::vector<float>(3, 255.f), true, step);
+    const at::Tensor q = quantize(x, std::vector<float>(3, 255.f), true, step);
     const std::vector<float> scale = prepare_int8(st, step);
-    y = run_conv(st, cache->pool, q).mul_(at::tensor(scale).view({1, -1, 1, 1}));
+    y = run_conv(st, q).mul_(at::tensor(scale).view({1, -1, 1, 1}));
     if (st.bias_f32.defined()) y.add_(st.bias_f32.view({1, -1, 1, 1}));
   } else {
-    y = run_conv(st, cache->pool, x);
+    y = run_conv(st, x);
   }
   sums.add(0, y.narrow(2, sums.y0, sums.y1 - sums.y0).narrow(3, sums.x0, sums.x1 - sums.x0));
 }
@@ -519,8 +492,7 @@ void first_layer_sums(const TransformNet& net, const at::Tensor& input, NormSums
 at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormStats* record, const NormStats* use,
                         bool int8) {
   if (input.size(0) != 1 || input.scalar_type() != at::kFloat) throw Error("oneDNN path: expected one float32 image");
-  if (!net.dnnl_) net.dnnl_ = std::make_shared<Cache>();
-  auto* cache = static_cast<Cache*>(net.dnnl_.get());
+  Cache* cache = cache_of(net.dnnl_);
   const std::shared_ptr<Plan> plan = get_plan(net, *cache, input.size(2), input.size(3), int8);
   const auto& layers = net.layers();
   size_t norm_i = 0;
@@ -531,7 +503,7 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormSt
   // out_max: raised to the largest |output|.
   auto run = [&](size_t i, const at::Tensor& x) {
     const auto t0 = now();
-    at::Tensor dst = run_conv(plan->steps[i], cache->pool, x.contiguous(at::MemoryFormat::ChannelsLast));
+    at::Tensor dst = run_conv(plan->steps[i], x.contiguous(at::MemoryFormat::ChannelsLast));
     const auto t1 = now();
     const Layer& l = layers[i];
     if (l.gamma.defined()) {
@@ -577,12 +549,12 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormSt
       const bool blocks_in = st.s2d && st.pad == 0 && i > 0 && plan->steps[i - 1].subpixel;
       const bool blocks_out = u8 && st.subpixel && i + 1 < plan->steps.size() && plan->steps[i + 1].s2d &&
                               plan->steps[i + 1].pad == 0;
-      at::Tensor raw = run_conv(st, cache->pool, q, blocks_in, u8 && st.subpixel);
+      at::Tensor raw = run_conv(st, q, blocks_in, u8 && st.subpixel);
       const auto t1 = now();
       const NormInput in{wscale.data(), st.bias_f32.defined() ? st.bias_f32.data_ptr<float>() : nullptr};
       at::Tensor out;
       if (u8) {
-        out = norm_relu_u8(cache->pool, raw, l, net.eps(), record, use, norm_i++, in, st.subpixel && !blocks_out ? st.in_w : 0, step,
+        out = norm_relu_u8(raw, l, net.eps(), record, use, norm_i++, in, st.subpixel && !blocks_out ? st.in_w : 0, step,
                            fixed_step());
         steps_done();
       } else if (l.gamma.defined()) {
@@ -599,7 +571,7 @@ at::Tensor forward_dnnl(const TransformNet& net, const at::Tensor& input, NormSt
     };
     auto requantize = [&](size_t i, const at::Tensor& y) {
       const auto t0 = now();
-      at::Tensor q = quantize(cache->pool, y, peak, plan->steps[i].nonneg, step, fixed_step());
+      at::Tensor q = quantize(y, peak, plan->steps[i].nonneg, step, fixed_step());
       steps_done();
       if (profile) std::fprintf(stderr, "         quantise %6.1f ms\n", ms(t0, now()));
       return q;

@@ -73,11 +73,6 @@ class FeatureNet {
                                           const std::vector<bool>& gram) const;
 };
 
-// Makes ATen's CPU tensors of 4 MB and more come from one arena in
-// transparent huge pages that stays mapped (process.cpp); once per process, from the first
-// oneDNN step plan on. Does nothing in builds without the oneDNN 2.x path.
-void use_huge_pages_for_large_tensors();
-
 // Loads a network from a file or a folder (model.json inside). `preprocess`
 // overrides the VGG input convention ("torchvision" or "caffe"; "" = from the
 // file name). Throws Error with the reason.

@@ -1,5 +1,5 @@
 // Process-wide settings: threads (prefer_passive_threads() in nst.h) and
-// memory (use_huge_pages_for_large_tensors() in networks.h), and the
+// memory (use_huge_pages_for_large_tensors() in process.h), and the
 // process's memory use (resident_memory_bytes(), peak_memory_bytes()).
 //
 // libgomp reads OMP_WAIT_POLICY once, when it is loaded (before main). Its
@@ -13,7 +13,7 @@
 // a VGG-19 step at 512 px, ~2.3 -> ~2.0 s per step. It also stops OpenBLAS's
 // idle threads from spinning (OPENBLAS_THREAD_TIMEOUT, below).
 #include "cpu.h"
-#include "networks.h"
+#include "process.h"
 #include "nst.h"
 
 #include <c10/core/CPUAllocator.h>

@@ -14,6 +14,7 @@
 
 #include "dnnl_common.h"
 #include "losses.h"
+#include "process.h"
 #include "winograd.h"
 
 #include <oneapi/dnnl/dnnl.hpp>

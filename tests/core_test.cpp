@@ -4,6 +4,7 @@
 #include "cpu.h"
 #include "losses.h"
 #include "networks.h"
+#include "process.h"
 #include "rows.h"
 #include "nst.h"
 #include "weights.h"
