@@ -3,8 +3,10 @@
 // through oneDNN's direct kernel (NHWC fp32, ReLU fused, weights packed: what
 // step_dnnl.cpp runs) and through winograd::conv3x3 in the same process:
 // fastest of 5 after a warm-up, both on the same random input and weights,
-// with the largest difference relative to the largest output. The threshold
-// in step_dnnl.cpp's use_winograd() comes from this table.
+// with the largest difference relative to the largest output; and the
+// Winograd convolution with each tile size, F(4x4) and F(6x6) (the engine
+// uses winograd::preferred_tile). The threshold in step_dnnl.cpp's
+// use_winograd() and the tile choice come from this table.
 #include "networks.h"
 #include "process.h"
 #include "winograd.h"
@@ -35,6 +37,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 
 struct Result {
   double direct_ms, wino_ms, rel_err;
+  double tile_ms[2];  // F(4x4), F(6x6)
 };
 
 Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
@@ -60,9 +63,9 @@ Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
   s.wait();
   convolution_forward conv(pd);
   // Compact weights where the step keeps them so: their transform is part of every call.
-  const nst::winograd::Weights u =
-      nst::winograd::transform(wt.data_ptr<float>(), k, c, nst::winograd::keep_compact(c, k));
-  Result r{1e30, 1e30, 0};
+  const bool compact = nst::winograd::keep_compact(c, k);
+  const nst::winograd::Weights u = nst::winograd::transform(wt.data_ptr<float>(), k, c, compact);
+  Result r{1e30, 1e30, 0, {1e30, 1e30}};
   for (int rep = 0; rep < 6; ++rep) {
     auto t0 = std::chrono::steady_clock::now();
     conv.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_BIAS, bm}, {DNNL_ARG_DST, dm}});
@@ -73,6 +76,14 @@ Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
     if (rep) r.wino_ms = std::min(r.wino_ms, 1e3 * seconds_since(t0));
   }
   r.rel_err = (out - ref).abs().max().item<double>() / ref.abs().max().item<double>();
+  for (int t = 0; t < 2; ++t) {
+    const nst::winograd::Weights ut = nst::winograd::transform(wt.data_ptr<float>(), k, c, compact, t ? 6 : 4);
+    for (int rep = 0; rep < 6; ++rep) {
+      const auto t0 = std::chrono::steady_clock::now();
+      nst::winograd::conv3x3(src.data_ptr<float>(), h, w, ut, bias.data_ptr<float>(), true, 0.f, out.data_ptr<float>());
+      if (rep) r.tile_ms[t] = std::min(r.tile_ms[t], 1e3 * seconds_since(t0));
+    }
+  }
   return r;
 }
 
@@ -97,8 +108,9 @@ int main(int argc, char** argv) {
       {"VGG-19", {{64, 64, 1}, {64, 128, 2}, {128, 128, 2}, {128, 256, 4}, {256, 256, 4}, {256, 512, 8},
                   {512, 512, 8}, {512, 512, 16}}},
       {"Darknet-tiny", {{16, 32, 2}, {16, 128, 4}, {32, 256, 8}, {64, 512, 16}}}};
-  std::printf("| network | size | conv (in -> out, pixels) | direct ms | Winograd ms | speed-up | rel. error |\n");
-  std::printf("|---|---:|---|---:|---:|---:|---:|\n");
+  std::printf("SIMD target %s\n\n", nst::winograd::target_name().c_str());
+  std::printf("| network | size | conv (in -> out, pixels) | direct ms | Winograd ms | speed-up | rel. error | F(4x4) ms | F(6x6) ms | used |\n");
+  std::printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
   std::map<std::tuple<int64_t, int64_t, int64_t>, Result> seen;
   for (const auto& [name, convs] : nets)
     for (int64_t size : sizes)
@@ -111,9 +123,10 @@ int main(int argc, char** argv) {
           auto key = std::make_tuple(ci, ko, px);
           if (!seen.count(key)) seen[key] = measure(ci, ko, px, px);
           const Result& r = seen[key];
-          std::printf("| %s | %lld | %lld -> %lld, %lldx%lld | %.2f | %.2f | %.2fx | %.1e |\n", name, (long long)size,
-                      (long long)ci, (long long)ko, (long long)px, (long long)px, r.direct_ms, r.wino_ms,
-                      r.direct_ms / r.wino_ms, r.rel_err);
+          std::printf("| %s | %lld | %lld -> %lld, %lldx%lld | %.2f | %.2f | %.2fx | %.1e | %.2f | %.2f | F(%dx%d) |\n", name,
+                      (long long)size, (long long)ci, (long long)ko, (long long)px, (long long)px, r.direct_ms,
+                      r.wino_ms, r.direct_ms / r.wino_ms, r.rel_err, r.tile_ms[0], r.tile_ms[1],
+                      nst::winograd::preferred_tile(ci, ko), nst::winograd::preferred_tile(ci, ko));
           std::fflush(stdout);
         }
       }
