@@ -147,9 +147,9 @@ build() {
     fi
     # Compilations take the machine-wide build lock (taken here, outside the root).
     say "building in the root: $build_dir (waits for $build_lock)"
-    # The VGG fixtures (written by python3-torch 2.6) are built for the core tests too.
+    # The VGG fixtures (written by python3-torch 2.6) and the random Darknet-tiny are built for the core tests too.
     flock "$build_lock" chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        LANG=C.UTF-8 sh -c "meson compile -C '$build_dir' && meson compile -C '$build_dir' vgg-fixtures" ||
+        LANG=C.UTF-8 sh -c "meson compile -C '$build_dir' && meson compile -C '$build_dir' vgg-fixtures darknet-fixture" ||
         die "the build in the root failed"
     say "the build took $(( $(now) - t0 )) s"
 }
