@@ -24,11 +24,7 @@ std::string g_nst = "nst";
 
 // A new empty folder for this run (testing::TempDir() is shared by every run).
 const std::string& tmp() {
-  static std::string dir = [] {
-    std::string templ = testing::TempDir() + "/nst-cli-XXXXXX";
-    if (!mkdtemp(&templ[0])) std::abort();
-    return templ;
-  }();
+  static const std::string dir = fresh_dir("cli");
   return dir;
 }
 
