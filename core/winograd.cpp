@@ -43,9 +43,16 @@
 namespace nst::winograd {
 namespace {
 
+// k: the columns of the transformed weights and of the products (the output
+// channels padded to whole 32-column panels); ko: the output's channels.
 struct Shape {
-  int64_t h, w, c, k, tiles_w, tiles;
+  int64_t h, w, c, k, ko, tiles_w, tiles;
 };
+
+// Output channels in whole panels of 32 (16 output channels: one panel with
+// 16 zero columns; the products do twice the work they need, but the output
+// transform and the stores only the real channels).
+int64_t panel_columns(int64_t k) { return (k + 31) / 32 * 32; }
 
 // Scratch of the calling thread, grown as needed (no page faults after the
 // first call), 64-byte aligned: a vector's data is 16-byte aligned, and every
@@ -256,7 +263,7 @@ HWY_INLINE void run_block(const Shape& s, const float* src, const float* u, cons
   const hn::Rebind<uint8_t, D> d8;
   const hn::RebindToSigned<D> di;
   const hn::RebindToUnsigned<D> du;
-  const int64_t c = s.c, k = s.k;
+  const int64_t c = s.c, k = s.k, ko = s.ko;
   // Tile position p's rows start 64 bytes past a multiple of the block's
   // size, so that the P rows of one tile do not all fall into the same L1
   // cache set when a block's size is a multiple of 4 KB.
@@ -303,7 +310,7 @@ HWY_INLINE void run_block(const Shape& s, const float* src, const float* u, cons
   for (int64_t t = 0; t < n; ++t) {
     const int64_t ty = (t0 + t) / s.tiles_w, tx = (t0 + t) % s.tiles_w;
     const int64_t rows = std::min<int64_t>(M, s.h - ty * M), cols = std::min<int64_t>(M, s.w - tx * M);
-    for (int64_t q = 0; q < k; q += L) {
+    for (int64_t q = 0; q < ko; q += L) {
       const V b = bias ? hn::LoadU(d, bias + q) : hn::Zero(d);
       V tmp[M][N];  // (A^T m)[r][j]
       for (int j = 0; j < N; ++j) {
@@ -315,14 +322,14 @@ HWY_INLINE void run_block(const Shape& s, const float* src, const float* u, cons
       for (int r = 0; r < rows; ++r) {
         V o[M];
         Tile<M>::out(tmp[r], o);
-        const int64_t at = ((ty * M + r) * s.w + tx * M) * k + q;
+        const int64_t at = ((ty * M + r) * s.w + tx * M) * ko + q;
         for (int x = 0; x < cols; ++x) {
           V y = hn::Add(o[x], b);
           if (activate) y = hn::IfThenElse(hn::Lt(y, zv), hn::Mul(y, a), y);
-          hn::StoreU(y, d, dst + at + x * k);
+          hn::StoreU(y, d, dst + at + x * ko);
           if (masks.dst)  // 1 where y > 0, else 0
             hn::StoreU(hn::DemoteTo(d8, hn::IfThenElseZero(hn::RebindMask(di, hn::Gt(y, zv)), one)), d8,
-                       masks.dst + at + x * k);
+                       masks.dst + at + x * ko);
         }
       }
     }
@@ -443,7 +450,7 @@ bool available() {
 }
 
 bool supports(int64_t in_channels, int64_t out_channels) {
-  return in_channels > 0 && in_channels % 16 == 0 && out_channels > 0 && out_channels % 32 == 0;
+  return in_channels > 0 && in_channels % 16 == 0 && out_channels > 0 && out_channels % 16 == 0;
 }
 
 namespace {
@@ -478,15 +485,16 @@ Weights transform(const float* oihw, int64_t k, int64_t c, bool compact, int til
   out.c = c;
   out.k = k;
   out.tile = tile;
-  std::vector<float> g(size_t(9) * c * k);
+  const int64_t kp = panel_columns(k);
+  std::vector<float> g(size_t(9) * c * kp, 0.f);
   for (int64_t o = 0; o < k; ++o)
     for (int64_t i = 0; i < c; ++i)
-      for (int r = 0; r < 9; ++r) g[(i * 9 + r) * k + o] = oihw[(o * c + i) * 9 + r];
+      for (int r = 0; r < 9; ++r) g[(i * 9 + r) * kp + o] = oihw[(o * c + i) * 9 + r];
   if (compact) {
     out.g = std::move(g);
   } else {
-    out.u.resize(positions(tile) * c * k);
-    expand_all(g, c, k, tile, out.u.data());
+    out.u.resize(positions(tile) * c * kp);
+    expand_all(g, c, kp, tile, out.u.data());
   }
   return out;
 }
@@ -494,18 +502,20 @@ Weights transform(const float* oihw, int64_t k, int64_t c, bool compact, int til
 void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, const float* bias, bool activate,
              float alpha, float* dst, const Masks& masks) {
   cpu::apply_cap_to_highway();
+  const int64_t kp = panel_columns(weights.k);
   if (!supports(weights.c, weights.k) || h < 1 || w < 1 || (weights.tile != 4 && weights.tile != 6) ||
-      (weights.u.empty() && weights.g.size() != size_t(9) * weights.c * weights.k))
+      (weights.u.empty() && weights.g.size() != size_t(9) * weights.c * kp) ||
+      (!weights.u.empty() && weights.u.size() != positions(weights.tile) * weights.c * kp))
     throw std::invalid_argument("winograd::conv3x3: unsupported shape");
   at::Tensor expanded;  // compact weights: transformed for this call
   const float* u = weights.u.data();
   if (weights.u.empty()) {
-    expanded = at::empty({int64_t(positions(weights.tile)) * weights.c * weights.k});
-    expand_all(weights.g, weights.c, weights.k, weights.tile, expanded.data_ptr<float>());
+    expanded = at::empty({int64_t(positions(weights.tile)) * weights.c * kp});
+    expand_all(weights.g, weights.c, kp, weights.tile, expanded.data_ptr<float>());
     u = expanded.data_ptr<float>();
   }
   const int tile = weights.tile;
-  Shape s{h, w, weights.c, weights.k, (w + tile - 1) / tile, 0};
+  Shape s{h, w, weights.c, kp, weights.k, (w + tile - 1) / tile, 0};
   s.tiles = s.tiles_w * ((h + tile - 1) / tile);
   // Tiles per block, measured with bench/winograd_bench on VGG-19's layers.
   // Up to 256 + 256 channels: 24 (F(4x4): 8-56 and 96 were slower; F(6x6):

@@ -18,12 +18,14 @@ namespace nst::winograd {
 bool available();
 // The SIMD target the kernels run on here, e.g. "AVX2", "AVX3" (AVX-512).
 std::string target_name();
-// Channel counts the kernels take: c % 16 == 0, k % 32 == 0.
+// Channel counts the kernels take: c % 16 == 0, k % 16 == 0 (the products
+// work on panels of 32 output channels: k = 16 pads one panel with zeros).
 bool supports(int64_t in_channels, int64_t out_channels);
 
 // Weights in the transformed domain: for each of the 36 (F(6x6): 64) tile
-// positions p a c x k matrix stored as k / 32 panels of c rows of 32 output
-// channels, u[p][o / 32][i][o % 32] (4x the kernels' size, F(6x6): 7.1x); or compact: the kernels as g[c][9][k], transformed
+// positions p a c x kp matrix (kp: k rounded up to a multiple of 32, the
+// extra columns zero) stored as kp / 32 panels of c rows of 32 output
+// channels, u[p][o / 32][i][o % 32] (4x the kernels' size, F(6x6): 7.1x); or compact: the kernels as g[c][9][kp], transformed
 // into a temporary u on every conv3x3 call (~4 ms for 512 x 512 channels
 // here: writing 38 MB).
 struct Weights {

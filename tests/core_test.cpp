@@ -810,8 +810,10 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
   for_each_simd_target([] {
   EXPECT_EQ(nst::winograd::target_name(), nst::rows::target_name());
   EXPECT_TRUE(nst::winograd::supports(16, 32));
+  EXPECT_TRUE(nst::winograd::supports(128, 16));  // one panel of 32 columns, half of it zeros
   EXPECT_FALSE(nst::winograd::supports(3, 64));   // VGG's first layer stays with oneDNN
-  EXPECT_FALSE(nst::winograd::supports(64, 48));  // output channels in groups of 32
+  EXPECT_FALSE(nst::winograd::supports(16, 3));   // and its data gradient
+  EXPECT_FALSE(nst::winograd::supports(64, 40));  // output channels in groups of 16
   at::manual_seed(11);
   struct Shape {
     int64_t c, k, h, w;
@@ -823,7 +825,8 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
   for (const Shape& t :
        {Shape{16, 32, 7, 13, true, true, 0.f, false}, Shape{64, 32, 1, 9, false, false, 0.f, false},
         Shape{32, 64, 17, 4, true, true, 0.1f, true}, Shape{128, 64, 30, 22, true, false, 0.f, false},
-        Shape{256, 512, 9, 10, true, true, 0.f, true}}) {
+        Shape{256, 512, 9, 10, true, true, 0.f, true}, Shape{128, 16, 11, 14, true, true, 0.1f, false},
+        Shape{32, 16, 5, 8, false, false, 0.f, true}, Shape{16, 48, 6, 7, true, true, 0.f, false}}) {
     SCOPED_TRACE(testing::Message() << "F(" << tile << "x" << tile << ") " << t.c << "->" << t.k << " " << t.h << "x"
                                     << t.w);
     const double tolerance = tile == 4 ? 1e-5 : 3e-5;
