@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "rows.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -137,6 +138,85 @@ void add(float* a, const float* b, int64_t p0, int64_t p1, int64_t c, float* hi)
   }
 }
 
+void max_pool(const float* x, int64_t h, int64_t w, int64_t c, int64_t ow, int64_t oy0, int64_t oy1, float* y,
+              uint8_t* at) {
+  const D df;
+  const hn::RebindToSigned<D> di;
+  const hn::Rebind<uint8_t, D> d8;
+  const int64_t L = int64_t(hn::Lanes(df)), full = c / L * L;
+  for (int64_t oy = oy0; oy < oy1; ++oy)
+    for (int64_t ox = 0; ox < ow; ++ox) {
+      // The window's pixels in x, row-major; null where the window passes x's edge.
+      const float* p[4];
+      p[0] = x + (2 * oy * w + 2 * ox) * c;
+      p[1] = 2 * ox + 1 < w ? p[0] + c : nullptr;
+      p[2] = 2 * oy + 1 < h ? p[0] + w * c : nullptr;
+      p[3] = p[1] && p[2] ? p[2] + c : nullptr;
+      float* o = y + (oy * ow + ox) * c;
+      uint8_t* a = at + (oy * ow + ox) * c;
+      int64_t k = 0;
+      for (; k < full; k += L) {
+        auto m = hn::LoadU(df, p[0] + k);
+        auto i = hn::Zero(di);
+        for (int q = 1; q < 4; ++q) {
+          if (!p[q]) continue;
+          const auto v = hn::LoadU(df, p[q] + k);
+          const auto more = hn::Gt(v, m);
+          m = hn::IfThenElse(more, v, m);
+          i = hn::IfThenElse(hn::RebindMask(di, more), hn::Set(di, q), i);
+        }
+        hn::StoreU(m, df, o + k);
+        hn::StoreU(hn::DemoteTo(d8, i), d8, a + k);
+      }
+      for (; k < c; ++k) {
+        float m = p[0][k];
+        uint8_t i = 0;
+        for (int q = 1; q < 4; ++q)
+          if (p[q] && p[q][k] > m) {
+            m = p[q][k];
+            i = uint8_t(q);
+          }
+        o[k] = m;
+        a[k] = i;
+      }
+    }
+}
+
+void max_pool_backward(const float* g, const uint8_t* at, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow,
+                       int64_t oy0, int64_t oy1, float* dx) {
+  const D df;
+  const hn::RebindToUnsigned<D> du;
+  const hn::Rebind<uint8_t, D> d8;
+  const int64_t L = int64_t(hn::Lanes(df)), full = c / L * L;
+  for (int64_t oy = oy0; oy < oy1; ++oy) {
+    for (int64_t ox = 0; ox < ow; ++ox) {
+      float* p[4];
+      p[0] = dx + (2 * oy * w + 2 * ox) * c;
+      p[1] = 2 * ox + 1 < w ? p[0] + c : nullptr;
+      p[2] = 2 * oy + 1 < h ? p[0] + w * c : nullptr;
+      p[3] = p[1] && p[2] ? p[2] + c : nullptr;
+      const float* gr = g + (oy * ow + ox) * c;
+      const uint8_t* a = at + (oy * ow + ox) * c;
+      int64_t k = 0;
+      for (; k < full; k += L) {
+        const auto v = hn::LoadU(df, gr + k);
+        const auto i = hn::PromoteTo(du, hn::LoadU(d8, a + k));
+        for (int q = 0; q < 4; ++q)
+          if (p[q]) hn::StoreU(hn::IfThenElseZero(hn::RebindMask(df, hn::Eq(i, hn::Set(du, q))), v), df, p[q] + k);
+      }
+      for (; k < c; ++k)
+        for (int q = 0; q < 4; ++q)
+          if (p[q]) p[q][k] = a[k] == q ? gr[k] : 0.f;
+    }
+    // Pixels in no window (an odd size pooled without ceil mode): no gradient.
+    const int64_t y_end = oy + 1 == oh ? h : std::min(h, 2 * oy + 2);
+    for (int64_t y = 2 * oy; y < y_end; ++y) {
+      const int64_t x_from = y < 2 * oy + 2 ? 2 * ow : 0;
+      if (x_from < w) std::fill(dx + (y * w + x_from) * c, dx + (y + 1) * w * c, 0.f);
+    }
+  }
+}
+
 int64_t target() { return HWY_TARGET; }
 
 }  // namespace nst::rows::HWY_NAMESPACE
@@ -150,6 +230,8 @@ HWY_EXPORT(scale_shift);
 HWY_EXPORT(quantize_u8);
 HWY_EXPORT(quantize_s8);
 HWY_EXPORT(add);
+HWY_EXPORT(max_pool);
+HWY_EXPORT(max_pool_backward);
 HWY_EXPORT(target);
 
 void stats(const float* d, int64_t p0, int64_t p1, int64_t c, const float* shift, float* a1, float* a2, double* o1,
@@ -179,6 +261,18 @@ void quantize(const float* s, int64_t p0, int64_t p1, int64_t c, const float* mu
 void add(float* a, const float* b, int64_t p0, int64_t p1, int64_t c, float* hi) {
   cpu::apply_cap_to_highway();
   HWY_DYNAMIC_DISPATCH(add)(a, b, p0, p1, c, hi);
+}
+
+void max_pool(const float* x, int64_t h, int64_t w, int64_t c, int64_t ow, int64_t oy0, int64_t oy1, float* y,
+              uint8_t* at) {
+  cpu::apply_cap_to_highway();
+  HWY_DYNAMIC_DISPATCH(max_pool)(x, h, w, c, ow, oy0, oy1, y, at);
+}
+
+void max_pool_backward(const float* g, const uint8_t* at, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow,
+                       int64_t oy0, int64_t oy1, float* dx) {
+  cpu::apply_cap_to_highway();
+  HWY_DYNAMIC_DISPATCH(max_pool_backward)(g, at, h, w, c, oh, ow, oy0, oy1, dx);
 }
 
 const char* target_name() {

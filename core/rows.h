@@ -1,6 +1,6 @@
 // Per-channel loops over rows of channels-last (NHWC) float32 activations:
 // the fast networks' instance norms and int8 quantisation pass over ~1 GB at
-// 1024 px. One Highway source for every SIMD target, chosen at run time
+// 1024 px; the optimisation step's max pooling. One Highway source for every SIMD target, chosen at run time
 // (rows.cpp). Rows [p0, p1) of c channels each, row p at d + p * c.
 // Internal to core/; no LibTorch here.
 #pragma once
@@ -26,6 +26,18 @@ void quantize(const float* s, int64_t p0, int64_t p1, int64_t c, const float* mu
               int8_t* q);
 // a += b; hi[k] raised to the largest |a| of channel k.
 void add(float* a, const float* b, int64_t p0, int64_t p1, int64_t c, float* hi);
+
+// 2x2 max pooling with stride 2 of x (h x w pixels of c channels) into y
+// (oh x ow pixels), output rows [oy0, oy1): a window's pixels beyond x's edge
+// (ceil mode) are left out. at (laid out as y) gets the window position of
+// each maximum, 0-3 row-major, the first of equal values (as LibTorch).
+void max_pool(const float* x, int64_t h, int64_t w, int64_t c, int64_t ow, int64_t oy0, int64_t oy1, float* y,
+              uint8_t* at);
+// Its gradient: dx (h x w x c) = g (oh x ow x c) at each window's maximum,
+// 0 elsewhere, for the input rows of output rows [oy0, oy1) (the last one
+// also takes the rows no window covers).
+void max_pool_backward(const float* g, const uint8_t* at, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow,
+                       int64_t oy0, int64_t oy1, float* dx);
 
 // The SIMD target these loops run on here (e.g. "AVX2", "AVX3").
 const char* target_name();

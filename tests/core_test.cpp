@@ -800,6 +800,43 @@ TEST(Cpu, RowKernelsMatchPlainLoops) {
   });
 }
 
+// The optimisation step's max pooling (rows.h) against LibTorch's, forward
+// and backward, on every SIMD target: odd and even sizes in floor and ceil
+// mode (windows past the edge, pixels in no window), ties (the first of
+// equal values takes the gradient, as in LibTorch), channel counts with a
+// remainder after the last full vector, and work split into row ranges.
+TEST(Cpu, MaxPoolingMatchesLibTorch) {
+  for_each_simd_target([] {
+    struct Case {
+      int64_t c, h, w;
+      bool ceil;
+    };
+    for (const Case& t : {Case{16, 8, 6, false}, Case{37, 7, 9, false}, Case{32, 7, 9, true}, Case{5, 1, 1, true},
+                          Case{64, 12, 5, true}}) {
+      SCOPED_TRACE(testing::Message() << t.c << " channels, " << t.h << "x" << t.w << (t.ceil ? " ceil" : " floor"));
+      at::manual_seed(t.c + t.h);
+      // Whole numbers from a small range: many ties within a window.
+      const at::Tensor x = at::randint(0, 4, {1, t.c, t.h, t.w}).to(at::kFloat).requires_grad_(true);
+      const at::Tensor ref = at::max_pool2d(x, {2, 2}, {2, 2}, {0, 0}, {1, 1}, t.ceil);
+      const at::Tensor g = at::randn(ref.sizes());
+      ref.backward(g);
+      const int64_t oh = ref.size(2), ow = ref.size(3);
+      const at::Tensor src = x.detach()[0].permute({1, 2, 0}).contiguous();  // NHWC
+      at::Tensor y = at::full({oh, ow, t.c}, 7.f), dx = at::full({t.h, t.w, t.c}, 7.f);
+      at::Tensor where = at::empty({oh, ow, t.c}, at::kByte);
+      const at::Tensor gn = g[0].permute({1, 2, 0}).contiguous();
+      for (const auto& [a, b] : {std::pair<int64_t, int64_t>{0, oh / 2}, std::pair<int64_t, int64_t>{oh / 2, oh}}) {
+        nst::rows::max_pool(src.data_ptr<float>(), t.h, t.w, t.c, ow, a, b, y.data_ptr<float>(),
+                            where.data_ptr<uint8_t>());
+        nst::rows::max_pool_backward(gn.data_ptr<float>(), where.data_ptr<uint8_t>(), t.h, t.w, t.c, oh, ow, a, b,
+                                     dx.data_ptr<float>());
+      }
+      EXPECT_TRUE(at::equal(y.permute({2, 0, 1}).unsqueeze(0), ref.detach()));
+      EXPECT_TRUE(at::equal(dx.permute({2, 0, 1}).unsqueeze(0), x.grad())) << "the gradient, at the same positions";
+    }
+  });
+}
+
 // The step's Winograd F(4x4, 3x3) and F(6x6, 3x3) convolutions against
 // LibTorch's: edge tiles (sizes not a multiple of 4 or 6, one row/column),
 // bias, ReLU and leaky ReLU. F(6x6)'s larger transform constants round more
