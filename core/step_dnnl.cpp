@@ -51,9 +51,9 @@ memory pack(const at::Tensor& w, const memory::desc& md, dnnl::stream& s) {
 // Whether a 3x3 convolution (c -> k channels, h x w output) runs faster by
 // Winograd (F(6x6, 3x3) or F(4x4, 3x3), winograd::preferred_tile) than by
 // oneDNN 2.6's direct kernels: measured with
-// bench/winograd_bench on the VGG-19 and Darknet-tiny layer shapes (README,
-// "Speed of the optimisation"): up to 256 x 256 channels at every size, 512
-// channels (compact weights) from 32 x 32 pixels on. NST_WINOGRAD=0 turns it off.
+// bench/winograd_bench on the VGG-19 and Darknet-tiny layer shapes
+// (docs/performance.md): below 256 x 256 channels at every size, larger
+// layers (compact weights) from 32 x 32 pixels on. NST_WINOGRAD=0 turns it off.
 bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
   static const bool off = [] {
     const char* e = std::getenv("NST_WINOGRAD");
