@@ -147,8 +147,8 @@ struct TransferOptions {
   int coarse_iterations = 0;
   double target_loss = 0;       // > 0: stop at the first full-size iteration whose total loss is <= this
   // L-BFGS memory: pairs of image-sized vectors (2 x 12 MB each at 1024 px). 20 reached
-  // the same loss in fewer iterations than PyTorch's default 100 here (README, "Speed of
-  // the optimisation") with ~550 MB less memory at 512 px.
+  // the same loss in fewer iterations than PyTorch's default 100 here (docs/performance.md,
+  // "Fewer iterations") with ~550 MB less memory at 512 px.
   int lbfgs_history = 20;
 };
 
