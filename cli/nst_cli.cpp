@@ -6,6 +6,8 @@
 #include <iomanip>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <limits>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -120,6 +122,100 @@ long long to_int(const std::string& flag, const std::string& v) {
   throw Fail(flag + " expects an integer, got '" + v + "'");
 }
 
+// A value of `flag` that must fit in an int.
+int to_int32(const std::string& flag, const std::string& v) {
+  const long long n = to_int(flag, v);
+  if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
+    throw Fail(flag + " " + v + " is out of range");
+  return int(n);
+}
+
+// The options of one command: each flag with what its value sets, and the
+// switches. parse() reads the command line (the last of a repeated flag
+// counts), checks the required flags, then applies the values in the order
+// the flags were declared.
+class Flags {
+ public:
+  using Set = std::function<void(const std::string&)>;
+  explicit Flags(std::string command) : command_(std::move(command)) {}
+
+  void on(const char* flag, bool* set, bool value = true) { switches_.push_back({flag, set, value}); }
+  void value(const char* flag, Set set) { values_.push_back({flag, std::move(set)}); }
+  void text(const char* flag, std::string* dst) {
+    value(flag, [dst](const std::string& v) { *dst = v; });
+  }
+  void integer(const char* flag, int* dst) {
+    value(flag, [flag, dst](const std::string& v) { *dst = to_int32(flag, v); });
+  }
+  void seed(const char* flag, uint64_t* dst) {
+    value(flag, [flag, dst](const std::string& v) { *dst = uint64_t(to_int(flag, v)); });
+  }
+  void number(const char* flag, double* dst) {
+    value(flag, [flag, dst](const std::string& v) { *dst = to_double(flag, v); });
+  }
+  void list(const char* flag, std::vector<std::string>* dst) {
+    value(flag, [dst](const std::string& v) { *dst = split(v); });
+  }
+  // One of `names` (several names may give one value); `expected` lists them for the error.
+  template <typename T>
+  void choice(const char* flag, T* dst, std::vector<std::pair<std::string, T>> names, const char* expected) {
+    value(flag, [flag, dst, names, expected](const std::string& v) {
+      for (const auto& [name, t] : names)
+        if (v == name) {
+          *dst = t;
+          return;
+        }
+      throw Fail(std::string(flag) + " must be " + expected + ", got '" + v + "'");
+    });
+  }
+
+  // False when --help asked for the usage (printed); throws Fail on a bad command line.
+  bool parse(const std::vector<std::string>& args, std::initializer_list<const char*> required) {
+    std::map<std::string, std::string> given;
+    for (size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "--help" || a == "-h") {
+        std::cout << kUsage;
+        return false;
+      }
+      if (const Switch* sw = find(switches_, a)) {
+        *sw->set = sw->value;
+        continue;
+      }
+      if (!find(values_, a)) throw Fail("unknown option '" + a + "'" + command_ + " (see nst --help)");
+      if (i + 1 >= args.size()) throw Fail(a + " needs a value");
+      given[a] = args[++i];
+    }
+    for (const char* req : required)
+      if (!given.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
+    for (const Value& v : values_) {
+      const auto it = given.find(v.flag);
+      if (it != given.end()) v.set(it->second);
+    }
+    return true;
+  }
+
+ private:
+  struct Switch {
+    std::string flag;
+    bool* set;
+    bool value;
+  };
+  struct Value {
+    std::string flag;
+    Set set;
+  };
+  template <typename T>
+  static const T* find(const std::vector<T>& all, const std::string& flag) {
+    for (const T& t : all)
+      if (t.flag == flag) return &t;
+    return nullptr;
+  }
+  std::string command_;  // " for nst fast": named in the unknown-option error
+  std::vector<Switch> switches_;
+  std::vector<Value> values_;
+};
+
 std::string clock_str(double s) {
   int t = int(s + 0.5);
   char buf[32];
@@ -147,92 +243,71 @@ int cmd_models() {
 }
 
 int cmd_fast(const std::vector<std::string>& args) {
-  std::map<std::string, std::string> v;
+  std::string model_path, content_path, output;
   bool quiet = false;
-  static const char* valued[] = {"--model", "--content", "--output", "--size", "--tile", "--overlap", "--precision", "--threads"};
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--quiet") { quiet = true; continue; }
-    if (a == "--help" || a == "-h") { std::cout << kUsage; return 0; }
-    bool known = false;
-    for (const char* k : valued) known |= a == k;
-    if (!known) throw Fail("unknown option '" + a + "' for nst fast (see nst --help)");
-    if (i + 1 >= args.size()) throw Fail(a + " needs a value");
-    v[a] = args[++i];
-  }
-  for (const char* req : {"--model", "--content", "--output"})
-    if (!v.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
   nst::FastOptions o;
-  if (v.count("--size")) o.size = int(to_int("--size", v["--size"]));
-  if (v.count("--tile")) o.tile = int(to_int("--tile", v["--tile"]));
-  if (v.count("--overlap")) o.overlap = int(to_int("--overlap", v["--overlap"]));
-  if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
-  if (v.count("--precision")) {
-    const std::string& s = v["--precision"];
-    if (s == "auto") o.precision = nst::Precision::Auto;
-    else if (s == "fp32" || s == "float32") o.precision = nst::Precision::Float32;
-    else if (s == "bf16" || s == "bfloat16") o.precision = nst::Precision::BFloat16;
-    else if (s == "int8") o.precision = nst::Precision::Int8;
-    else throw Fail("--precision must be auto, fp32, bf16 or int8, got '" + s + "'");
-  }
+  Flags f(" for nst fast");
+  f.text("--model", &model_path);
+  f.text("--content", &content_path);
+  f.text("--output", &output);
+  f.integer("--size", &o.size);
+  f.integer("--tile", &o.tile);
+  f.integer("--overlap", &o.overlap);
+  f.integer("--threads", &o.threads);
+  f.choice<nst::Precision>("--precision", &o.precision,
+                           {{"auto", nst::Precision::Auto},
+                            {"fp32", nst::Precision::Float32},
+                            {"float32", nst::Precision::Float32},
+                            {"bf16", nst::Precision::BFloat16},
+                            {"bfloat16", nst::Precision::BFloat16},
+                            {"int8", nst::Precision::Int8}},
+                           "auto, fp32, bf16 or int8");
+  f.on("--quiet", &quiet);
+  if (!f.parse(args, {"--model", "--content", "--output"})) return 0;
   const auto t0 = std::chrono::steady_clock::now();
-  nst::FastModel model(nst::find_fast_model(v["--model"]));
-  const nst::Image content = nst::load_image(v["--content"]);  // before any output: errors stay one line
+  nst::FastModel model(nst::find_fast_model(model_path));
+  const nst::Image content = nst::load_image(content_path);  // before any output: errors stay one line
   if (!quiet) std::cerr << "network: " << model.info().describe() << "\n";
   auto bar = [&](const nst::Progress& p) {
     if (!quiet && p.iterations > 1 && p.iteration > 0)
       std::cerr << "tile " << p.iteration << "/" << p.iterations << "  " << clock_str(p.elapsed_seconds) << "\n";
   };
   nst::Image out = model.stylize(content, o, bar, &g_cancel);
-  nst::save_image(out, v["--output"]);
+  nst::save_image(out, output);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!quiet)
-    std::cerr << "wrote " << v["--output"] << " (" << out.width << "x" << out.height << ", " << std::fixed
+    std::cerr << "wrote " << output << " (" << out.width << "x" << out.height << ", " << std::fixed
               << std::setprecision(2) << secs << " s, peak memory " << nst::peak_memory_bytes() / (1 << 20) << " MB)\n";
   return 0;
 }
 
 int cmd_train(const std::vector<std::string>& args) {
-  std::map<std::string, std::string> v;
   bool quiet = false;
   nst::TrainOptions o;
-  static const char* valued[] = {"--style", "--images", "--output", "--features", "--size", "--style-size", "--batch",
-                                 "--epochs", "--steps", "--learning-rate", "--content-weight", "--style-weight",
-                                 "--tv-weight", "--content-layers", "--style-layers", "--checkpoint",
-                                 "--checkpoint-every", "--width", "--seed", "--threads"};
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--quiet") { quiet = true; continue; }
-    if (a == "--no-resume") { o.resume = false; continue; }
-    if (a == "--help" || a == "-h") { std::cout << kUsage; return 0; }
-    bool known = false;
-    for (const char* k : valued) known |= a == k;
-    if (!known) throw Fail("unknown option '" + a + "' for nst train (see nst --help)");
-    if (i + 1 >= args.size()) throw Fail(a + " needs a value");
-    v[a] = args[++i];
-  }
-  for (const char* req : {"--style", "--images", "--output"})
-    if (!v.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
-  o.style = v["--style"];
-  o.images = v["--images"];
-  o.output = v["--output"];
-  if (v.count("--features")) o.features = v["--features"];
-  if (v.count("--size")) o.size = int(to_int("--size", v["--size"]));
-  if (v.count("--style-size")) o.style_size = int(to_int("--style-size", v["--style-size"]));
-  if (v.count("--batch")) o.batch = int(to_int("--batch", v["--batch"]));
-  if (v.count("--epochs")) o.epochs = int(to_int("--epochs", v["--epochs"]));
-  if (v.count("--steps")) o.max_steps = int(to_int("--steps", v["--steps"]));
-  if (v.count("--learning-rate")) o.learning_rate = to_double("--learning-rate", v["--learning-rate"]);
-  if (v.count("--content-weight")) o.content_weight = to_double("--content-weight", v["--content-weight"]);
-  if (v.count("--style-weight")) o.style_weight = to_double("--style-weight", v["--style-weight"]);
-  if (v.count("--tv-weight")) o.tv_weight = to_double("--tv-weight", v["--tv-weight"]);
-  if (v.count("--content-layers")) o.content_layers = split(v["--content-layers"]);
-  if (v.count("--style-layers")) o.style_layers = split(v["--style-layers"]);
-  if (v.count("--checkpoint")) o.checkpoint = v["--checkpoint"];
-  if (v.count("--checkpoint-every")) o.checkpoint_every = int(to_int("--checkpoint-every", v["--checkpoint-every"]));
-  if (v.count("--width")) o.width = int(to_int("--width", v["--width"]));
-  if (v.count("--seed")) o.seed = uint64_t(to_int("--seed", v["--seed"]));
-  if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
+  Flags f(" for nst train");
+  f.text("--style", &o.style);
+  f.text("--images", &o.images);
+  f.text("--output", &o.output);
+  f.text("--features", &o.features);
+  f.integer("--size", &o.size);
+  f.integer("--style-size", &o.style_size);
+  f.integer("--batch", &o.batch);
+  f.integer("--epochs", &o.epochs);
+  f.integer("--steps", &o.max_steps);
+  f.number("--learning-rate", &o.learning_rate);
+  f.number("--content-weight", &o.content_weight);
+  f.number("--style-weight", &o.style_weight);
+  f.number("--tv-weight", &o.tv_weight);
+  f.list("--content-layers", &o.content_layers);
+  f.list("--style-layers", &o.style_layers);
+  f.text("--checkpoint", &o.checkpoint);
+  f.integer("--checkpoint-every", &o.checkpoint_every);
+  f.integer("--width", &o.width);
+  f.seed("--seed", &o.seed);
+  f.integer("--threads", &o.threads);
+  f.on("--quiet", &quiet);
+  f.on("--no-resume", &o.resume, false);
+  if (!f.parse(args, {"--style", "--images", "--output"})) return 0;
   if (o.features.empty()) o.features = nst::default_model();
   const std::string features = nst::inspect_model(o.features).describe();
   if (!quiet) std::cerr << "feature network: " << features << "\n";
@@ -261,74 +336,57 @@ int cmd_train(const std::vector<std::string>& args) {
 }
 
 int cmd_transfer(const std::vector<std::string>& args) {
-  std::map<std::string, std::string> v;
+  std::string content_path, style_path, output;
   bool stats = false, quiet = false;
-  static const char* valued[] = {"--content", "--style", "--output", "--model", "--size", "--iterations",
-                                 "--optimizer", "--learning-rate", "--init", "--seed", "--content-weight",
-                                 "--style-weight", "--tv-weight", "--style-layers", "--style-layer-weights",
-                                 "--content-layers", "--pooling", "--preprocess", "--threads", "--precision",
-                                 "--coarse-to-fine", "--target-loss", "--lbfgs-history"};
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--stats") { stats = true; continue; }
-    if (a == "--quiet") { quiet = true; continue; }
-    if (a == "--help" || a == "-h") { std::cout << kUsage; return 0; }
-    bool known = false;
-    for (const char* k : valued) known |= a == k;
-    if (!known) throw Fail("unknown option '" + a + "' (see nst --help)");
-    if (i + 1 >= args.size()) throw Fail(a + " needs a value");
-    v[a] = args[++i];
-  }
-  for (const char* req : {"--content", "--style", "--output"})
-    if (!v.count(req)) throw Fail(std::string("missing ") + req + " (see nst --help)");
-
   nst::TransferOptions o;
-  if (v.count("--model")) o.model = v["--model"];
-  if (v.count("--size")) o.size = int(to_int("--size", v["--size"]));
-  if (v.count("--iterations")) o.iterations = int(to_int("--iterations", v["--iterations"]));
-  if (v.count("--optimizer")) {
-    const std::string& s = v["--optimizer"];
-    if (s == "lbfgs") o.optimizer = nst::Optimizer::LBFGS;
-    else if (s == "adam") o.optimizer = nst::Optimizer::Adam;
-    else throw Fail("--optimizer must be lbfgs or adam, got '" + s + "'");
-  }
-  if (v.count("--learning-rate")) o.learning_rate = to_double("--learning-rate", v["--learning-rate"]);
-  if (v.count("--init")) {
-    const std::string& s = v["--init"];
-    if (s == "content") o.init = nst::Init::Content;
-    else if (s == "noise") o.init = nst::Init::Noise;
-    else { o.init = nst::Init::Image; o.init_image = s; }
-  }
-  if (v.count("--seed")) o.seed = uint64_t(to_int("--seed", v["--seed"]));
-  if (v.count("--content-weight")) o.content_weight = to_double("--content-weight", v["--content-weight"]);
-  if (v.count("--style-weight")) o.style_weight = to_double("--style-weight", v["--style-weight"]);
-  if (v.count("--tv-weight")) o.tv_weight = to_double("--tv-weight", v["--tv-weight"]);
-  if (v.count("--style-layers")) o.style_layers = split(v["--style-layers"]);
-  if (v.count("--content-layers")) o.content_layers = split(v["--content-layers"]);
-  if (v.count("--style-layer-weights"))
-    for (const auto& w : split(v["--style-layer-weights"])) o.style_layer_weights.push_back(to_double("--style-layer-weights", w));
-  if (v.count("--pooling")) {
-    const std::string& s = v["--pooling"];
-    if (s == "max") o.pooling = nst::Pooling::Max;
-    else if (s == "avg" || s == "average") o.pooling = nst::Pooling::Average;
-    else throw Fail("--pooling must be max or avg, got '" + s + "'");
-  }
-  if (v.count("--preprocess")) o.preprocess = v["--preprocess"];
-  if (v.count("--precision")) {
-    const std::string& s = v["--precision"];
-    if (s == "auto") o.precision = nst::Precision::Auto;
-    else if (s == "fp32") o.precision = nst::Precision::Float32;
-    else if (s == "bf16") o.precision = nst::Precision::BFloat16;
-    else throw Fail("--precision must be auto, fp32 or bf16, got '" + s + "'");
-  }
-  if (v.count("--threads")) o.threads = int(to_int("--threads", v["--threads"]));
-  if (v.count("--coarse-to-fine")) o.coarse_iterations = int(to_int("--coarse-to-fine", v["--coarse-to-fine"]));
-  if (v.count("--target-loss")) o.target_loss = to_double("--target-loss", v["--target-loss"]);
-  if (v.count("--lbfgs-history")) o.lbfgs_history = int(to_int("--lbfgs-history", v["--lbfgs-history"]));
+  Flags f("");
+  f.text("--content", &content_path);
+  f.text("--style", &style_path);
+  f.text("--output", &output);
+  f.text("--model", &o.model);
+  f.integer("--size", &o.size);
+  f.integer("--iterations", &o.iterations);
+  f.choice<nst::Optimizer>("--optimizer", &o.optimizer,
+                           {{"lbfgs", nst::Optimizer::LBFGS}, {"adam", nst::Optimizer::Adam}}, "lbfgs or adam");
+  f.number("--learning-rate", &o.learning_rate);
+  f.value("--init", [&o](const std::string& v) {
+    if (v == "content") o.init = nst::Init::Content;
+    else if (v == "noise") o.init = nst::Init::Noise;
+    else {
+      o.init = nst::Init::Image;
+      o.init_image = v;
+    }
+  });
+  f.seed("--seed", &o.seed);
+  f.number("--content-weight", &o.content_weight);
+  f.number("--style-weight", &o.style_weight);
+  f.number("--tv-weight", &o.tv_weight);
+  f.list("--style-layers", &o.style_layers);
+  f.list("--content-layers", &o.content_layers);
+  f.value("--style-layer-weights", [&o](const std::string& v) {
+    o.style_layer_weights.clear();
+    for (const auto& w : split(v)) o.style_layer_weights.push_back(to_double("--style-layer-weights", w));
+  });
+  f.choice<nst::Pooling>("--pooling", &o.pooling,
+                         {{"max", nst::Pooling::Max}, {"avg", nst::Pooling::Average}, {"average", nst::Pooling::Average}},
+                         "max or avg");
+  f.text("--preprocess", &o.preprocess);
+  f.choice<nst::Precision>("--precision", &o.precision,
+                           {{"auto", nst::Precision::Auto},
+                            {"fp32", nst::Precision::Float32},
+                            {"bf16", nst::Precision::BFloat16}},
+                           "auto, fp32 or bf16");
+  f.integer("--threads", &o.threads);
+  f.integer("--coarse-to-fine", &o.coarse_iterations);
+  f.number("--target-loss", &o.target_loss);
+  f.integer("--lbfgs-history", &o.lbfgs_history);
+  f.on("--stats", &stats);
+  f.on("--quiet", &quiet);
+  if (!f.parse(args, {"--content", "--style", "--output"})) return 0;
   if (o.model.empty()) o.model = nst::default_model();
 
-  const nst::Image content = nst::load_image(v["--content"]);
-  const nst::Image style = nst::load_image(v["--style"]);
+  const nst::Image content = nst::load_image(content_path);
+  const nst::Image style = nst::load_image(style_path);
   if (!quiet) std::cerr << "network: " << nst::inspect_model(o.model).describe() << "\n";
 
   const bool tty = isatty(STDERR_FILENO);
@@ -347,9 +405,9 @@ int cmd_transfer(const std::vector<std::string>& args) {
   };
   nst::TransferResult r = nst::transfer(content, style, o, bar, &g_cancel);
   if (tty && !quiet) std::cerr << "\n";
-  nst::save_image(r.image, v["--output"]);
+  nst::save_image(r.image, output);
   if (!quiet)
-    std::cerr << "wrote " << v["--output"] << " (" << r.image.width << "x" << r.image.height << ", worked at "
+    std::cerr << "wrote " << output << " (" << r.image.width << "x" << r.image.height << ", worked at "
               << r.work_width << "x" << r.work_height << ", " << clock_str(r.seconds) << ")\n";
   if (stats) {
     std::printf(
