@@ -181,6 +181,7 @@ TEST(CliFast, FailsWithOneLineReason) {
       {"fast --model " + fixtures_dir() + "/tn-zip.pth --content /nonexistent/photo.jpg --output " + out,
        "nst: error: cannot open image '/nonexistent/photo.jpg'"},
       {"fast --model m --content a.jpg --output x.png --size big", "--size expects an integer, got 'big'"},
+      {"fast --model m --content a.jpg --output x.png --size 99999999999", "--size 99999999999 is out of range"},
       {"fast --model m --content a.jpg --output x.png --precision fp16", "--precision must be auto, fp32, bf16 or int8, got 'fp16'"},
       {"fast --model m --content a.jpg --output x.png --iterations 3", "unknown option '--iterations' for nst fast"},
       {"train --style s.jpg --output m.pth", "nst: error: missing --images"},

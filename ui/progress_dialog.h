@@ -10,7 +10,9 @@
 #include <functional>
 #include <string>
 
+#include "dialog_storage.h"
 #include "nst.h"
+#include "procedure.h"
 #include "worker.h"
 
 namespace nst_ui {
@@ -35,5 +37,24 @@ enum class ProgressOutcome {
 
 // Starts `job` and shows the dialog until the job has stopped.
 ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx, std::string* error);
+
+// The runs both GIMP hosts make, GIMP's progress bar following each. They
+// throw nst::Cancelled when the user cancelled and nst::Error when the engine
+// failed, and leave a "result" note for the dialog tests.
+//
+// The optimisation of `content` (read from the layer `layer_name`) behind the
+// progress window. How fast the network ran refines its speed in `profile`
+// (saved to `profile_file`) for the next estimate.
+nst::TransferResult transfer_in_progress_window(const nst::Image& content, const nst::Image& style,
+                                                const nst_plugin::PluginParams& p, const std::string& layer_name,
+                                                const std::string& style_name, Profile& profile,
+                                                const std::string& profile_file);
+// The same without a window (scripts): the engine on this thread.
+nst::TransferResult transfer_in_batch(const nst::Image& content, const nst::Image& style,
+                                      const nst_plugin::PluginParams& p);
+// The fast filter behind the progress window, and without one.
+nst::Image stylize_in_progress_window(const nst::Image& content, const nst_plugin::FastParams& p,
+                                      const nst::FastModel& model, const std::string& layer_name);
+nst::Image stylize_in_batch(const nst::Image& content, const nst_plugin::FastParams& p, const nst::FastModel& model);
 
 }  // namespace nst_ui

@@ -9,6 +9,7 @@
 #include <libgimp/gimpui.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "dialog_logic.h"
@@ -230,6 +231,113 @@ ProgressOutcome run_progress_dialog(TransferJob& job, const ProgressContext& ctx
   g_timer_destroy(ui.clock);
   if (error) *error = ui.error;
   return ui.outcome;
+}
+
+namespace {
+
+// GIMP's own progress bar, following the progress window.
+void host_progress(double fraction, const std::string& text) {
+  gimp_progress_set_text(text.c_str());
+  gimp_progress_update(fraction);
+}
+
+const char* outcome_name(ProgressOutcome o) {
+  switch (o) {
+    case ProgressOutcome::Completed: return "completed";
+    case ProgressOutcome::AppliedEarly: return "applied-early";
+    case ProgressOutcome::Cancelled: return "cancelled";
+    case ProgressOutcome::Failed: return "failed";
+  }
+  return "?";
+}
+
+}  // namespace
+
+nst::TransferResult transfer_in_progress_window(const nst::Image& content, const nst::Image& style,
+                                                const nst_plugin::PluginParams& p, const std::string& layer_name,
+                                                const std::string& style_name, Profile& profile,
+                                                const std::string& profile_file) {
+  TransferJob job([&](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
+                      const std::atomic<bool>* finish_now) {
+    nst_plugin::RunControl rc;
+    rc.preview_every = 1;  // the job keeps a few previews a second
+    rc.progress = progress;
+    rc.cancel = cancel;
+    rc.finish_now = finish_now;
+    return nst_plugin::run_neural_style(content, style, p, rc);
+  });
+
+  std::string model_path;
+  try {
+    model_path = nst::inspect_model(resolve_model(p.model_file)).path;
+  } catch (const std::exception&) {
+    // The engine reports it.
+  }
+  ProgressContext ctx;
+  ctx.subtitle = progress_subtitle(layer_name, style_name);
+  ctx.start_preview = content;
+  int ww = 0, wh = 0;
+  work_size(content.width, content.height, p.size, &ww, &wh);
+  ctx.estimate_seconds = estimate_seconds(profile.speeds.find(model_path), ww, wh, p.iterations);
+  ctx.host_progress = host_progress;
+  std::string error;
+  const ProgressOutcome outcome = run_progress_dialog(job, ctx, &error);
+  const JobSnapshot last = job.snapshot();
+  if (outcome == ProgressOutcome::Cancelled) {
+    test_hook_note("result", "outcome=cancelled iterations=" + std::to_string(last.iteration));
+    throw nst::Cancelled();
+  }
+  if (outcome == ProgressOutcome::Failed) throw nst::Error(error);
+  nst::TransferResult result = job.take_result();
+  test_hook_note("result", std::string("outcome=") + outcome_name(outcome) + " iterations=" +
+                               std::to_string(result.iterations) + " of=" + std::to_string(p.iterations));
+  if (!model_path.empty()) {
+    const Timing t =
+        timing_from_progress(last.elapsed_first, last.elapsed, last.iteration, result.work_width, result.work_height);
+    if (t.valid()) {
+      profile.speeds.set(model_path, refine_speed(profile.speeds.find(model_path), t));
+      save_profile(profile, profile_file);
+    }
+  }
+  return result;
+}
+
+nst::TransferResult transfer_in_batch(const nst::Image& content, const nst::Image& style,
+                                      const nst_plugin::PluginParams& p) {
+  nst_plugin::RunControl control;
+  control.progress = [](const nst::Progress& pr) {
+    if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+    gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration, pr.iterations,
+                                  pr.losses.total);
+  };
+  return nst_plugin::run_neural_style(content, style, p, control);
+}
+
+nst::Image stylize_in_progress_window(const nst::Image& content, const nst_plugin::FastParams& p,
+                                      const nst::FastModel& model, const std::string& layer_name) {
+  TransferJob job(fast_engine(content, p, model));
+  ProgressContext ctx;
+  ctx.fast = true;
+  ctx.subtitle = progress_subtitle(layer_name, model.info().name);
+  ctx.start_preview = content;
+  ctx.host_progress = host_progress;
+  std::string error;
+  const ProgressOutcome outcome = run_progress_dialog(job, ctx, &error);
+  if (outcome == ProgressOutcome::Cancelled) {
+    test_hook_note("result", "outcome=cancelled");
+    throw nst::Cancelled();
+  }
+  if (outcome == ProgressOutcome::Failed) throw nst::Error(error);
+  test_hook_note("result", std::string("outcome=") + outcome_name(outcome));
+  return job.take_result().image;
+}
+
+nst::Image stylize_in_batch(const nst::Image& content, const nst_plugin::FastParams& p, const nst::FastModel& model) {
+  nst_plugin::RunControl rc;
+  rc.progress = [](const nst::Progress& pr) {
+    if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+  };
+  return nst_plugin::run_fast_style(content, p, rc, &model);
 }
 
 }  // namespace nst_ui

@@ -432,16 +432,6 @@ gint32 add_result_layer(gint32 image, gint32 drawable, gint x, gint y, const nst
   return layer;
 }
 
-const char* outcome_name(nst_ui::ProgressOutcome o) {
-  switch (o) {
-    case nst_ui::ProgressOutcome::Completed: return "completed";
-    case nst_ui::ProgressOutcome::AppliedEarly: return "applied-early";
-    case nst_ui::ProgressOutcome::Cancelled: return "cancelled";
-    case nst_ui::ProgressOutcome::Failed: return "failed";
-  }
-  return "?";
-}
-
 // ---------------------------------------------------------------------------
 // run()
 
@@ -566,34 +556,8 @@ Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
     const nst::FastModel model(nst::find_fast_model(p.model));
     model_name = model.info().name;
     gimp_progress_init(_("Neural style (fast)"));
-    nst::Image styled;
-    if (with_ui) {
-      nst_ui::TransferJob job(nst_ui::fast_engine(content, p, model));
-      nst_ui::ProgressContext ctx;
-      ctx.fast = true;
-      ctx.subtitle = nst_ui::progress_subtitle(item_name(drawable), model_name);
-      ctx.start_preview = content;
-      ctx.host_progress = [](double fraction, const std::string& text) {
-        gimp_progress_set_text(text.c_str());
-        gimp_progress_update(fraction);
-      };
-      std::string error;
-      const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(job, ctx, &error);
-      if (outcome == nst_ui::ProgressOutcome::Cancelled) {
-        nst_ui::test_hook_note("result", "outcome=cancelled");
-        gimp_progress_end();
-        return fail(GIMP_PDB_CANCEL, _("Cancelled."));
-      }
-      if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
-      styled = job.take_result().image;
-      nst_ui::test_hook_note("result", std::string("outcome=") + outcome_name(outcome));
-    } else {
-      nst_plugin::RunControl rc;
-      rc.progress = [](const nst::Progress& pr) {
-        if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
-      };
-      styled = nst_plugin::run_fast_style(content, p, rc, &model);
-    }
+    const nst::Image styled = with_ui ? nst_ui::stylize_in_progress_window(content, p, model, item_name(drawable))
+                                      : nst_ui::stylize_in_batch(content, p, model);
     pixels = nst_plugin::layer_pixels(styled, (image_rgb ? 3 : 1) + (source_alpha ? 1 : 0));
   } catch (const nst::Cancelled&) {
     gimp_progress_end();
@@ -617,29 +581,24 @@ Outcome run_fast_procedure(gint nparams, const GimpParam* param) {
   return o;
 }
 
-Outcome run_procedure(gint nparams, const GimpParam* param) {
-  Call call;
-  Outcome bad_call;
-  if (!begin_call(kProcName, nparams, param, &call, &bad_call)) return bad_call;
-  const GimpRunMode run_mode = call.run_mode;
-  const gint32 image = call.image, drawable = call.drawable;
-  const bool with_ui = call.with_ui;
-  const gint x = call.x, y = call.y, width = call.width, height = call.height;
-
-  const std::string profile_file = profile_path();
-  nst_ui::Profile profile;
-  if (with_ui) profile = nst_ui::load_profile(profile_file);
-
-  nst_plugin::PluginParams p;
-  gint32 style_drawable = -1;
+// The parameters of a plug-in-neural-style call, by run mode: from the PDB
+// arguments, the dialog or the last values.
+struct Choice {
+  nst_plugin::PluginParams params;
+  gint32 style_drawable = -1;  // > 0: the style is this layer, not params.style_file
   bool from_dialog = false;
-  switch (run_mode) {
+};
+
+bool choose_params(const Call& call, gint nparams, const GimpParam* param, nst_ui::Profile& profile,
+                   const std::string& profile_file, Choice* c, Outcome* failure) {
+  switch (call.run_mode) {
     case GIMP_RUN_NONINTERACTIVE:
-      if (nparams != kNumParams)
-        return fail(GIMP_PDB_CALLING_ERROR,
-                    _("plug-in-neural-style takes 18 arguments in non-interactive mode."));
-      p = params_from_pdb(param);
-      break;
+      if (nparams != kNumParams) {
+        *failure = fail(GIMP_PDB_CALLING_ERROR, _("plug-in-neural-style takes 18 arguments in non-interactive mode."));
+        return false;
+      }
+      c->params = params_from_pdb(param);
+      return true;
     case GIMP_RUN_INTERACTIVE: {
       nst_ui::DialogState state;
       const bool have_state = load_dialog_state(state);
@@ -657,59 +616,77 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
       }
       nst_ui::default_to_recent_style(state, profile.recent_styles);
       nst_ui::SettingsContext ctx;
-      ctx.image = image;
-      ctx.drawable = drawable;
-      ctx.content_width = width;
-      ctx.content_height = height;
+      ctx.image = call.image;
+      ctx.drawable = call.drawable;
+      ctx.content_width = call.width;
+      ctx.content_height = call.height;
       ctx.profile = &profile;
       const bool accepted = nst_ui::run_settings_dialog(state, ctx);
       nst_ui::save_profile(profile, profile_file);  // recent styles, measured speeds
       if (!accepted) {
         nst_ui::test_hook_note("result", "outcome=settings-cancelled");
-        return fail(GIMP_PDB_CANCEL, _("Cancelled."));
+        *failure = fail(GIMP_PDB_CANCEL, _("Cancelled."));
+        return false;
       }
       if (state.random_seed) state.seed = g_random_int_range(0, G_MAXINT32);
       save_dialog_state(state);
       nst::ModelInfo info;
-      if (!model_info_for(state.model_file, &info))
-        return fail(GIMP_PDB_EXECUTION_ERROR,
-                    failure_message(_("the network cannot be read any more.")));
-      p = nst_ui::to_params(state, info);
-      if (state.style_source == nst_ui::StyleSource::Layer) style_drawable = state.style_drawable;
-      from_dialog = true;
-      break;
+      if (!model_info_for(state.model_file, &info)) {
+        *failure = fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("the network cannot be read any more.")));
+        return false;
+      }
+      c->params = nst_ui::to_params(state, info);
+      if (state.style_source == nst_ui::StyleSource::Layer) c->style_drawable = state.style_drawable;
+      c->from_dialog = true;
+      return true;
     }
     default: {  // GIMP_RUN_WITH_LAST_VALS
       LastRun last;
-      if (!load_last_values(last))
-        return fail(GIMP_PDB_CALLING_ERROR,
-                    _("There are no last values yet: run Filters > Artistic > Neural Style "
-                      "Transfer... once first."));
-      p = last.params;
-      style_drawable = last.style_drawable;
-      from_dialog = last.from_dialog;
-      if (style_drawable > 0 && !nst_ui::style_drawable_ok(style_drawable))
-        return fail(GIMP_PDB_CALLING_ERROR,
-                    _("The layer used as the style last time is gone: run Neural Style "
-                      "Transfer... again to choose a style."));
-      break;
+      if (!load_last_values(last)) {
+        *failure = fail(GIMP_PDB_CALLING_ERROR,
+                        _("There are no last values yet: run Filters > Artistic > Neural Style "
+                          "Transfer... once first."));
+        return false;
+      }
+      c->params = last.params;
+      c->style_drawable = last.style_drawable;
+      c->from_dialog = last.from_dialog;
+      if (c->style_drawable > 0 && !nst_ui::style_drawable_ok(c->style_drawable)) {
+        *failure = fail(GIMP_PDB_CALLING_ERROR,
+                        _("The layer used as the style last time is gone: run Neural Style "
+                          "Transfer... again to choose a style."));
+        return false;
+      }
+      return true;
     }
   }
+}
 
+Outcome run_procedure(gint nparams, const GimpParam* param) {
+  Call call;
+  Outcome failure;
+  if (!begin_call(kProcName, nparams, param, &call, &failure)) return failure;
+  const gint32 image = call.image, drawable = call.drawable;
+
+  const std::string profile_file = profile_path();
+  nst_ui::Profile profile;
+  if (call.with_ui) profile = nst_ui::load_profile(profile_file);
+  Choice choice;
+  if (!choose_params(call, nparams, param, profile, profile_file, &choice, &failure)) return failure;
+  const nst_plugin::PluginParams& p = choice.params;
+  const gint32 style_drawable = choice.style_drawable;
   const std::string problem = nst_plugin::validate_params(p, style_drawable > 0);
   if (!problem.empty()) return fail(GIMP_PDB_CALLING_ERROR, problem);
 
   gegl_init(nullptr, nullptr);
 
   // All fallible work happens here, before the image is touched.
-  nst::TransferResult result;
   nst::Image pixels;
   const bool image_rgb = gimp_image_base_type(image) == GIMP_RGB;
   const bool source_alpha = gimp_drawable_has_alpha(drawable);
   std::string style_name = p.style_file;
-  std::atomic<bool> cancel{false};
   try {
-    const GeglRectangle rect = {x, y, width, height};
+    const GeglRectangle rect = {call.x, call.y, call.width, call.height};
     const nst::Image content = read_drawable(drawable, rect);
     nst::Image style;
     if (style_drawable > 0) {
@@ -718,71 +695,11 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
       style = read_drawable(style_drawable, style_rect);
       style_name = item_name(style_drawable);
     }
-
     gimp_progress_init(_("Neural style transfer"));
-    if (with_ui) {
-      // The engine runs on a worker thread; this thread keeps the dialog
-      // alive and makes every libgimp and GTK call.
-      nst_plugin::RunControl control;
-      control.preview_every = 1;  // the job keeps a few previews a second
-      nst_ui::TransferJob job([&](const nst::ProgressFn& progress, const std::atomic<bool>* c,
-                                  const std::atomic<bool>* finish_now) {
-        nst_plugin::RunControl rc = control;
-        rc.progress = progress;
-        rc.cancel = c;
-        rc.finish_now = finish_now;
-        return nst_plugin::run_neural_style(content, style, p, rc);
-      });
-
-      std::string model_path;
-      nst::ModelInfo info;
-      if (model_info_for(p.model_file, &info)) model_path = info.path;
-      nst_ui::ProgressContext ctx;
-      ctx.subtitle = nst_ui::progress_subtitle(item_name(drawable), style_name);
-      ctx.start_preview = content;
-      int ww = 0, wh = 0;
-      nst_ui::work_size(width, height, p.size, &ww, &wh);
-      ctx.estimate_seconds =
-          nst_ui::estimate_seconds(profile.speeds.find(model_path), ww, wh, p.iterations);
-      ctx.host_progress = [](double fraction, const std::string& text) {
-        gimp_progress_set_text(text.c_str());
-        gimp_progress_update(fraction);
-      };
-      std::string error;
-      const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(job, ctx, &error);
-      const nst_ui::JobSnapshot last = job.snapshot();
-      if (outcome == nst_ui::ProgressOutcome::Cancelled) {
-        nst_ui::test_hook_note("result", std::string("outcome=cancelled iterations=") +
-                                             std::to_string(last.iteration));
-        gimp_progress_end();
-        return fail(GIMP_PDB_CANCEL, _("Cancelled."));
-      }
-      if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
-      result = job.take_result();
-      // Remember how fast this network ran, for the next estimate.
-      if (!model_path.empty()) {
-        const nst_ui::Timing t = nst_ui::timing_from_progress(
-            last.elapsed_first, last.elapsed, last.iteration, result.work_width, result.work_height);
-        if (t.valid()) {
-          profile.speeds.set(model_path, nst_ui::refine_speed(profile.speeds.find(model_path), t));
-          nst_ui::save_profile(profile, profile_file);
-        }
-      }
-      nst_ui::test_hook_note("result", std::string("outcome=") + outcome_name(outcome) +
-                                           " iterations=" + std::to_string(result.iterations) +
-                                           " of=" + std::to_string(p.iterations));
-    } else {
-      auto progress = [](const nst::Progress& pr) {
-        if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
-        gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"),
-                                      pr.iteration, pr.iterations, pr.losses.total);
-      };
-      nst_plugin::RunControl control;
-      control.progress = progress;
-      control.cancel = &cancel;
-      result = nst_plugin::run_neural_style(content, style, p, control);
-    }
-
+    const nst::TransferResult result =
+        call.with_ui ? nst_ui::transfer_in_progress_window(content, style, p, item_name(drawable), style_name,
+                                                           profile, profile_file)
+                     : nst_ui::transfer_in_batch(content, style, p);
     if (result.image.width <= 0 || result.image.height <= 0)
       throw nst::Error(_("The engine returned an empty image."));
     pixels = nst_plugin::layer_pixels(result.image, (image_rgb ? 3 : 1) + (source_alpha ? 1 : 0));
@@ -798,15 +715,15 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
     return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("unknown error")));
   }
 
-  const gint32 layer = add_result_layer(image, drawable, x, y, pixels, image_rgb, source_alpha,
+  const gint32 layer = add_result_layer(image, drawable, call.x, call.y, pixels, image_rgb, source_alpha,
                                         nst_plugin::layer_name_for_style(style_name));
   gimp_progress_update(1.0);
   gimp_progress_end();
   if (layer <= 0)
     return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("could not add the new layer.")));
 
-  save_last_values(p, style_drawable, from_dialog);
-  if (run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
+  save_last_values(p, style_drawable, choice.from_dialog);
+  if (call.run_mode != GIMP_RUN_NONINTERACTIVE) gimp_displays_flush();
 
   Outcome o;
   o.layer = layer;

@@ -238,79 +238,6 @@ struct Unref {
 };
 
 // ---------------------------------------------------------------------------
-// Running the engine on one drawable
-
-// With a dialog: the engine on a worker thread (ui/worker.h) and the progress
-// window on this thread. Throws nst::Cancelled when the user cancelled.
-nst::TransferResult run_with_progress_window(const nst::Image& content, const nst::Image& style,
-                                             const std::string& style_name, const nst_plugin::PluginParams& p,
-                                             GimpDrawable* drawable, const Job& job, nst_ui::Profile& profile,
-                                             const std::string& profile_file) {
-  nst_plugin::RunControl control;
-  control.preview_every = 1;  // the job keeps a few previews a second
-  nst_ui::TransferJob transfer([&](const nst::ProgressFn& progress, const std::atomic<bool>* cancel,
-                                   const std::atomic<bool>* finish_now) {
-    nst_plugin::RunControl rc = control;
-    rc.progress = progress;
-    rc.cancel = cancel;
-    rc.finish_now = finish_now;
-    return nst_plugin::run_neural_style(content, style, p, rc);
-  });
-
-  std::string model_path;
-  try {
-    model_path = nst::inspect_model(nst_ui::resolve_model(p.model_file)).path;
-  } catch (const std::exception&) {
-    // The engine reports it.
-  }
-  nst_ui::ProgressContext ctx;
-  ctx.subtitle = nst_ui::progress_subtitle(item_name(GIMP_ITEM(drawable)), style_name);
-  ctx.start_preview = content;
-  int ww = 0, wh = 0;
-  nst_ui::work_size(job.rect.width, job.rect.height, p.size, &ww, &wh);
-  ctx.estimate_seconds = nst_ui::estimate_seconds(profile.speeds.find(model_path), ww, wh, p.iterations);
-  ctx.host_progress = [](double fraction, const std::string& text) {
-    gimp_progress_set_text(text.c_str());
-    gimp_progress_update(fraction);
-  };
-  std::string error;
-  const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(transfer, ctx, &error);
-  if (outcome == nst_ui::ProgressOutcome::Cancelled) {
-    nst_ui::test_hook_note("result", "outcome=cancelled iterations=" + std::to_string(transfer.snapshot().iteration));
-    throw nst::Cancelled();
-  }
-  if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
-  const nst_ui::JobSnapshot last = transfer.snapshot();
-  nst::TransferResult result = transfer.take_result();
-  nst_ui::test_hook_note("result", std::string(outcome == nst_ui::ProgressOutcome::AppliedEarly ? "outcome=applied-early"
-                                                                                               : "outcome=completed") +
-                                       " iterations=" + std::to_string(result.iterations) +
-                                       " of=" + std::to_string(p.iterations));
-  // Remember how fast this network ran, for the next estimate.
-  if (!model_path.empty()) {
-    const nst_ui::Timing t = nst_ui::timing_from_progress(last.elapsed_first, last.elapsed, last.iteration,
-                                                          result.work_width, result.work_height);
-    if (t.valid()) {
-      profile.speeds.set(model_path, nst_ui::refine_speed(profile.speeds.find(model_path), t));
-      nst_ui::save_profile(profile, profile_file);
-    }
-  }
-  return result;
-}
-
-// Without a dialog (scripts): the engine on this thread, GIMP's progress bar.
-nst::TransferResult run_in_batch(const nst::Image& content, const nst::Image& style,
-                                 const nst_plugin::PluginParams& p) {
-  nst_plugin::RunControl control;
-  control.progress = [](const nst::Progress& pr) {
-    if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
-    gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration,
-                                  pr.iterations, pr.losses.total);
-  };
-  return nst_plugin::run_neural_style(content, style, p, control);
-}
-
-// ---------------------------------------------------------------------------
 // Checks and results shared by both procedures
 
 // Fills *jobs with the selected drawables and their selection bounds, or
@@ -442,8 +369,9 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
     for (Job& job : jobs) {
       const nst::Image content = read_drawable(job.drawable, job.rect);
       const nst::TransferResult result =
-          with_ui ? run_with_progress_window(content, style, style_name, p, job.drawable, job, profile, profile_file)
-                  : run_in_batch(content, style, p);
+          with_ui ? nst_ui::transfer_in_progress_window(content, style, p, item_name(GIMP_ITEM(job.drawable)),
+                                                        style_name, profile, profile_file)
+                  : nst_ui::transfer_in_batch(content, style, p);
       if (result.image.width <= 0 || result.image.height <= 0)
         throw nst::Error(_("The engine returned an empty image."));
       job.pixels = nst_plugin::layer_pixels(result.image, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
@@ -512,29 +440,6 @@ nst_plugin::FastParams fast_params_from_config(GimpProcedureConfig* config) {
   return p;
 }
 
-// The engine on a worker thread and the progress window (tiles) on this one.
-nst::Image run_fast_with_progress_window(const nst::Image& content, const nst_plugin::FastParams& p,
-                                         const nst::FastModel& model, GimpDrawable* drawable) {
-  nst_ui::TransferJob transfer(nst_ui::fast_engine(content, p, model));
-  nst_ui::ProgressContext ctx;
-  ctx.fast = true;
-  ctx.subtitle = nst_ui::progress_subtitle(item_name(GIMP_ITEM(drawable)), model.info().name);
-  ctx.start_preview = content;
-  ctx.host_progress = [](double fraction, const std::string& text) {
-    gimp_progress_set_text(text.c_str());
-    gimp_progress_update(fraction);
-  };
-  std::string error;
-  const nst_ui::ProgressOutcome outcome = nst_ui::run_progress_dialog(transfer, ctx, &error);
-  if (outcome == nst_ui::ProgressOutcome::Cancelled) {
-    nst_ui::test_hook_note("result", "outcome=cancelled");
-    throw nst::Cancelled();
-  }
-  if (outcome == nst_ui::ProgressOutcome::Failed) throw nst::Error(error);
-  nst_ui::test_hook_note("result", "outcome=completed");
-  return transfer.take_result().image;
-}
-
 GimpValueArray* run_fast(GimpProcedure* procedure, GimpRunMode run_mode, GimpImage* image,
                          GimpDrawable** drawables, GimpProcedureConfig* config, gpointer /*run_data*/) {
   init_i18n();
@@ -575,16 +480,9 @@ GimpValueArray* run_fast(GimpProcedure* procedure, GimpRunMode run_mode, GimpIma
     const nst::FastModel model(nst::find_fast_model(p.model));
     for (Job& job : jobs) {
       const nst::Image content = read_drawable(job.drawable, job.rect);
-      nst::Image styled;
-      if (with_ui) {
-        styled = run_fast_with_progress_window(content, p, model, job.drawable);
-      } else {
-        nst_plugin::RunControl rc;
-        rc.progress = [](const nst::Progress& pr) {
-          if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
-        };
-        styled = nst_plugin::run_fast_style(content, p, rc, &model);
-      }
+      const nst::Image styled =
+          with_ui ? nst_ui::stylize_in_progress_window(content, p, model, item_name(GIMP_ITEM(job.drawable)))
+                  : nst_ui::stylize_in_batch(content, p, model);
       job.pixels = nst_plugin::layer_pixels(styled, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
       job.layer_name = nst_plugin::fast_layer_name(model.info().name);
     }
