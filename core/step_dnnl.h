@@ -51,6 +51,12 @@ class DnnlStep {
 
  private:
   struct Stage;
+  // The constructor's state from one op to the next, and the stages each
+  // kind of op adds (step_dnnl.cpp).
+  struct Build;
+  void add_conv(Build& b, Stage st);
+  void add_activation(Build& b, Stage st);
+  void add_pool(Build& b, Stage st);
   int64_t h_, w_;
   bool bf16_;
   at::ScalarType type_;
