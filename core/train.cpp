@@ -113,10 +113,7 @@ struct Adam {
   }
 };
 
-}  // namespace
-
-TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel) {
-  const auto t0 = Clock::now();
+void check_options(const TrainOptions& o) {
   if (o.style.empty()) throw Error("no style image given");
   if (o.output.empty()) throw Error("no output model file given");
   if (o.size < 32 || o.size % 4) throw Error("training size must be a multiple of 4 and at least 32 (got " + std::to_string(o.size) + ")");
@@ -124,8 +121,89 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
   if (o.epochs < 1 && o.max_steps < 1) throw Error("epochs must be at least 1");
   if (o.learning_rate <= 0) throw Error("learning rate must be positive");
   if (o.width < 1 || o.width > 256) throw Error("network width must be between 1 and 256");
-  if (o.threads > 0) at::set_num_threads(o.threads);
-  else at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+// The style's Gram matrices, the style image's longest side scaled to `size`.
+std::vector<at::Tensor> style_targets(const FeatureNet& fnet, const Image& style, const std::vector<std::string>& layers,
+                                      int size) {
+  torch::NoGradGuard g;
+  const double s = double(size) / std::max(style.width, style.height);
+  Image st = resize(convert_channels(style, 3), std::max(16, int(std::lround(style.width * s))),
+                    std::max(16, int(std::lround(style.height * s))));
+  at::Tensor x = at::from_blob(st.data.data(), {st.height, st.width, 3}, at::kFloat).permute({2, 0, 1}).unsqueeze(0).contiguous();
+  std::vector<at::Tensor> grams;
+  for (const at::Tensor& f : fnet.features(x, layers)) grams.push_back(batch_gram(f));
+  return grams;
+}
+
+using Parameters = std::vector<std::pair<std::string, at::Tensor*>>;
+
+// Restores the network's parameters and Adam's moments from a checkpoint of
+// write_checkpoint; returns its step.
+int load_checkpoint(const std::string& ckpt, const Parameters& named, Adam& adam) {
+  weights::StateDict sd = weights::load_torch(ckpt);
+  auto get = [&](const std::string& key, const at::Tensor& like) {
+    const weights::Entry* e = weights::find(sd, key);
+    if (!e) throw Error("checkpoint '" + ckpt + "' lacks '" + key + "' (written by another version? delete it to start afresh)");
+    if (e->tensor.sizes() != like.sizes())
+      throw Error("checkpoint '" + ckpt + "' holds a network of another width (" + key +
+                  " differs): use the same --width or delete the checkpoint");
+    return e->tensor;
+  };
+  for (size_t i = 0; i < named.size(); ++i) {
+    named[i].second->copy_(get("model." + named[i].first, *named[i].second));
+    adam.m[i].copy_(get("adam.m." + named[i].first, adam.m[i]));
+    adam.v[i].copy_(get("adam.v." + named[i].first, adam.v[i]));
+  }
+  const weights::Entry* st = weights::find(sd, "step");
+  if (!st) throw Error("checkpoint '" + ckpt + "' lacks its step counter");
+  return int(std::lround(st->tensor.item<double>()));
+}
+
+// The checkpoint (parameters, Adam's moments, step) and the model file.
+void write_checkpoint(const std::string& ckpt, const std::string& output, const fast::TransformNet& net,
+                      const Parameters& named, const Adam& adam, int step) {
+  std::vector<std::pair<std::string, at::Tensor>> e;
+  for (size_t i = 0; i < named.size(); ++i) {
+    e.push_back({"model." + named[i].first, *named[i].second});
+    e.push_back({"adam.m." + named[i].first, adam.m[i]});
+    e.push_back({"adam.v." + named[i].first, adam.v[i]});
+  }
+  e.push_back({"step", at::full({1}, double(step), at::kDouble)});
+  fast::save_tensors(e, ckpt);
+  fast::save(net, output);
+}
+
+// The crops of step `step` (N,3,S,S), 0..255. The order of an epoch is fixed
+// by the seed, so a resumed run continues it.
+at::Tensor batch_at(const std::vector<std::string>& files, const TrainOptions& o, int step, int per_epoch) {
+  const int epoch = step / per_epoch, in_epoch = step % per_epoch;
+  std::vector<size_t> order(files.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937_64 rng(o.seed * 1000003ULL + uint64_t(epoch));
+  std::shuffle(order.begin(), order.end(), rng);
+  std::vector<at::Tensor> crops;
+  for (int b = 0; b < o.batch; ++b) {
+    const size_t idx = size_t(in_epoch) * o.batch + b;
+    if (idx >= order.size()) break;
+    crops.push_back(training_crop(files[order[idx]], o.size));
+  }
+  return at::stack(crops);
+}
+
+// Total variation as mean absolute differences of neighbouring pixels.
+at::Tensor tv_l1(const at::Tensor& y) {
+  using namespace at::indexing;
+  return (y.index({"...", Slice(), Slice(1, None)}) - y.index({"...", Slice(), Slice(None, -1)})).abs().mean() +
+         (y.index({"...", Slice(1, None), Slice()}) - y.index({"...", Slice(None, -1), Slice()})).abs().mean();
+}
+
+}  // namespace
+
+TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const std::atomic<bool>* cancel) {
+  const auto t0 = Clock::now();
+  check_options(o);
+  at::set_num_threads(o.threads > 0 ? o.threads : int(std::max(1u, std::thread::hardware_concurrency())));
 
   const std::vector<std::string> files = list_images(o.images);
   const Image style_img = load_image(o.style);
@@ -138,20 +216,10 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
   std::vector<std::string> all = content_layers;
   all.insert(all.end(), style_layers.begin(), style_layers.end());
   for (const auto& l : all) fnet->index_of(l);  // validates names
-
-  // Style targets.
-  std::vector<at::Tensor> style_grams;
-  {
-    torch::NoGradGuard g;
-    const double s = double(o.style_size) / std::max(style_img.width, style_img.height);
-    Image st = resize(convert_channels(style_img, 3), std::max(16, int(std::lround(style_img.width * s))),
-                      std::max(16, int(std::lround(style_img.height * s))));
-    at::Tensor x = at::from_blob(st.data.data(), {st.height, st.width, 3}, at::kFloat).permute({2, 0, 1}).unsqueeze(0).contiguous();
-    for (const at::Tensor& f : fnet->features(x, style_layers)) style_grams.push_back(batch_gram(f));
-  }
+  const std::vector<at::Tensor> style_grams = style_targets(*fnet, style_img, style_layers, o.style_size);
 
   std::unique_ptr<fast::TransformNet> net = fast::create(o.width, o.seed);
-  auto named = net->parameters();
+  const Parameters named = net->parameters();
   std::vector<at::Tensor*> params;
   for (auto& [n, p] : named) params.push_back(p);
   Adam adam{o.learning_rate};
@@ -166,23 +234,7 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
   result.checkpoint = ckpt;
   int step = 0;
   if (o.resume && exists(ckpt)) {
-    weights::StateDict sd = weights::load_torch(ckpt);
-    auto get = [&](const std::string& key, const at::Tensor& like) {
-      const weights::Entry* e = weights::find(sd, key);
-      if (!e) throw Error("checkpoint '" + ckpt + "' lacks '" + key + "' (written by another version? delete it to start afresh)");
-      if (e->tensor.sizes() != like.sizes())
-        throw Error("checkpoint '" + ckpt + "' holds a network of another width (" + key +
-                    " differs): use the same --width or delete the checkpoint");
-      return e->tensor;
-    };
-    for (size_t i = 0; i < named.size(); ++i) {
-      named[i].second->copy_(get("model." + named[i].first, *named[i].second));
-      adam.m[i].copy_(get("adam.m." + named[i].first, adam.m[i]));
-      adam.v[i].copy_(get("adam.v." + named[i].first, adam.v[i]));
-    }
-    const weights::Entry* st = weights::find(sd, "step");
-    if (!st) throw Error("checkpoint '" + ckpt + "' lacks its step counter");
-    step = int(std::lround(st->tensor.item<double>()));
+    step = load_checkpoint(ckpt, named, adam);
     adam.t = step;
     result.resumed_from = step;
   }
@@ -190,39 +242,14 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
 
   const int per_epoch = int((files.size() + o.batch - 1) / o.batch);
   const int total = o.max_steps > 0 ? o.max_steps : per_epoch * o.epochs;
-
-  auto write_checkpoint = [&] {
-    std::vector<std::pair<std::string, at::Tensor>> e;
-    for (size_t i = 0; i < named.size(); ++i) {
-      e.push_back({"model." + named[i].first, *named[i].second});
-      e.push_back({"adam.m." + named[i].first, adam.m[i]});
-      e.push_back({"adam.v." + named[i].first, adam.v[i]});
-    }
-    e.push_back({"step", at::full({1}, double(step), at::kDouble)});
-    fast::save_tensors(e, ckpt);
-    fast::save(*net, o.output);
-  };
-
   Progress p;
   p.iterations = total;
   while (step < total) {
     if (cancel && cancel->load()) {
-      write_checkpoint();
+      write_checkpoint(ckpt, o.output, *net, named, adam, step);
       throw Cancelled();
     }
-    // The order of an epoch is fixed by the seed, so a resumed run continues it.
-    const int epoch = step / per_epoch, in_epoch = step % per_epoch;
-    std::vector<size_t> order(files.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::mt19937_64 rng(o.seed * 1000003ULL + uint64_t(epoch));
-    std::shuffle(order.begin(), order.end(), rng);
-    std::vector<at::Tensor> crops;
-    for (int b = 0; b < o.batch; ++b) {
-      const size_t idx = size_t(in_epoch) * o.batch + b;
-      if (idx >= order.size()) break;
-      crops.push_back(training_crop(files[order[idx]], o.size));
-    }
-    at::Tensor x = at::stack(crops);  // (N,3,S,S), 0..255
+    const at::Tensor x = batch_at(files, o, step, per_epoch);
     std::vector<at::Tensor> content_targets;
     {
       torch::NoGradGuard g;
@@ -236,12 +263,7 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
       at::Tensor g = batch_gram(f[content_layers.size() + i]);
       ls = ls + at::mse_loss(g, style_grams[i].expand_as(g));
     }
-    at::Tensor ltv = at::zeros({});
-    if (o.tv_weight > 0) {
-      using namespace at::indexing;
-      ltv = (y.index({"...", Slice(), Slice(1, None)}) - y.index({"...", Slice(), Slice(None, -1)})).abs().mean() +
-            (y.index({"...", Slice(1, None), Slice()}) - y.index({"...", Slice(None, -1), Slice()})).abs().mean();
-    }
+    const at::Tensor ltv = o.tv_weight > 0 ? tv_l1(y) : at::zeros({});
     at::Tensor loss = cw * lc + sw * ls + o.tv_weight * ltv;
     torch::autograd::backward({loss});
     adam.step(params);
@@ -256,10 +278,11 @@ TrainResult train_fast(const TrainOptions& o, const ProgressFn& progress, const 
       throw Error("training diverged (loss is not finite) at step " + std::to_string(step) +
                   ": lower the learning rate or the style weight");
     if (progress) progress(p);
-    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step < total) write_checkpoint();
+    if (o.checkpoint_every > 0 && step % o.checkpoint_every == 0 && step < total)
+      write_checkpoint(ckpt, o.output, *net, named, adam, step);
   }
   for (auto* pp : params) pp->set_requires_grad(false);
-  write_checkpoint();
+  write_checkpoint(ckpt, o.output, *net, named, adam, step);
   result.steps = step;
   result.losses = p.losses;
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
