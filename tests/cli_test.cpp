@@ -103,10 +103,19 @@ TEST(Cli, FailsWithOneLineReason) {
   EXPECT_NE(r.err.find("--iterations expects an integer, got 'many'"), std::string::npos) << r.err;
 }
 
+std::string fixtures_dir() {
+  const char* v = std::getenv("NST_FIXTURES");
+  return v && *v ? v : "tests";
+}
+
 TEST(Cli, MissingStyleFileIsNamed) {
-  REQUIRE_REAL_MODELS();
-  CmdResult r = nst("transfer --content " + shared_dir() + "/testdata/content/coffee.jpg --style /nonexistent/painting.jpg" +
-              " --output " + tmp() + "/x.png --model " + shared_dir() + "/models/darknet-tiny");
+  // A generated photo and the random-weight Darknet-tiny of the test build: no ../shared needed.
+  nst::Image photo(48, 40, 3);
+  for (size_t i = 0; i < photo.data.size(); ++i) photo.data[i] = float(i % 97) / 96.f;
+  const std::string content = tmp() + "/generated-photo.png";
+  nst::save_image(photo, content);
+  CmdResult r = nst("transfer --content " + content + " --style /nonexistent/painting.jpg --output " + tmp() +
+                    "/x.png --model " + fixtures_dir() + "/darknet-random");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("cannot open image '/nonexistent/painting.jpg'"), std::string::npos) << r.err;
 }
@@ -121,10 +130,6 @@ TEST(Cli, HelpListsOptions) {
 }
 
 // ---------------------------------------------------------------- nst fast / nst train
-std::string fixtures_dir() {
-  const char* v = std::getenv("NST_FIXTURES");
-  return v && *v ? v : "tests";
-}
 
 TEST(CliFast, StylisesRealPhotoInTheNamedPaintingsStyle) {
   REQUIRE_REAL_MODELS();
