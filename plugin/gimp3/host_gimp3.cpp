@@ -14,7 +14,6 @@
 #include <gegl.h>
 
 #include <algorithm>
-#include <atomic>
 #include <clocale>
 #include <cstring>
 #include <exception>
@@ -24,14 +23,12 @@
 
 #include "dialog_logic.h"
 #include "dialog_storage.h"
-#include "time_estimate.h"
 #include "fast_dialog_gtk.h"
 #include "procedure.h"
 #include "i18n.h"
 #include "progress_dialog.h"
 #include "settings_dialog_gtk3.h"
 #include "test_hook_gtk.h"
-#include "worker.h"
 
 #ifndef LOCALEDIR
 #error "LOCALEDIR must be defined by the build"
