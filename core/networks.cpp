@@ -324,10 +324,10 @@ size_t FeatureNet::index_of(const std::string& layer) const {
 }
 
 void FeatureNet::set_precision(Precision p) {
-  // bf16 pays only where oneDNN has AMX: on the project's AVX512-BF16 VM
-  // without AMX, oneDNN 2.6's bf16 kernels ran slower than fp32 (2048^3
-  // matmul 139 vs 222 GFLOP/s, VGG-19 step 512 px 3.25 vs 2.29 s; see
-  // bench/README.md), and through LibTorch it was no faster either.
+  // bf16 pays only where oneDNN has AMX: with AVX512-BF16 alone oneDNN 2.6's
+  // bf16 kernels run slower than fp32 (AMD EPYC Zen 4: VGG-19 step at 512 px
+  // 1140 against 789 ms; docs/performance.md); through LibTorch bf16 is no
+  // faster either.
   if (p == Precision::Auto) p = cpu::has_amx_bf16() ? Precision::BFloat16 : Precision::Float32;
   if (p == Precision::BFloat16 && !cpu::has_bf16()) throw Error(cpu::bf16_refusal());
   if (p == Precision::Int8)
