@@ -148,8 +148,8 @@ class Optimisation {
   Optimisation(Clock::time_point t0, const FeatureNet& net, const Plan& plan, const TransferOptions& opt,
                const Image& content, const Image& style, const ProgressFn& progress, const std::atomic<bool>* cancel,
                const std::atomic<bool>* finish_now)
-      : t0_(t0), net_(net), plan_(plan), opt_(opt), style_(convert_channels(style, 3)), style_w_(style.width),
-        style_h_(style.height), progress_(progress), cancel_(cancel), finish_now_(finish_now),
+      : t0_(t0), net_(net), plan_(plan), opt_(opt), style_(convert_channels(style, 3)), progress_(progress),
+        cancel_(cancel), finish_now_(finish_now),
         content_(resize(convert_channels(content, 3), plan.ww, plan.wh)) {
     if (opt.init == Init::Image) init_ = convert_channels(load_image(opt.init_image), 3);
     p_.iterations = opt.iterations + int(plan.coarse_sizes.size()) * opt.coarse_iterations;
@@ -171,9 +171,9 @@ class Optimisation {
   // The targets at w x h: the content's features and the style's Gram matrices,
   // the style image scaled so that its longest side matches the level's.
   void make_targets(const at::Tensor& content_t, int w, int h) {
-    const double sscale = double(std::max(w, h)) / std::max(style_w_, style_h_);
-    const Image style_rgb = resize(style_, std::max(1, int(std::lround(style_w_ * sscale))),
-                                   std::max(1, int(std::lround(style_h_ * sscale))));
+    const double sscale = double(std::max(w, h)) / std::max(style_.width, style_.height);
+    const Image style_rgb = resize(style_, std::max(1, int(std::lround(style_.width * sscale))),
+                                   std::max(1, int(std::lround(style_.height * sscale))));
     torch::NoGradGuard no_grad;
     content_targets_ = net_.features(content_t, plan_.content_layers);
     for (auto& t : content_targets_) t = t.detach();
@@ -268,7 +268,6 @@ class Optimisation {
   const Plan& plan_;
   const TransferOptions& opt_;
   const Image style_;  // RGB at its own size
-  const int style_w_, style_h_;
   const ProgressFn& progress_;
   const std::atomic<bool>* cancel_;
   const std::atomic<bool>* finish_now_;
