@@ -580,8 +580,8 @@ std::unique_ptr<TransformNet> load(const std::string& path) {
   }
   if (!exists(path)) throw Error("fast-style model '" + path + "' does not exist");
   if (base_name(path) == "manifest.json") {
-    const std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.find_last_of('/'));
-    return load_ml5(path, dir);
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    return load_ml5(path, dir.empty() ? "." : dir);
   }
   if (files::has_extension(path, ".json"))
     throw Error("'" + path + "' is not a fast-style network (expected an ml5 folder with manifest.json or a .pth file)");

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -126,144 +127,181 @@ Obj reduce(const Obj& callable, const Obj& args, const std::string& what) {
   return o;
 }
 
-// Runs one pickle from the reader's position to its STOP opcode.
-Obj unpickle(ByteReader& r) {
-  const std::string& what = r.what();
-  std::vector<Obj> stack;
-  std::vector<size_t> marks;
-  std::map<int64_t, Obj> memo;
-  auto pop = [&]() {
-    if (stack.empty()) throw Error(what + " is corrupt (pickle stack underflow)");
-    Obj o = stack.back();
-    stack.pop_back();
+// Runs one pickle from the reader's position to its STOP opcode. The opcodes
+// fall into three families, each in a method of its own: those that push a
+// value read from the file, those that build or edit containers on the stack,
+// and the rest (framing, memo, persistent ids, globals, reductions).
+class Unpickler {
+ public:
+  explicit Unpickler(ByteReader& r) : r_(r), what_(r.what()) {}
+
+  Obj run() {
+    for (;;) {
+      const uint8_t op = r_.u8();
+      if (op == '.') return pop();  // STOP
+      if (push_value(op) || edit_containers(op) || other(op)) continue;
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "0x%02x", op);
+      throw Error(what_ + " is not a PyTorch weight file or is corrupt (unsupported pickle opcode " + buf + ")");
+    }
+  }
+
+ private:
+  Obj pop() {
+    if (stack_.empty()) throw Error(what_ + " is corrupt (pickle stack underflow)");
+    Obj o = stack_.back();
+    stack_.pop_back();
     return o;
-  };
-  auto top = [&]() -> Obj& {
-    if (stack.empty()) throw Error(what + " is corrupt (pickle stack underflow)");
-    return stack.back();
-  };
-  auto pop_mark = [&]() {
-    if (marks.empty() || marks.back() > stack.size()) throw Error(what + " is corrupt (pickle mark missing)");
-    std::vector<Obj> items(stack.begin() + marks.back(), stack.end());
-    stack.resize(marks.back());
-    marks.pop_back();
+  }
+  Obj& top() {
+    if (stack_.empty()) throw Error(what_ + " is corrupt (pickle stack underflow)");
+    return stack_.back();
+  }
+  std::vector<Obj> pop_mark() {
+    if (marks_.empty() || marks_.back() > stack_.size()) throw Error(what_ + " is corrupt (pickle mark missing)");
+    std::vector<Obj> items(stack_.begin() + marks_.back(), stack_.end());
+    stack_.resize(marks_.back());
+    marks_.pop_back();
     return items;
-  };
-  auto push_str = [&](std::string s, PyObj::Kind k) {
+  }
+  void push_str(std::string s, PyObj::Kind k) {
     auto o = make(k);
     o->s = std::move(s);
-    stack.push_back(o);
-  };
-  auto push_int = [&](int64_t v) {
+    stack_.push_back(o);
+  }
+  void push_int(int64_t v) {
     auto o = make(PyObj::Int);
     o->i = v;
-    stack.push_back(o);
-  };
-  auto tuple_of = [&](std::vector<Obj> items) {
+    stack_.push_back(o);
+  }
+  static Obj tuple_of(std::vector<Obj> items) {
     auto t = make(PyObj::Tuple);
     t->items = std::move(items);
     return t;
-  };
-  auto set_items = [&](const Obj& dict, std::vector<Obj>& kv) {
+  }
+  static void set_items(const Obj& dict, const std::vector<Obj>& kv) {
     if (dict->kind != PyObj::Dict) return;  // items of an unknown object: ignore
     for (auto& x : kv) dict->items.push_back(x);
-  };
-  for (;;) {
-    const uint8_t op = r.u8();
+  }
+
+  // Strings, bytes, numbers, booleans and None.
+  bool push_value(uint8_t op) {
     switch (op) {
-      case 0x80: r.u8(); break;                      // PROTO
-      case 0x95: r.le<uint64_t>(); break;            // FRAME
-      case '}': stack.push_back(make(PyObj::Dict)); break;
-      case ']': stack.push_back(make(PyObj::List)); break;
-      case ')': stack.push_back(make(PyObj::Tuple)); break;
-      case '(': marks.push_back(stack.size()); break;
-      case 'c': {                                    // GLOBAL
-        std::string mod = r.line(), name = r.line();
-        push_str(mod + "." + name, PyObj::Global);
-        break;
-      }
-      case 0x93: {                                   // STACK_GLOBAL
-        Obj name = pop(), mod = pop();
-        push_str(mod->s + "." + name->s, PyObj::Global);
-        break;
-      }
-      case 'X': push_str(r.bytes(r.le<uint32_t>()), PyObj::Str); break;
-      case 0x8c: push_str(r.bytes(r.u8()), PyObj::Str); break;
-      case 0x8d: push_str(r.bytes(size_t(r.le<uint64_t>())), PyObj::Str); break;
-      case 'T': push_str(r.bytes(r.le<uint32_t>()), PyObj::Str); break;
-      case 'U': push_str(r.bytes(r.u8()), PyObj::Str); break;
-      case 'B': push_str(r.bytes(r.le<uint32_t>()), PyObj::Bytes); break;
-      case 'C': push_str(r.bytes(r.u8()), PyObj::Bytes); break;
-      case 'q': memo[r.u8()] = top(); break;
-      case 'r': memo[r.le<uint32_t>()] = top(); break;
-      case 0x94: memo[int64_t(memo.size())] = top(); break;
-      case 'h':
-      case 'j': {
-        int64_t idx = op == 'h' ? r.u8() : int64_t(r.le<uint32_t>());
-        auto it = memo.find(idx);
-        if (it == memo.end()) throw Error(what + " is corrupt (pickle memo entry missing)");
-        stack.push_back(it->second);
-        break;
-      }
-      case 'Q': stack.push_back(persistent_load(pop(), what)); break;
-      case 'J': push_int(r.le<int32_t>()); break;
-      case 'K': push_int(r.u8()); break;
-      case 'M': push_int(r.le<uint16_t>()); break;
-      case 0x8a: {                                   // LONG1
-        const int n = r.u8();
-        std::string b = r.bytes(n);
-        if (n <= 8) {
-          int64_t v = 0;
-          for (int k = n - 1; k >= 0; --k) v = (v << 8) | uint8_t(b[k]);
-          if (n > 0 && n < 8 && (uint8_t(b[n - 1]) & 0x80)) v -= int64_t(1) << (8 * n);
-          push_int(v);
-        } else {
-          push_str(b, PyObj::Bytes);                 // e.g. the legacy magic number
+      case 'X': push_str(r_.bytes(r_.le<uint32_t>()), PyObj::Str); return true;
+      case 0x8c: push_str(r_.bytes(r_.u8()), PyObj::Str); return true;
+      case 0x8d: push_str(r_.bytes(size_t(r_.le<uint64_t>())), PyObj::Str); return true;
+      case 'T': push_str(r_.bytes(r_.le<uint32_t>()), PyObj::Str); return true;
+      case 'U': push_str(r_.bytes(r_.u8()), PyObj::Str); return true;
+      case 'B': push_str(r_.bytes(r_.le<uint32_t>()), PyObj::Bytes); return true;
+      case 'C': push_str(r_.bytes(r_.u8()), PyObj::Bytes); return true;
+      case 'J': push_int(r_.le<int32_t>()); return true;
+      case 'K': push_int(r_.u8()); return true;
+      case 'M': push_int(r_.le<uint16_t>()); return true;
+      case 0x8a: {  // LONG1
+        const int n = r_.u8();
+        const std::string b = r_.bytes(n);
+        if (n > 8) {
+          push_str(b, PyObj::Bytes);  // e.g. the legacy magic number
+          return true;
         }
-        break;
+        int64_t v = 0;
+        for (int k = n - 1; k >= 0; --k) v = (v << 8) | uint8_t(b[k]);
+        if (n > 0 && n < 8 && (uint8_t(b[n - 1]) & 0x80)) v -= int64_t(1) << (8 * n);
+        push_int(v);
+        return true;
       }
-      case 'G': {
+      case 'G': {  // BINFLOAT, big-endian
         uint8_t b[8];
-        r.read(b, 8);
+        r_.read(b, 8);
         uint64_t bits = 0;
         for (int k = 0; k < 8; ++k) bits = (bits << 8) | b[k];
         auto o = make(PyObj::Float);
         std::memcpy(&o->f, &bits, 8);
-        stack.push_back(o);
-        break;
+        stack_.push_back(o);
+        return true;
       }
-      case 'N': stack.push_back(make(PyObj::None)); break;
-      case 0x88: case 0x89: {
+      case 'N': stack_.push_back(make(PyObj::None)); return true;
+      case 0x88:
+      case 0x89: {
         auto o = make(PyObj::Bool);
         o->i = op == 0x88;
-        stack.push_back(o);
-        break;
+        stack_.push_back(o);
+        return true;
       }
-      case 't': stack.push_back(tuple_of(pop_mark())); break;
-      case 0x85: { Obj a = pop(); stack.push_back(tuple_of({a})); break; }
-      case 0x86: { Obj b = pop(), a = pop(); stack.push_back(tuple_of({a, b})); break; }
-      case 0x87: { Obj c = pop(), b = pop(), a = pop(); stack.push_back(tuple_of({a, b, c})); break; }
-      case 'l': { auto l = make(PyObj::List); l->items = pop_mark(); stack.push_back(l); break; }
-      case 'd': { auto d = make(PyObj::Dict); d->items = pop_mark(); stack.push_back(d); break; }
-      case 'R': { Obj args = pop(), fn = pop(); stack.push_back(reduce(fn, args, what)); break; }
-      case 0x81: { Obj args = pop(), cls = pop(); stack.push_back(reduce(cls, args, what)); break; }
-      case 'b': pop(); break;                        // BUILD: object state (e.g. _metadata) is not needed
-      case 's': { Obj v = pop(), k = pop(); std::vector<Obj> kv{k, v}; set_items(top(), kv); break; }
-      case 'u': { auto kv = pop_mark(); set_items(top(), kv); break; }
-      case 'a': { Obj v = pop(); if (top()->kind == PyObj::List) top()->items.push_back(v); break; }
-      case 'e': { auto v = pop_mark(); if (top()->kind == PyObj::List) for (auto& x : v) top()->items.push_back(x); break; }
-      case '0': pop(); break;
-      case '1': pop_mark(); break;
-      case '2': stack.push_back(top()); break;
-      case '.': return pop();
-      default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "0x%02x", op);
-        throw Error(what + " is not a PyTorch weight file or is corrupt (unsupported pickle opcode " + buf + ")");
-      }
+      default: return false;
     }
   }
-}
+
+  // Marks, tuples, lists, dicts and the stack operations on them.
+  bool edit_containers(uint8_t op) {
+    switch (op) {
+      case '}': stack_.push_back(make(PyObj::Dict)); return true;
+      case ']': stack_.push_back(make(PyObj::List)); return true;
+      case ')': stack_.push_back(make(PyObj::Tuple)); return true;
+      case '(': marks_.push_back(stack_.size()); return true;
+      case 't': stack_.push_back(tuple_of(pop_mark())); return true;
+      case 0x85: { Obj a = pop(); stack_.push_back(tuple_of({a})); return true; }
+      case 0x86: { Obj b = pop(), a = pop(); stack_.push_back(tuple_of({a, b})); return true; }
+      case 0x87: { Obj c = pop(), b = pop(), a = pop(); stack_.push_back(tuple_of({a, b, c})); return true; }
+      case 'l': { auto l = make(PyObj::List); l->items = pop_mark(); stack_.push_back(l); return true; }
+      case 'd': { auto d = make(PyObj::Dict); d->items = pop_mark(); stack_.push_back(d); return true; }
+      case 's': { Obj v = pop(), k = pop(); set_items(top(), {k, v}); return true; }
+      case 'u': { auto kv = pop_mark(); set_items(top(), kv); return true; }
+      case 'a': { Obj v = pop(); if (top()->kind == PyObj::List) top()->items.push_back(v); return true; }
+      case 'e': {
+        auto v = pop_mark();
+        if (top()->kind == PyObj::List) for (auto& x : v) top()->items.push_back(x);
+        return true;
+      }
+      case '0': pop(); return true;
+      case '1': pop_mark(); return true;
+      case '2': stack_.push_back(top()); return true;
+      default: return false;
+    }
+  }
+
+  // Framing, the memo, globals, persistent ids and object construction.
+  bool other(uint8_t op) {
+    switch (op) {
+      case 0x80: r_.u8(); return true;            // PROTO
+      case 0x95: r_.le<uint64_t>(); return true;  // FRAME
+      case 'c': {                                  // GLOBAL
+        const std::string mod = r_.line(), name = r_.line();
+        push_str(mod + "." + name, PyObj::Global);
+        return true;
+      }
+      case 0x93: {  // STACK_GLOBAL
+        Obj name = pop(), mod = pop();
+        push_str(mod->s + "." + name->s, PyObj::Global);
+        return true;
+      }
+      case 'q': memo_[r_.u8()] = top(); return true;
+      case 'r': memo_[r_.le<uint32_t>()] = top(); return true;
+      case 0x94: memo_[int64_t(memo_.size())] = top(); return true;
+      case 'h':
+      case 'j': {
+        const int64_t idx = op == 'h' ? r_.u8() : int64_t(r_.le<uint32_t>());
+        auto it = memo_.find(idx);
+        if (it == memo_.end()) throw Error(what_ + " is corrupt (pickle memo entry missing)");
+        stack_.push_back(it->second);
+        return true;
+      }
+      case 'Q': stack_.push_back(persistent_load(pop(), what_)); return true;
+      case 'R':
+      case 0x81: { Obj args = pop(), fn = pop(); stack_.push_back(reduce(fn, args, what_)); return true; }
+      case 'b': pop(); return true;  // BUILD: object state (e.g. _metadata) is not needed
+      default: return false;
+    }
+  }
+
+  ByteReader& r_;
+  const std::string& what_;
+  std::vector<Obj> stack_;
+  std::vector<size_t> marks_;
+  std::map<int64_t, Obj> memo_;
+};
+
+Obj unpickle(ByteReader& r) { return Unpickler(r).run(); }
 
 size_t element_size(const std::string& storage_type, at::ScalarType* dtype) {
   static const std::map<std::string, std::pair<at::ScalarType, size_t>> types = {
@@ -443,12 +481,12 @@ StateDict load_tfjs(const std::string& model_json, const KeyFilter& want) {
   }
   if (!j.is_object() || !j.contains("weightsManifest") || !j["weightsManifest"].is_array())
     throw Error("model file '" + model_json + "' is not a TensorFlow.js model (no weightsManifest)");
-  const std::string dir = model_json.substr(0, model_json.find_last_of('/') + 1);
+  const std::filesystem::path dir = std::filesystem::path(model_json).parent_path();
   StateDict sd;
   for (const auto& group : j["weightsManifest"]) {
     std::string blob;
     for (const auto& p : group.at("paths")) {
-      const std::string shard = dir + p.get<std::string>();
+      const std::string shard = (dir / p.get<std::string>()).string();
       std::ifstream s(shard, std::ios::binary | std::ios::ate);
       if (!s) throw Error("weight shard '" + shard + "' is missing");
       const auto n = size_t(s.tellg());
@@ -494,7 +532,7 @@ StateDict load_dljs(const std::string& manifest, const KeyFilter& want) {
   }
   if (!j.is_object() || j.empty())
     throw Error(what + " is not a deeplearn.js checkpoint manifest (expected an object of variables)");
-  const std::string dir = manifest.substr(0, manifest.find_last_of('/') + 1);
+  const std::filesystem::path dir = std::filesystem::path(manifest).parent_path();
   StateDict sd;
   for (auto it = j.begin(); it != j.end(); ++it) {
     Entry e;
@@ -510,7 +548,7 @@ StateDict load_dljs(const std::string& manifest, const KeyFilter& want) {
     }
     int64_t n = 1;
     for (auto d : e.shape) n *= d;
-    const std::string file = dir + v["filename"].get<std::string>();
+    const std::string file = (dir / v["filename"].get<std::string>()).string();
     std::ifstream s(file, std::ios::binary | std::ios::ate);
     if (!s) throw Error("variable file '" + file + "' is missing (incomplete download?)");
     const auto bytes = int64_t(s.tellg());

@@ -2,10 +2,9 @@
 // recent styles. See dialog_logic.h.
 #include "dialog_logic.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "i18n.h"
 
@@ -15,8 +14,18 @@ namespace {
 
 using nst_plugin::printf_string;
 
-bool file_exists(const std::string& path, struct stat* st) {
-  return !path.empty() && stat(path.c_str(), st) == 0;
+namespace fs = std::filesystem;
+
+// "<modification time>\n<size>" of a regular file, empty when it is absent
+// (or not a file): what a cached check of the file is keyed on.
+std::string file_stamp(const std::string& path) {
+  std::error_code ec;
+  if (path.empty() || !fs::is_regular_file(path, ec)) return {};
+  const auto size = fs::file_size(path, ec);
+  if (ec) return {};
+  const auto time = fs::last_write_time(path, ec);
+  if (ec) return {};
+  return std::to_string(time.time_since_epoch().count()) + "\n" + std::to_string(size);
 }
 
 }  // namespace
@@ -155,8 +164,7 @@ std::string model_display_name(const nst::ModelInfo& info) {
 std::string file_display_name(const std::string& path) {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
-  const size_t slash = p.find_last_of('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
+  return fs::path(p).filename().string();
 }
 
 std::string Validator::check_model(const std::string& model_file) {
@@ -168,9 +176,7 @@ std::string Validator::check_model(const std::string& model_file) {
     model_key_.clear();
     return printf_string(_("No network is installed: %s"), e.what());
   }
-  struct stat st;
-  std::string key = path;
-  if (file_exists(path, &st)) key += "\n" + std::to_string(st.st_mtime) + "\n" + std::to_string(st.st_size);
+  const std::string key = path + "\n" + file_stamp(path);
   if (key == model_key_) return model_problem_;
   model_key_ = key;
   model_problem_.clear();
@@ -186,9 +192,9 @@ std::string Validator::check_model(const std::string& model_file) {
 
 std::string Validator::check_image_file(const std::string& path) {
   if (path.empty()) return _("no file chosen");
-  struct stat st;
-  if (!file_exists(path, &st)) return printf_string(_("“%s” does not exist"), path.c_str());
-  const std::string key = path + "\n" + std::to_string(st.st_mtime) + "\n" + std::to_string(st.st_size);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return printf_string(_("“%s” does not exist"), path.c_str());
+  const std::string key = path + "\n" + file_stamp(path);
   auto it = image_problems_.find(key);
   if (it != image_problems_.end()) return it->second;
   std::string problem;
@@ -250,9 +256,8 @@ void remember_style(std::vector<std::string>& recent, const std::string& path) {
 
 std::vector<std::string> existing_styles(const std::vector<std::string>& recent) {
   std::vector<std::string> out;
-  struct stat st;
   for (const std::string& p : recent)
-    if (file_exists(p, &st) && S_ISREG(st.st_mode)) out.push_back(p);
+    if (!file_stamp(p).empty()) out.push_back(p);
   return out;
 }
 
