@@ -198,12 +198,108 @@ std::vector<float> prepare_int8(const Step& st, const std::vector<float>& in_ste
 // upsampling layer: the residual stream, which has negative values.
 bool residual_input(size_t i) { return i >= 3 && i <= 13 && i % 2 == 1; }
 
+// How a layer's input is padded: oneDNN's own padding (left, right) and the
+// size of the input after the padding and upsampling this file does itself.
+struct Padding {
+  memory::dims left{0, 0}, right{0, 0};
+  int64_t h = 0, w = 0;
+};
+
+Padding padding_of(const Layer& l, bool transposed_net, int64_t ih, int64_t iw, Step& st) {
+  const int64_t k = l.kernel;
+  Padding p;
+  p.h = ih;
+  p.w = iw;
+  if (!transposed_net) {  // reflection padding (and nearest upsampling) done here
+    st.up = l.upsample;
+    st.pad = k / 2;
+    p.h = (l.upsample ? 2 * ih : ih) + 2 * st.pad;
+    p.w = (l.upsample ? 2 * iw : iw) + 2 * st.pad;
+  } else if (l.transposed) {
+    p.right = {1, 1};  // TF "same": the full 2H+1 output without its last row/column
+  } else if (l.stride == 1) {
+    p.left = p.right = {k / 2, k / 2};
+  } else {
+    const int64_t th = std::max<int64_t>(k - (ih % 2 ? 1 : 2), 0), tw = std::max<int64_t>(k - (iw % 2 ? 1 : 2), 0);
+    p.left = {th / 2, tw / 2};
+    p.right = {th - th / 2, tw - tw / 2};
+  }
+  st.pad_h = p.h;
+  st.pad_w = p.w;
+  return p;
+}
+
+// A 9x9 layer with few outputs as a 5x5 convolution on 2x2 blocks (s2d_weight).
+void plan_s2d(Step& st, const Layer& l, const at::Tensor& bias, const Padding& p, dt in_type) {
+  const int64_t oc = l.weight.size(0);
+  const int64_t p2 = p.left[0] / 2;
+  st.src = nhwc(4 * st.in_c, p.h / 2, p.w / 2, in_type);
+  const int64_t oh2 = p.h / 2 + 2 * p2 - 4, ow2 = p.w / 2 + 2 * p2 - 4;
+  st.dst = nhwc(4 * oc, oh2, ow2);
+  st.phases = st.in_blocks = 4;
+  pack_conv(st, s2d_weight(l.weight.to(at::kFloat)), bias.repeat({4}), {1, 1}, {p2, p2}, {p2, p2});
+  st.out_h = 2 * oh2;
+  st.out_w = 2 * ow2;
+  st.out_c = oc;
+}
+
+// The transposed convolution as the sub-pixel 2x2 convolution of fast.cpp
+// (subpixel_weight: window one row/column before, channels o*4 + phase),
+// reordered phase-major for depth_to_space: as fast as oneDNN 2.6's
+// deconvolution here, with 569 instead of 721 MB peak at 1024 px.
+void plan_subpixel(Step& st, const Layer& l, const at::Tensor& bias, dt in_type) {
+  const int64_t oc = l.transposed_weight.size(1), ch_in = st.in_c;
+  st.subpixel = true;
+  st.phases = 4;
+  st.src = nhwc(ch_in, st.in_h, st.in_w, in_type);
+  st.dst = nhwc(4 * oc, st.in_h, st.in_w);
+  pack_conv(st, l.weight.to(at::kFloat).reshape({oc, 4, ch_in, 2, 2}).transpose(0, 1).reshape({4 * oc, ch_in, 2, 2}),
+            bias.repeat({4}), {1, 1}, {1, 1}, {0, 0});
+  st.out_h = 2 * st.in_h;
+  st.out_w = 2 * st.in_w;
+  st.out_c = oc;
+}
+
+// NST_FAST_DECONV=1: the transposed convolution as oneDNN's deconvolution (float32).
+void plan_deconv(Step& st, const Layer& l, const at::Tensor& bias, const Padding& p) {
+  dnnl::engine& eng = cpu_engine();
+  const at::Tensor wsrc = l.transposed_weight.to(at::kFloat).contiguous();
+  const int64_t oc = wsrc.size(1), k = l.kernel;
+  st.out_h = 2 * st.in_h;
+  st.out_w = 2 * st.in_w;
+  st.out_c = oc;
+  st.src = nhwc(st.in_c, p.h, p.w, dt::f32);
+  st.dst = nhwc(oc, st.out_h, st.out_w);
+  memory::desc bias_md({oc}, dt::f32, tag::x);
+  memory::desc wany({oc, st.in_c, k, k}, dt::f32, tag::any);
+  dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                      st.src, wany, bias_md, st.dst, {l.stride, l.stride}, p.left, p.right);
+  dnnl::deconvolution_forward::primitive_desc pd(d, eng);
+  st.prim = dnnl::deconvolution_forward(pd);
+  memory wu(memory::desc({oc, st.in_c, k, k}, dt::f32, tag::iohw), eng, wsrc.data_ptr<float>());
+  st.weights = memory(pd.weights_desc(), eng);
+  dnnl::stream s(eng);
+  dnnl::reorder(wu, st.weights).execute(s, wu, st.weights);
+  s.wait();
+  st.bias = memory(bias_md, eng);
+  std::memcpy(st.bias.get_data_handle(), bias.contiguous().data_ptr<float>(), size_t(oc) * sizeof(float));
+}
+
+// A plain convolution.
+void plan_conv(Step& st, const Layer& l, const at::Tensor& bias, const Padding& p, dt in_type) {
+  const int64_t oc = l.weight.size(0), k = l.kernel;
+  st.out_h = (p.h + p.left[0] + p.right[0] - k) / l.stride + 1;
+  st.out_w = (p.w + p.left[1] + p.right[1] - k) / l.stride + 1;
+  st.out_c = oc;
+  st.src = nhwc(st.in_c, p.h, p.w, in_type);
+  st.dst = nhwc(oc, st.out_h, st.out_w);
+  pack_conv(st, l.weight, bias, {l.stride, l.stride}, p.left, p.right);
+}
+
 std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w, bool int8) {
   auto plan = std::make_shared<Plan>();
   plan->h = h;
   plan->w = w;
-  dnnl::engine& eng = cpu_engine();
-  dnnl::stream s(eng);
   const bool transposed_net = net.upsampling() == TransformNet::Upsampling::Transposed;
   int64_t ch = 3, ih = h, iw = w;
   const auto& layers = net.layers();
@@ -217,105 +313,20 @@ std::shared_ptr<Plan> make_plan(const TransformNet& net, int64_t h, int64_t w, b
     st.nonneg = i == 0 || (layers[i - 1].relu && !residual_input(i));
     const dt in_type = !int8 ? dt::f32 : st.nonneg ? dt::u8 : dt::s8;
     if (l.bias.defined()) st.bias_f32 = l.bias.to(at::kFloat).contiguous();
-    const int64_t k = l.kernel;
-    at::Tensor wt = l.transposed ? l.transposed_weight : l.weight;
-    const int64_t oc = l.transposed ? wt.size(1) : wt.size(0);
+    const int64_t oc = l.transposed ? l.transposed_weight.size(1) : l.weight.size(0);
     const at::Tensor bias = l.bias.defined() ? l.bias.to(at::kFloat) : at::zeros({oc});
-    memory::dims strides{l.stride, l.stride}, pl, pr;
-    int64_t ch_in = ch, sh = ih, sw = iw;
-    if (!transposed_net) {
-      st.up = l.upsample;
-      st.pad = k / 2;
-      sh = (l.upsample ? 2 * ih : ih) + 2 * st.pad;
-      sw = (l.upsample ? 2 * iw : iw) + 2 * st.pad;
-      pl = {0, 0};
-      pr = {0, 0};
-    } else if (l.transposed) {
-      pl = {0, 0};
-      pr = {1, 1};  // TF "same": the full 2H+1 output without its last row/column
-    } else if (l.stride == 1) {
-      pl = {k / 2, k / 2};
-      pr = {k / 2, k / 2};
-    } else {
-      const int64_t th = std::max<int64_t>(k - (ih % 2 ? 1 : 2), 0), tw = std::max<int64_t>(k - (iw % 2 ? 1 : 2), 0);
-      pl = {th / 2, tw / 2};
-      pr = {th - th / 2, tw - tw / 2};
-    }
-    st.pad_h = sh;
-    st.pad_w = sw;
-    st.s2d = k == 9 && l.stride == 1 && oc <= 4 && sh % 2 == 0 && sw % 2 == 0 &&
+    const Padding p = padding_of(l, transposed_net, ih, iw, st);
+    st.s2d = l.kernel == 9 && l.stride == 1 && oc <= 4 && p.h % 2 == 0 && p.w % 2 == 0 &&
              std::getenv("NST_FAST_NO_S2D") == nullptr;
-    if (st.s2d) {
-      const int64_t p2 = pl[0] / 2;
-      st.src = nhwc(4 * ch_in, sh / 2, sw / 2, in_type);
-      const int64_t oh2 = sh / 2 + 2 * p2 - 4, ow2 = sw / 2 + 2 * p2 - 4;
-      st.dst = nhwc(4 * oc, oh2, ow2);
-      st.phases = st.in_blocks = 4;
-      pack_conv(st, s2d_weight(wt.to(at::kFloat)), bias.repeat({4}), {1, 1}, {p2, p2}, {p2, p2});
-      st.out_h = 2 * oh2;
-      st.out_w = 2 * ow2;
-      st.out_c = oc;
-      plan->steps.push_back(std::move(st));
-      ch = oc;
-      ih = 2 * oh2;
-      iw = 2 * ow2;
-      continue;
-    }
-    // The transposed convolution as the sub-pixel 2x2 convolution of fast.cpp
-    // (subpixel_weight: window one row/column before, channels o*4 + phase),
-    // reordered phase-major for depth_to_space: as fast as oneDNN 2.6's
-    // deconvolution here, with 569 instead of 721 MB peak at 1024 px.
-    if (l.transposed && (int8 || std::getenv("NST_FAST_DECONV") == nullptr)) {
-      st.subpixel = true;
-      st.phases = 4;
-      st.src = nhwc(ch_in, ih, iw, in_type);
-      st.dst = nhwc(4 * oc, ih, iw);
-      pack_conv(st, l.weight.to(at::kFloat).reshape({oc, 4, ch_in, 2, 2}).transpose(0, 1).reshape({4 * oc, ch_in, 2, 2}),
-                bias.repeat({4}), {1, 1}, {1, 1}, {0, 0});
-      st.out_h = 2 * ih;
-      st.out_w = 2 * iw;
-      st.out_c = oc;
-      plan->steps.push_back(std::move(st));
-      ch = oc;
-      ih *= 2;
-      iw *= 2;
-      continue;
-    }
-    int64_t oh, ow;
-    if (l.transposed) {
-      oh = 2 * ih;
-      ow = 2 * iw;
-    } else {
-      oh = (sh + pl[0] + pr[0] - k) / l.stride + 1;
-      ow = (sw + pl[1] + pr[1] - k) / l.stride + 1;
-    }
-    st.src = nhwc(ch_in, sh, sw, in_type);
-    st.dst = nhwc(oc, oh, ow);
-    if (l.transposed) {  // NST_FAST_DECONV=1: oneDNN's deconvolution (float32)
-      memory::desc bias_md({oc}, dt::f32, tag::x);
-      memory::desc wany({oc, ch_in, k, k}, dt::f32, tag::any);
-      dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
-                                          st.src, wany, bias_md, st.dst, strides, pl, pr);
-      dnnl::deconvolution_forward::primitive_desc pd(d, eng);
-      st.prim = dnnl::deconvolution_forward(pd);
-      at::Tensor wsrc = wt.to(at::kFloat).contiguous();
-      memory wu(memory::desc({oc, ch_in, k, k}, dt::f32, tag::iohw), eng, wsrc.data_ptr<float>());
-      st.weights = memory(pd.weights_desc(), eng);
-      dnnl::reorder(wu, st.weights).execute(s, wu, st.weights);
-      st.bias = memory(bias_md, eng);
-      std::memcpy(st.bias.get_data_handle(), bias.contiguous().data_ptr<float>(), size_t(oc) * sizeof(float));
-    } else {
-      pack_conv(st, wt, bias, strides, pl, pr);
-    }
-    st.out_h = oh;
-    st.out_w = ow;
-    st.out_c = oc;
+    if (st.s2d) plan_s2d(st, l, bias, p, in_type);
+    else if (l.transposed && (int8 || std::getenv("NST_FAST_DECONV") == nullptr)) plan_subpixel(st, l, bias, in_type);
+    else if (l.transposed) plan_deconv(st, l, bias, p);
+    else plan_conv(st, l, bias, p, in_type);
+    ch = st.out_c;
+    ih = st.out_h;
+    iw = st.out_w;
     plan->steps.push_back(std::move(st));
-    ch = oc;
-    ih = oh;
-    iw = ow;
   }
-  s.wait();
   return plan;
 }
 

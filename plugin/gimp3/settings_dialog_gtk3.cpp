@@ -303,34 +303,31 @@ void add_dialog_arguments(GimpProcedure* procedure) {
                                       int(quality_presets().size()), kDefaultPreset, rw);
 }
 
-bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, const SettingsContext& ctx) {
-  SettingsUi ui;
-  ui.config = config;
-  ui.ctx = ctx;
+namespace {
 
-  // Sliders from the weights of the last run (or a script's call) for its network.
-  {
-    DialogState s = state_from_config(config);
-    if (ctx.profile) default_to_recent_style(s, ctx.profile->recent_styles);
-    if (s.style_file != get_string(config, "style-file"))
-      g_object_set(config, "style-file", s.style_file.c_str(), nullptr);
-    if (ui.validator.check_model(s.model_file).empty() && ui.validator.model()) {
-      nst_plugin::PluginParams p;
-      p.content_weight = get_double(config, "content-weight");
-      p.style_weight = get_double(config, "style-weight");
-      p.tv_weight = get_double(config, "tv-weight");
-      if (p.content_weight >= 0 || p.style_weight >= 0 || p.tv_weight >= 0) {
-        const DialogState from = from_params(p, ui.validator.model(), s);
-        g_object_set(config, "strength", from.strength, "smoothness", from.smoothness, nullptr);
-      }
-    }
+// The sliders from the weights of the last run (or a script's call) for its
+// network, and the most recent style when none is chosen.
+void sliders_from_weights(SettingsUi* ui) {
+  GimpProcedureConfig* config = ui->config;
+  DialogState s = state_from_config(config);
+  if (ui->ctx.profile) default_to_recent_style(s, ui->ctx.profile->recent_styles);
+  if (s.style_file != get_string(config, "style-file"))
+    g_object_set(config, "style-file", s.style_file.c_str(), nullptr);
+  if (!ui->validator.check_model(s.model_file).empty() || !ui->validator.model()) return;
+  nst_plugin::PluginParams p;
+  p.content_weight = get_double(config, "content-weight");
+  p.style_weight = get_double(config, "style-weight");
+  p.tv_weight = get_double(config, "tv-weight");
+  if (p.content_weight >= 0 || p.style_weight >= 0 || p.tv_weight >= 0) {
+    const DialogState from = from_params(p, ui->validator.model(), s);
+    g_object_set(config, "strength", from.strength, "smoothness", from.smoothness, nullptr);
   }
+}
 
-  ui.dialog = gimp_procedure_dialog_new(procedure, config, _("Neural Style Transfer"));
-  GimpProcedureDialog* dialog = GIMP_PROCEDURE_DIALOG(ui.dialog);
-  gimp_procedure_dialog_set_ok_label(dialog, _("St_art"));
-
-  // Widgets other than the defaults, made before the fill calls use them.
+// The procedure's own widgets, the non-default ones made before the fill
+// calls use them. Returns the "style from a layer" check box for the header.
+GtkWidget* fill_procedure_widgets(SettingsUi* ui, GimpProcedureDialog* dialog) {
+  GimpProcedureConfig* config = ui->config;
   gimp_procedure_dialog_get_int_combo(dialog, "quality", GIMP_INT_STORE(quality_store()));
   gimp_procedure_dialog_get_int_combo(
       dialog, "optimizer", GIMP_INT_STORE(gimp_int_store_new(_("L-BFGS"), 0, _("Adam"), 1, nullptr)));
@@ -344,8 +341,8 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   gimp_procedure_dialog_get_scale_entry(dialog, "strength", 1.0);
   GtkWidget* from_layer = gimp_procedure_dialog_get_widget(dialog, "style-from-layer", GTK_TYPE_CHECK_BUTTON);
   gtk_widget_set_name(from_layer, "nst-style-from-layer");
-  ui.layer_chooser = gimp_procedure_dialog_get_widget(dialog, "style-layer", G_TYPE_NONE);
-  if (ui.layer_chooser) gtk_widget_set_name(ui.layer_chooser, "nst-style-layer");
+  ui->layer_chooser = gimp_procedure_dialog_get_widget(dialog, "style-layer", G_TYPE_NONE);
+  if (ui->layer_chooser) gtk_widget_set_name(ui->layer_chooser, "nst-style-layer");
   gimp_procedure_dialog_set_sensitive(dialog, "style-layer", TRUE, G_OBJECT(config), "style-from-layer", FALSE);
   gimp_procedure_dialog_get_scale_entry(dialog, "smoothness", 1.0);
 
@@ -355,57 +352,80 @@ bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, 
   gimp_procedure_dialog_get_label(dialog, "advanced-title", _("Advanced"), FALSE, FALSE);
   gimp_procedure_dialog_fill_expander(dialog, "advanced", "advanced-title", FALSE, "advanced-box");
   gimp_procedure_dialog_fill(dialog, "strength", "smoothness", "quality", "advanced", nullptr);
+  return from_layer;
+}
 
-  // The style: a file chooser and a thumbnail, at the top.
-  GtkWidget* content = gtk_dialog_get_content_area(GTK_DIALOG(ui.dialog));
+// The style: a file chooser, the recent styles and a thumbnail, with the
+// quality and time lines, at the top of the dialog.
+void add_style_header(SettingsUi* ui, GtkWidget* from_layer) {
+  GtkWidget* content = gtk_dialog_get_content_area(GTK_DIALOG(ui->dialog));
   GtkWidget* style_row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget* style_col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget* style_label = gtk_label_new_with_mnemonic(_("Style _image:"));
   gtk_label_set_xalign(GTK_LABEL(style_label), 0.0);
-  ui.style_button = gtk_file_chooser_button_new(_("Choose the style painting"), GTK_FILE_CHOOSER_ACTION_OPEN);
-  gtk_widget_set_name(ui.style_button, "nst-style-file");
-  gtk_label_set_mnemonic_widget(GTK_LABEL(style_label), ui.style_button);
+  ui->style_button = gtk_file_chooser_button_new(_("Choose the style painting"), GTK_FILE_CHOOSER_ACTION_OPEN);
+  gtk_widget_set_name(ui->style_button, "nst-style-file");
+  gtk_label_set_mnemonic_widget(GTK_LABEL(style_label), ui->style_button);
   GtkFileFilter* images = gtk_file_filter_new();
   gtk_file_filter_set_name(images, _("Images"));
   gtk_file_filter_add_pixbuf_formats(images);
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(ui.style_button), images);
-  if (ctx.profile)
-    for (const std::string& recent : existing_styles(ctx.profile->recent_styles)) {
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(ui->style_button), images);
+  if (ui->ctx.profile)
+    for (const std::string& recent : existing_styles(ui->ctx.profile->recent_styles)) {
       gchar* dir = g_path_get_dirname(recent.c_str());
-      gtk_file_chooser_add_shortcut_folder(GTK_FILE_CHOOSER(ui.style_button), dir, nullptr);
+      gtk_file_chooser_add_shortcut_folder(GTK_FILE_CHOOSER(ui->style_button), dir, nullptr);
       g_free(dir);
     }
-  g_signal_connect(ui.style_button, "file-set", G_CALLBACK(on_style_file_set), &ui);
-  ui.quality_detail = gtk_label_new("");
-  gtk_label_set_xalign(GTK_LABEL(ui.quality_detail), 0.0);
-  ui.estimate = gtk_label_new("");
-  gtk_label_set_xalign(GTK_LABEL(ui.estimate), 0.0);
+  g_signal_connect(ui->style_button, "file-set", G_CALLBACK(on_style_file_set), ui);
+  ui->quality_detail = gtk_label_new("");
+  gtk_label_set_xalign(GTK_LABEL(ui->quality_detail), 0.0);
+  ui->estimate = gtk_label_new("");
+  gtk_label_set_xalign(GTK_LABEL(ui->estimate), 0.0);
   gtk_box_pack_start(GTK_BOX(style_col), style_label, FALSE, FALSE, 0);
-  gtk_box_pack_start(GTK_BOX(style_col), ui.style_button, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_col), ui->style_button, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), from_layer, FALSE, FALSE, 0);
-  if (ui.layer_chooser) gtk_box_pack_start(GTK_BOX(style_col), ui.layer_chooser, FALSE, FALSE, 0);
-  if (ctx.profile)
-    if (GtkWidget* recent = recent_styles_row(&ui)) gtk_box_pack_start(GTK_BOX(style_col), recent, FALSE, FALSE, 0);
-  gtk_box_pack_start(GTK_BOX(style_col), ui.quality_detail, FALSE, FALSE, 0);
-  gtk_box_pack_start(GTK_BOX(style_col), ui.estimate, FALSE, FALSE, 0);
-  ui.thumbnail = gtk_image_new();
-  gtk_widget_set_name(ui.thumbnail, "nst-thumbnail");
-  gtk_widget_set_name(ui.quality_detail, "nst-quality-detail");
-  gtk_widget_set_name(ui.estimate, "nst-estimate");
-  gtk_widget_set_size_request(ui.thumbnail, kThumbWidth, kThumbHeight);
+  if (ui->layer_chooser) gtk_box_pack_start(GTK_BOX(style_col), ui->layer_chooser, FALSE, FALSE, 0);
+  if (ui->ctx.profile)
+    if (GtkWidget* recent = recent_styles_row(ui)) gtk_box_pack_start(GTK_BOX(style_col), recent, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_col), ui->quality_detail, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_col), ui->estimate, FALSE, FALSE, 0);
+  ui->thumbnail = gtk_image_new();
+  gtk_widget_set_name(ui->thumbnail, "nst-thumbnail");
+  gtk_widget_set_name(ui->quality_detail, "nst-quality-detail");
+  gtk_widget_set_name(ui->estimate, "nst-estimate");
+  gtk_widget_set_size_request(ui->thumbnail, kThumbWidth, kThumbHeight);
   gtk_box_pack_start(GTK_BOX(style_row), style_col, TRUE, TRUE, 0);
-  gtk_box_pack_start(GTK_BOX(style_row), ui.thumbnail, FALSE, FALSE, 0);
+  gtk_box_pack_start(GTK_BOX(style_row), ui->thumbnail, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(content), style_row, FALSE, FALSE, 0);
   gtk_box_reorder_child(GTK_BOX(content), style_row, 0);
   gtk_widget_show_all(style_row);
+}
 
-  // What is wrong, above the buttons.
-  ui.problem = gtk_label_new("");
-  gtk_widget_set_name(ui.problem, "nst-problem");
-  gtk_label_set_xalign(GTK_LABEL(ui.problem), 0.0);
-  gtk_label_set_line_wrap(GTK_LABEL(ui.problem), TRUE);
-  gimp_label_set_attributes(GTK_LABEL(ui.problem), PANGO_ATTR_WEIGHT, PANGO_WEIGHT_BOLD, -1);
-  gtk_box_pack_end(GTK_BOX(content), ui.problem, FALSE, FALSE, 0);
+// What is wrong, above the buttons.
+void add_problem_line(SettingsUi* ui) {
+  GtkWidget* content = gtk_dialog_get_content_area(GTK_DIALOG(ui->dialog));
+  ui->problem = gtk_label_new("");
+  gtk_widget_set_name(ui->problem, "nst-problem");
+  gtk_label_set_xalign(GTK_LABEL(ui->problem), 0.0);
+  gtk_label_set_line_wrap(GTK_LABEL(ui->problem), TRUE);
+  gimp_label_set_attributes(GTK_LABEL(ui->problem), PANGO_ATTR_WEIGHT, PANGO_WEIGHT_BOLD, -1);
+  gtk_box_pack_end(GTK_BOX(content), ui->problem, FALSE, FALSE, 0);
+}
+
+}  // namespace
+
+bool run_settings_dialog(GimpProcedure* procedure, GimpProcedureConfig* config, const SettingsContext& ctx) {
+  SettingsUi ui;
+  ui.config = config;
+  ui.ctx = ctx;
+  sliders_from_weights(&ui);
+
+  ui.dialog = gimp_procedure_dialog_new(procedure, config, _("Neural Style Transfer"));
+  GimpProcedureDialog* dialog = GIMP_PROCEDURE_DIALOG(ui.dialog);
+  gimp_procedure_dialog_set_ok_label(dialog, _("St_art"));
+  GtkWidget* from_layer = fill_procedure_widgets(&ui, dialog);
+  add_style_header(&ui, from_layer);
+  add_problem_line(&ui);
 
   g_signal_connect(config, "notify", G_CALLBACK(on_config_changed), &ui);
   refresh(&ui);
