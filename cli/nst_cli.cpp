@@ -2,14 +2,15 @@
 #include "nst.h"
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
-#include <iomanip>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <limits>
 #include <fstream>
+#include <functional>
+#include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <unistd.h>
@@ -52,6 +53,14 @@ const char* kUsage =
     "                           working size (default 0: off)\n"
     "  --target-loss L          stop once the total loss at full size is <= L (benchmarks)\n"
     "  --lbfgs-history N        L-BFGS memory in iterations (default 20)\n"
+    "  --output-size PX|full|work  the size the optimisation ends at: above the working size\n"
+    "                           it continues at scales up to sqrt(2) larger each (full: the\n"
+    "                           content's own size; default work: the working size, resized)\n"
+    "  --scale-iterations N     iterations at each larger scale (default: half the scale\n"
+    "                           before's, at least 20)\n"
+    "  --tile PX                scales larger than PX x PX run in overlapping tiles (default 1024)\n"
+    "  --tile-overlap PX        pixels shared by neighbouring tiles (default 128)\n"
+    "  --estimate               print the scales and the memory needed, and stop\n"
     "  --stats                  print a JSON summary line on stdout at the end\n"
     "  --quiet                  no progress bar\n"
     "\n"
@@ -337,7 +346,7 @@ int cmd_train(const std::vector<std::string>& args) {
 
 int cmd_transfer(const std::vector<std::string>& args) {
   std::string content_path, style_path, output;
-  bool stats = false, quiet = false;
+  bool stats = false, quiet = false, estimate_only = false;
   nst::TransferOptions o;
   Flags f("");
   f.text("--content", &content_path);
@@ -380,25 +389,56 @@ int cmd_transfer(const std::vector<std::string>& args) {
   f.integer("--coarse-to-fine", &o.coarse_iterations);
   f.number("--target-loss", &o.target_loss);
   f.integer("--lbfgs-history", &o.lbfgs_history);
+  f.value("--output-size", [&o](const std::string& v) {
+    if (v == "full") o.output_size = -1;
+    else if (v == "work" || v == "working") o.output_size = 0;
+    else {
+      const double px = to_double("--output-size", v);
+      if (px < 32 || px > 1e6 || px != std::floor(px))
+        throw nst::Error("--output-size must be 'full', 'work' or a size in pixels of at least 32 (got '" + v + "')");
+      o.output_size = int(px);
+    }
+  });
+  f.integer("--scale-iterations", &o.scale_iterations);
+  f.integer("--tile", &o.tile);
+  f.integer("--tile-overlap", &o.tile_overlap);
+  f.on("--estimate", &estimate_only);
   f.on("--stats", &stats);
   f.on("--quiet", &quiet);
-  if (!f.parse(args, {"--content", "--style", "--output"})) return 0;
+  if (!f.parse(args, {"--content", "--style"})) return 0;
+  if (output.empty() && !estimate_only) throw Fail("missing --output (see nst --help)");
   if (o.model.empty()) o.model = nst::default_model();
 
   const nst::Image content = nst::load_image(content_path);
   const nst::Image style = nst::load_image(style_path);
   if (!quiet) std::cerr << "network: " << nst::inspect_model(o.model).describe() << "\n";
+  const std::vector<nst::Scale> scales = nst::transfer_scales(content.width, content.height, o);
+  const double estimate = nst::estimate_transfer_bytes(content.width, content.height, o);
+  if (!quiet || estimate_only) {
+    std::cerr << "scales:";
+    for (const nst::Scale& s : scales)
+      std::cerr << " " << s.width << "x" << s.height << " (" << s.iterations << " it"
+                << (s.tiles.size() > 1 ? ", " + std::to_string(s.tiles.size()) + " tiles" : std::string()) << ")";
+    std::cerr << "; memory needed: about " << int(estimate / 1048576.0 + 0.5) << " MB\n";
+  }
+  if (estimate_only) return 0;
 
   const bool tty = isatty(STDERR_FILENO);
   auto bar = [&](const nst::Progress& p) {
     if (quiet) return;
-    const double frac = double(p.iteration) / p.iterations;
-    const double eta = p.iteration ? p.elapsed_seconds / p.iteration * (p.iterations - p.iteration) : 0;
+    // The ETA from the work done (steps weighted by their pixels): steps at
+    // larger scales cost more.
+    const double frac = p.work_done;
+    const double eta = frac > 0 ? p.elapsed_seconds / frac * (1 - frac) : 0;
     const int width = 24, filled = int(frac * width);
-    char line[256];
-    std::snprintf(line, sizeof line, "[%s%s] %d/%d  loss %.4g (content %.3g, style %.3g, tv %.3g)  %s, ETA %s",
+    std::string where;
+    if (p.scales > 1) where += "  scale " + std::to_string(p.scale) + "/" + std::to_string(p.scales) + " " +
+                               std::to_string(p.width) + "x" + std::to_string(p.height);
+    if (p.tiles > 1) where += " tile " + std::to_string(p.tile) + "/" + std::to_string(p.tiles);
+    char line[320];
+    std::snprintf(line, sizeof line, "[%s%s] %d/%d%s  loss %.4g (content %.3g, style %.3g, tv %.3g)  %s, ETA %s",
                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), p.iteration,
-                  p.iterations, p.losses.total, p.losses.content, p.losses.style, p.losses.tv,
+                  p.iterations, where.c_str(), p.losses.total, p.losses.content, p.losses.style, p.losses.tv,
                   clock_str(p.elapsed_seconds).c_str(), clock_str(eta).c_str());
     if (tty) std::cerr << "\r" << line << std::flush;
     else if (p.iteration == p.iterations || p.iteration % std::max(1, p.iterations / 10) == 0) std::cerr << line << "\n";

@@ -125,6 +125,7 @@ std::unique_ptr<FeatureNet> load_vgg(const std::string& path, const std::string&
       if (w->shape != ws) throw Error(what + ": '" + wk + "' has shape " + shape_str(w->shape) + ", expected " + shape_str(ws));
       if (bias->shape != bs) throw Error(what + ": '" + bk + "' has shape " + shape_str(bias->shape) + ", expected " + shape_str(bs));
       ops.push_back({FeatureNet::Op::Conv, info.layers[name_i++], w->tensor, bias->tensor, 1});
+      ops.back().channels = out_ch;
       ops.push_back({FeatureNet::Op::Relu, info.layers[name_i++], {}, {}, 0});
       in_ch = out_ch;
     }
@@ -187,6 +188,7 @@ std::unique_ptr<FeatureNet> load_darknet(const std::string& json, bool with_weig
       b = beta.tensor - mean.tensor * scale;
     }
     ops.push_back({FeatureNet::Op::Conv, info.layers[name_i++], w, b, int(ks / 2)});
+    ops.back().channels = out;
     ops.push_back({FeatureNet::Op::Leaky, info.layers[name_i++], {}, {}, 0});
     if (name_i < info.layers.size() && info.layers[name_i].rfind("pool", 0) == 0)
       ops.push_back({FeatureNet::Op::MaxPool, info.layers[name_i++], {}, {}, 0, true});
@@ -252,6 +254,8 @@ struct DirectFeatures : torch::autograd::Function<DirectFeatures> {
 }  // namespace
 
 FeatureNet::FeatureNet(ModelInfo info, std::vector<Op> ops) : info_(std::move(info)), ops_(std::move(ops)) {
+  for (Op& op : ops_)
+    if (op.kind == Op::Conv && op.channels == 0 && op.weight.defined()) op.channels = op.weight.size(0);
   set_direct(direct_available());
 }
 
@@ -401,26 +405,49 @@ std::vector<at::Tensor> FeatureNet::features(const at::Tensor& rgb01, const std:
   return out;
 }
 
-double FeatureNet::estimate_step_bytes(int width, int height, const std::vector<std::string>& layers) const {
+double FeatureNet::estimate_step_bytes(int width, int height, const std::vector<std::string>& layers,
+                                       int lbfgs_history) const {
   size_t deepest = 0;
   for (const auto& l : layers) deepest = std::max(deepest, index_of(l));
   double h = height, w = width, ch = 3, total = 0;
   for (size_t i = 0; i <= deepest; ++i) {
     const Op& op = ops_[i];
-    if (op.kind == Op::Conv) ch = double(op.weight.defined() ? op.weight.size(0) : 64);
+    if (op.kind == Op::Conv) ch = double(op.channels);
     if (op.kind == Op::MaxPool || op.kind == Op::AvgPool) {
       h = op.ceil_mode ? std::ceil(h / 2) : std::floor(h / 2);
       w = op.ceil_mode ? std::ceil(w / 2) : std::floor(w / 2);
     }
     total += h * w * ch * 4;
   }
-  // Saved activations + their gradients + transient buffers, plus the image,
-  // its gradient and L-BFGS history (100 pairs of image-sized vectors).
-  return 3.0 * total + double(width) * height * 3 * 4 * 205;
+  // What a step keeps of the activations (saved for the backward pass, their
+  // gradients, transient buffers) as a multiple of their sum: fitted to the
+  // peak resident memory (VmHWM) of `nst transfer` at 256-1024 px with the
+  // default layers (docs/performance.md, "Memory"); 1 for other networks.
+  const double kept = info_.family == "darknet-tiny" ? 0.78 : info_.family.rfind("vgg", 0) == 0 ? 0.42 : 1.0;
+  // Plus the image, its gradient, L-BFGS's history (pairs of image-sized
+  // vectors) and its few working vectors.
+  return kept * total + double(width) * height * 3 * 4 * (2.0 * lbfgs_history + 5);
+}
+
+double FeatureNet::estimate_fixed_bytes() const {
+  // The libraries' own footprint and the weights with their packed copies
+  // (fitted as above).
+  double weights = 0, in = 3;
+  for (const Op& op : ops_)
+    if (op.kind == Op::Conv) {
+      const double k = 2.0 * op.padding + 1;
+      weights += double(op.channels) * in * k * k * 4;
+      in = double(op.channels);
+    }
+  return 280.0 * (1 << 20) + 4 * weights;
 }
 
 std::unique_ptr<FeatureNet> load_network(const std::string& path, const std::string& preprocess) {
   return load_any(path, preprocess, true);
+}
+
+std::unique_ptr<FeatureNet> load_network_layout(const std::string& path, const std::string& preprocess) {
+  return load_any(path, preprocess, false);
 }
 
 ModelInfo inspect_model(const std::string& path) { return load_any(path, "", false)->info(); }

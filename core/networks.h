@@ -21,6 +21,7 @@ class FeatureNet {
     at::Tensor weight, bias;  // Conv only; frozen (no gradient)
     int padding = 0;
     bool ceil_mode = false;   // pools: TF "same" pooling keeps the last odd row
+    int64_t channels = 0;     // Conv: output channels (known without the weights)
     at::Tensor weight_fast, bias_fast;  // Conv: bf16, channels-last copies (set_precision)
   };
 
@@ -57,8 +58,10 @@ class FeatureNet {
   std::vector<at::Tensor> features(const at::Tensor& rgb01, const std::vector<std::string>& layers,
                                    const std::vector<bool>& gram) const;
   // Bytes an optimisation step needs at this image size (activations kept for
-  // the backward pass, their gradients, and optimiser state).
-  double estimate_step_bytes(int width, int height, const std::vector<std::string>& layers) const;
+  // the backward pass, their gradients, and L-BFGS's state).
+  double estimate_step_bytes(int width, int height, const std::vector<std::string>& layers, int lbfgs_history) const;
+  // Bytes held whatever the size: the libraries and the weights.
+  double estimate_fixed_bytes() const;
   // Index of a layer in ops(), or throws Error listing the valid names.
   size_t index_of(const std::string& layer) const;
 
@@ -77,5 +80,7 @@ class FeatureNet {
 // overrides the VGG input convention ("torchvision" or "caffe"; "" = from the
 // file name). Throws Error with the reason.
 std::unique_ptr<FeatureNet> load_network(const std::string& path, const std::string& preprocess = "");
+// The same network's layers without its weights (cheap: for estimates).
+std::unique_ptr<FeatureNet> load_network_layout(const std::string& path, const std::string& preprocess = "");
 
 }  // namespace nst

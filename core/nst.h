@@ -150,7 +150,42 @@ struct TransferOptions {
   // the same loss in fewer iterations than PyTorch's default 100 here (docs/performance.md,
   // "Fewer iterations") with ~550 MB less memory at 512 px.
   int lbfgs_history = 20;
+  // The size the optimisation ends at (longest side): 0, the working size (the
+  // result is resized to the content's size); -1, the content's own size; > 0,
+  // that size (at most the content's). Above the working size the image grows
+  // by at most sqrt(2) per scale, each scale started from the one before
+  // (its change upsampled onto the content, as coarse-to-fine does).
+  int output_size = 0;
+  // Iterations at each scale above the working size; 0: half the scale
+  // before's (the working size's: `iterations`), at least 20.
+  int scale_iterations = 0;
+  // Scales of more than tile x tile pixels are optimised in overlapping tiles
+  // of at most tile x tile, one after another against the style statistics
+  // of the whole painting, so that memory stays bounded whatever the size.
+  int tile = 1024;
+  int tile_overlap = 128;  // pixels shared by neighbouring tiles (blended)
 };
+
+// One scale of a run: its size, its iterations and how it is cut into tiles.
+struct TileRect {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+struct Scale {
+  int width = 0, height = 0;
+  int iterations = 0;
+  bool working = false;         // the working size (TransferOptions::target_loss applies here)
+  std::vector<TileRect> tiles;  // one covering the whole image when it is not tiled
+};
+// The scales transfer() runs for a content image of this size, smallest first
+// (coarse-to-fine, the working size, then up to output_size). Throws Error for
+// options transfer() refuses.
+std::vector<Scale> transfer_scales(int content_width, int content_height, const TransferOptions& options);
+// Tiles of at most `tile` x `tile` covering width x height, all of one size,
+// in rows, neighbours sharing at least `overlap` pixels (one tile when it fits).
+std::vector<TileRect> tile_layout(int width, int height, int tile, int overlap);
+// Peak memory transfer() is expected to need, in bytes, for a content image
+// of this size (the feature network's layers from options.model).
+double estimate_transfer_bytes(int content_width, int content_height, const TransferOptions& options);
 
 // The weighted losses of one step: content, style and total variation, and
 // their sum, which the optimisation minimises.
@@ -159,8 +194,15 @@ struct Losses {
 };
 
 struct Progress {
-  int iteration = 0;   // completed iterations
+  int iteration = 0;   // completed iterations (optimiser steps, over all scales and tiles)
   int iterations = 0;  // total
+  // Where a multi-scale run is: scale (1-based) of scales, its size, tile of
+  // tiles, and the fraction of the run's work done (steps weighted by their
+  // pixels: what an ETA should be based on).
+  int scale = 0, scales = 0;
+  int width = 0, height = 0;
+  int tile = 0, tiles = 0;
+  double work_done = 0;
   Losses losses;
   double elapsed_seconds = 0;
   const Image* preview = nullptr;  // working-size RGB preview, or null
