@@ -121,6 +121,14 @@ double to_double(const std::string& flag, const std::string& v) {
   throw Fail(flag + " expects a number, got '" + v + "'");
 }
 
+// A weight, rate or loss: a finite number of at least 0 ("nan", "inf" and
+// negative values are refused).
+double to_weight(const std::string& flag, const std::string& v) {
+  const double d = to_double(flag, v);
+  if (!std::isfinite(d) || d < 0) throw Fail(flag + " must be a finite number of at least 0, got '" + v + "'");
+  return d;
+}
+
 long long to_int(const std::string& flag, const std::string& v) {
   try {
     size_t pos = 0;
@@ -159,8 +167,9 @@ class Flags {
   void seed(const char* flag, uint64_t* dst) {
     value(flag, [flag, dst](const std::string& v) { *dst = uint64_t(to_int(flag, v)); });
   }
+  // Weights, rates and losses: finite and not negative.
   void number(const char* flag, double* dst) {
-    value(flag, [flag, dst](const std::string& v) { *dst = to_double(flag, v); });
+    value(flag, [flag, dst](const std::string& v) { *dst = to_weight(flag, v); });
   }
   void list(const char* flag, std::vector<std::string>* dst) {
     value(flag, [dst](const std::string& v) { *dst = split(v); });
@@ -374,7 +383,7 @@ int cmd_transfer(const std::vector<std::string>& args) {
   f.list("--content-layers", &o.content_layers);
   f.value("--style-layer-weights", [&o](const std::string& v) {
     o.style_layer_weights.clear();
-    for (const auto& w : split(v)) o.style_layer_weights.push_back(to_double("--style-layer-weights", w));
+    for (const auto& w : split(v)) o.style_layer_weights.push_back(to_weight("--style-layer-weights", w));
   });
   f.choice<nst::Pooling>("--pooling", &o.pooling,
                          {{"max", nst::Pooling::Max}, {"avg", nst::Pooling::Average}, {"average", nst::Pooling::Average}},

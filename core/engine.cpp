@@ -75,6 +75,12 @@ void check_options(const Image& content, const Image& style, const TransferOptio
   if (content.empty() || content.width <= 0 || content.height <= 0) throw Error("the content image is empty");
   if (style.empty() || style.width <= 0 || style.height <= 0) throw Error("the style image is empty");
   if (opt.init == Init::Image && opt.init_image.empty()) throw Error("init is 'image' but no init image was given");
+  for (const auto& [name, v] : {std::pair{"content weight", opt.content_weight}, {"style weight", opt.style_weight},
+                                {"total-variation weight", opt.tv_weight}, {"learning rate", opt.learning_rate},
+                                {"target loss", opt.target_loss}})
+    if (!std::isfinite(v)) throw Error(std::string("the ") + name + " must be a finite number");
+  for (double w : opt.style_layer_weights)
+    if (!std::isfinite(w) || w < 0) throw Error("style layer weights must be finite numbers of at least 0");
   check_scale_options(opt);
 }
 
@@ -89,10 +95,16 @@ void check_scale_options(const TransferOptions& opt) {
                 ")");
 }
 
-// width x height scaled so that its longest side becomes `side` (at least 1 px each).
+// The fewest pixels either side of an image the networks see: below that the
+// pooled features of the deepest layers vanish (and a 1-pixel row has no total
+// variation), so a thinner image is optimised stretched to this and the
+// result resized back.
+constexpr int kMinSide = 32;
+
+// width x height scaled so that its longest side becomes `side`, each side at least kMinSide.
 std::pair<int, int> with_longest_side(int width, int height, double side) {
   const double scale = side / std::max(width, height);
-  return {std::max(1, int(std::lround(width * scale))), std::max(1, int(std::lround(height * scale)))};
+  return {std::max(kMinSide, int(std::lround(width * scale))), std::max(kMinSide, int(std::lround(height * scale)))};
 }
 
 Scale whole(int w, int h, int iterations, const TransferOptions& opt) {
@@ -488,7 +500,7 @@ std::vector<Scale> transfer_scales(int content_width, int content_height, const 
     const int n = int(std::ceil(std::log(double(target) / base) / std::log(std::sqrt(2.0)) - 1e-9));
     int iterations = opt.iterations;
     for (int k = 1; k <= n; ++k) {
-      std::pair<int, int> size{content_width, content_height};
+      std::pair<int, int> size{std::max(kMinSide, content_width), std::max(kMinSide, content_height)};
       if (k < n || target < full)
         size = with_longest_side(content_width, content_height,
                                  k == n ? double(target) : base * std::pow(double(target) / base, double(k) / n));

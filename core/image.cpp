@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 
 namespace nst {
@@ -141,6 +143,18 @@ Image keep_colors(const Image& original, const Image& stylized) {
   return out;
 }
 
+// "W x H" from a PNG file's header (IHDR), or "" when it is not a PNG.
+static std::string png_size(std::istream& in) {
+  unsigned char b[24];
+  in.clear();
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(b), sizeof b) || std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0 ||
+      std::memcmp(b + 12, "IHDR", 4) != 0)
+    return "";
+  auto be32 = [&](int at) { return (uint32_t(b[at]) << 24) | (uint32_t(b[at + 1]) << 16) | (uint32_t(b[at + 2]) << 8) | b[at + 3]; };
+  return std::to_string(be32(16)) + " x " + std::to_string(be32(20));
+}
+
 Image load_image(const std::string& path) {
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw Error("cannot open image '" + path + "': file does not exist or is not readable");
@@ -150,6 +164,13 @@ Image load_image(const std::string& path) {
   try {
     m = cv::imread(path, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
+    // OpenCV refuses images of more than CV_IO_MAX_IMAGE_PIXELS (2^30) pixels
+    // from their header, in its own words: say it in ours.
+    if (std::string(e.what()).find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos) {
+      const std::string size = png_size(probe);
+      throw Error("image '" + path + "'" + (size.empty() ? " has" : " is " + size + " pixels,") +
+                  " more than the 1 gigapixel limit (1073741824 pixels) this program reads");
+    }
     throw Error("cannot decode image '" + path + "': " + e.what());
   }
   if (m.empty()) throw Error("cannot decode image '" + path + "': not an image format OpenCV can read, or the file is corrupt");
@@ -178,6 +199,12 @@ void save_image(const Image& img, const std::string& path) {
   cv::Mat m(im.height, im.width, CV_8UC(im.channels), px.data());
   if (im.channels == 3) cv::cvtColor(m, m, cv::COLOR_RGB2BGR);
   if (im.channels == 4) cv::cvtColor(m, m, cv::COLOR_RGBA2BGRA);
+  if (!cv::haveImageWriter(path)) {
+    const std::string ext = std::filesystem::path(path).extension().string();
+    throw Error("cannot write '" + path + "': " +
+                (ext.empty() ? std::string("the file name has no extension") : "'" + ext + "' is not an image format") +
+                " (use .png, .jpg, .tif, .webp or .bmp)");
+  }
   bool ok = false;
   try {
     ok = cv::imwrite(path, m);

@@ -432,11 +432,7 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
         if (type_ == at::kFloat && gram::supports(c) && c <= 128)
           gram::add_gram_gradient(f.data_ptr<float>(), fm.size(0), c, k.contiguous().data_ptr<float>(),
                                   g.data_ptr<float>());
-        else if (type_ == at::kFloat && std::getenv("NST_GRAM_DNNL")) {
-          const at::Tensor kc = k.contiguous();
-          dnnl_sgemm('N', 'N', fm.size(0), c, c, 1.f, f.data_ptr<float>(), c, kc.data_ptr<float>(), c, 1.f,
-                     g.data_ptr<float>(), c);
-        } else if (type_ == at::kFloat) gm.addmm_(fm, k);
+        else if (type_ == at::kFloat) gm.addmm_(fm, k);
         else gm.add_(at::mm(fm.to(at::kFloat), k).to(type_));
         continue;
       }

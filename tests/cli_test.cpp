@@ -120,6 +120,32 @@ TEST(Cli, MissingStyleFileIsNamed) {
   EXPECT_NE(r.err.find("cannot open image '/nonexistent/painting.jpg'"), std::string::npos) << r.err;
 }
 
+// The memory `nst transfer` announces before it starts against the peak it
+// then reaches (VmHWM, --stats), at two sizes: within 25 %. The generated
+// Darknet-tiny of the test build (its layers are the real network's), 22
+// iterations so that L-BFGS's history (20) is full.
+TEST(Cli, MemoryEstimateMatchesThePeak) {
+  nst::Image photo(1024, 768, 3), painting(256, 256, 3);
+  for (size_t i = 0; i < photo.data.size(); ++i) photo.data[i] = float((i * 7) % 251) / 250.f;
+  for (size_t i = 0; i < painting.data.size(); ++i) painting.data[i] = float((i * 13) % 241) / 240.f;
+  const std::string content = tmp() + "/estimate-photo.png", style = tmp() + "/estimate-painting.png";
+  nst::save_image(photo, content);
+  nst::save_image(painting, style);
+  for (int size : {256, 1024}) {
+    CmdResult r = nst("transfer --content " + content + " --style " + style + " --output " + tmp() +
+                      "/estimate.png --model " + fixtures_dir() + "/darknet-random --iterations 22 --stats --size " +
+                      std::to_string(size));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string key = "memory needed: about ", peak_key = "\"peak_rss_mb\": ";
+    const size_t at = r.err.find(key), peak_at = r.out.find(peak_key);
+    ASSERT_NE(at, std::string::npos) << r.err;
+    ASSERT_NE(peak_at, std::string::npos) << r.out;
+    const double estimate = std::stod(r.err.substr(at + key.size())), peak = std::stod(r.out.substr(peak_at + peak_key.size()));
+    std::printf("size %d: estimate %.0f MB, peak %.0f MB\n", size, estimate, peak);
+    EXPECT_NEAR(estimate, peak, 0.25 * peak) << "size " << size;
+  }
+}
+
 TEST(Cli, HelpListsOptions) {
   CmdResult r = nst("transfer --help");
   EXPECT_EQ(r.status, 0);
@@ -189,6 +215,16 @@ TEST(CliFast, FailsWithOneLineReason) {
       {"fast --model m --content a.jpg --output x.png --size 99999999999", "--size 99999999999 is out of range"},
       {"fast --model m --content a.jpg --output x.png --precision fp16", "--precision must be auto, fp32, bf16 or int8, got 'fp16'"},
       {"fast --model m --content a.jpg --output x.png --iterations 3", "unknown option '--iterations' for nst fast"},
+      {"transfer --content a.jpg --style b.jpg --output x.png --style-weight nan",
+       "--style-weight must be a finite number of at least 0, got 'nan'"},
+      {"transfer --content a.jpg --style b.jpg --output x.png --tv-weight -1",
+       "--tv-weight must be a finite number of at least 0, got '-1'"},
+      {"transfer --content a.jpg --style b.jpg --output x.png --learning-rate inf",
+       "--learning-rate must be a finite number of at least 0, got 'inf'"},
+      {"transfer --content a.jpg --style b.jpg --output x.png --style-layer-weights 1,nan",
+       "--style-layer-weights must be a finite number of at least 0, got 'nan'"},
+      {"transfer --content a.jpg --style b.jpg --output x.png --output-size 10",
+       "--output-size must be 'full', 'work' or a size in pixels of at least 32 (got '10')"},
       {"train --style s.jpg --output m.pth", "nst: error: missing --images"},
       {"train --style s.jpg --images /nonexistent/coco --output m.pth --features /nonexistent/vgg19.pth",
        "model file '/nonexistent/vgg19.pth' does not exist"},

@@ -246,6 +246,30 @@ TEST(Pixels, PngFileRoundTripAndErrors) {
   const std::string junk = dir + "/junk.png";
   std::ofstream(junk) << "this is not a PNG";
   EXPECT_NE(error_of([&] { nst::load_image(junk); }).find("cannot decode"), std::string::npos);
+  EXPECT_EQ(error_of([&] { nst::save_image(img, dir + "/out.xyz"); }),
+            "cannot write '" + dir + "/out.xyz': '.xyz' is not an image format (use .png, .jpg, .tif, .webp or .bmp)");
+  EXPECT_NE(error_of([&] { nst::save_image(img, dir + "/out"); }).find("the file name has no extension"), std::string::npos);
+
+  // A PNG whose header claims 100000 x 100000 pixels (a valid signature, IHDR
+  // chunk and an empty IDAT).
+  auto crc32 = [](const std::string& data) {
+    uint32_t c = 0xffffffffu;
+    for (unsigned char ch : data) {
+      c ^= ch;
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xffffffffu;
+  };
+  auto be32 = [](uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  };
+  const std::string ihdr = "IHDR" + be32(100000) + be32(100000) + std::string("\x08\x02\x00\x00\x00", 5);
+  const std::string huge = dir + "/huge.png";
+  std::ofstream(huge, std::ios::binary) << std::string("\x89PNG\r\n\x1a\n", 8) << be32(13) << ihdr << be32(crc32(ihdr))
+                                        << be32(0) << "IDAT" << be32(crc32("IDAT")) << be32(0) << "IEND"
+                                        << be32(crc32("IEND"));
+  EXPECT_EQ(error_of([&] { nst::load_image(huge); }),
+            "image '" + huge + "' is 100000 x 100000 pixels, more than the 1 gigapixel limit (1073741824 pixels) this program reads");
 }
 
 // ---------------------------------------------------------------- VGG loaders
@@ -583,6 +607,21 @@ TEST(Engine, FinishNowKeepsTheResultSoFar) {
   EXPECT_NE(r.image.data, content.data);
 }
 
+// A single pixel and a 3 px wide strip are valid layers: they are optimised
+// stretched to 32 px and come back at their own size.
+TEST(Engine, TinyAndThinImagesWork) {
+  nst::TransferOptions o = fixture_options(3);
+  for (auto [w, h] : {std::pair{1, 1}, std::pair{3, 400}, std::pair{400, 2}}) {
+    const nst::TransferResult r = nst::transfer(gradient_image(w, h, 3), stripes_image(64, 64), o);
+    EXPECT_EQ(r.image.width, w);
+    EXPECT_EQ(r.image.height, h);
+    EXPECT_TRUE(std::isfinite(r.losses.total)) << w << "x" << h;
+    EXPECT_GE(std::min(r.work_width, r.work_height), 32) << w << "x" << h;
+  }
+  // A painting of one pixel too.
+  EXPECT_TRUE(std::isfinite(nst::transfer(gradient_image(40, 30, 3), gradient_image(1, 1, 3), o).losses.total));
+}
+
 TEST(Engine, RejectsBadOptions) {
   nst::Image img = gradient_image(16, 16, 3);
   nst::TransferOptions o = fixture_options(0);
@@ -592,6 +631,15 @@ TEST(Engine, RejectsBadOptions) {
   EXPECT_NE(error_of([&] { nst::transfer(img, img, o); }).find("style layer weights"), std::string::npos);
   o = fixture_options(1);
   EXPECT_NE(error_of([&] { nst::transfer(img, nst::Image(), o); }).find("style image is empty"), std::string::npos);
+  o = fixture_options(1);
+  o.style_weight = std::nan("");
+  EXPECT_EQ(error_of([&] { nst::transfer(img, img, o); }), "the style weight must be a finite number");
+  o = fixture_options(1);
+  o.learning_rate = INFINITY;
+  EXPECT_EQ(error_of([&] { nst::transfer(img, img, o); }), "the learning rate must be a finite number");
+  o = fixture_options(1);
+  o.style_layer_weights = {1, -2, 1, 1, 1, 1, 1, 1};
+  EXPECT_NE(error_of([&] { nst::transfer(img, img, o); }).find("style layer weights must be finite"), std::string::npos);
 }
 
 // ---------------------------------------------------------------- scales and tiles
