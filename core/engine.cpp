@@ -225,18 +225,22 @@ class Optimisation {
     const at::Tensor st = to_tensor(style_rgb);
     torch::NoGradGuard no_grad;
     const std::vector<bool> grams(plan_.style_layers.size(), true);
-    style_targets_.assign(plan_.style_layers.size(), at::Tensor());
     const std::vector<TileRect> tiles = tile_layout(sw, sh, opt_.tile, 0);
-    double areas = 0;
-    for (const TileRect& t : tiles) {
-      const at::Tensor part = tiles.size() == 1 ? st : st.narrow(2, t.y, t.height).narrow(3, t.x, t.width);
-      const std::vector<at::Tensor> g = net_.features(part.contiguous(), plan_.style_layers, grams);
-      const double area = double(t.width) * t.height;
-      areas += area;
-      for (size_t i = 0; i < g.size(); ++i)
-        style_targets_[i] = tiles.size() == 1 ? g[i] : style_targets_[i].defined() ? style_targets_[i] + area * g[i] : area * g[i];
+    if (tiles.size() == 1) {
+      style_targets_ = net_.features(st, plan_.style_layers, grams);
+    } else {
+      style_targets_.assign(plan_.style_layers.size(), at::zeros({}, at::kFloat));
+      double areas = 0;
+      for (const TileRect& t : tiles) {
+        const at::Tensor part = st.narrow(2, t.y, t.height).narrow(3, t.x, t.width).contiguous();
+        const std::vector<at::Tensor> g = net_.features(part, plan_.style_layers, grams);
+        const double area = double(t.width) * t.height;
+        areas += area;
+        for (size_t i = 0; i < g.size(); ++i) style_targets_[i] = style_targets_[i] + area * g[i];
+      }
+      for (auto& t : style_targets_) t = t / areas;
     }
-    for (auto& t : style_targets_) t = tiles.size() == 1 ? t.detach() : (t / areas).detach();
+    for (auto& t : style_targets_) t = t.detach();
   }
 
   // The scale's start: its own start image (content, noise or the init image at
@@ -301,6 +305,13 @@ class Optimisation {
     if (progress_) progress_(p_);
   }
 
+  // The content's features (of the whole scale or of a tile's crop).
+  void set_content_targets(const at::Tensor& content) {
+    torch::NoGradGuard no_grad;
+    content_targets_ = net_.features(content, plan_.content_layers);
+    for (auto& t : content_targets_) t = t.detach();
+  }
+
   void run_scale(const Scale& s) {
     p_.width = s.width;
     p_.height = s.height;
@@ -310,11 +321,7 @@ class Optimisation {
     make_style_targets(std::max(s.width, s.height));
     start_scale(content_t, s.width, s.height);
     if (s.tiles.size() == 1) {
-      {
-        torch::NoGradGuard no_grad;
-        content_targets_ = net_.features(content_t, plan_.content_layers);
-        for (auto& t : content_targets_) t = t.detach();
-      }
+      set_content_targets(content_t);
       var_ = x_.set_requires_grad(true);
       p_.tile = 1;
       optimise(s, s.working);
@@ -325,12 +332,7 @@ class Optimisation {
     for (const TileRect& t : s.tiles) {
       if (stop_) break;
       ++p_.tile;
-      const at::Tensor crop = content_t.narrow(2, t.y, t.height).narrow(3, t.x, t.width).contiguous();
-      {
-        torch::NoGradGuard no_grad;
-        content_targets_ = net_.features(crop, plan_.content_layers);
-        for (auto& c : content_targets_) c = c.detach();
-      }
+      set_content_targets(content_t.narrow(2, t.y, t.height).narrow(3, t.x, t.width).contiguous());
       var_ = x_.narrow(2, t.y, t.height).narrow(3, t.x, t.width).clone().set_requires_grad(true);
       optimise(s, false);
       blend_back(t, s.width, s.height);
