@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iomanip>
@@ -60,6 +61,13 @@ const char* kUsage =
     "                           before's, at least 20)\n"
     "  --tile PX                scales larger than PX x PX run in overlapping tiles (default 1024)\n"
     "  --tile-overlap PX        pixels shared by neighbouring tiles (default 128)\n"
+    "  --style A.jpg,B.jpg      several paintings (a value naming an existing file is one)\n"
+    "  --style-blend-weights W,..  one weight per painting (default: equal)\n"
+    "  --style-scale S          painting size relative to the image: larger strokes above 1\n"
+    "                           (0.1-4, default 1)\n"
+    "  --preserve-colors off|luminance|match  keep the photo's colours: stylise the\n"
+    "                           luminance only, or give the painting the photo's colours first\n"
+    "  --strength PERCENT       the result mixed with the photo (0-100, default 100)\n"
     "  --estimate               print the scales and the memory needed, and stop\n"
     "  --stats                  print a JSON summary line on stdout at the end\n"
     "  --quiet                  no progress bar\n"
@@ -70,6 +78,9 @@ const char* kUsage =
     "  --size PX                working size, longest side (default: the image's own size)\n"
     "  --tile PX                larger working images run in overlapping tiles (default 1024)\n"
     "  --overlap PX             tile overlap (default 128)\n"
+    "  --preserve-colors off|luminance|match  keep the photo's colours (its chroma, or\n"
+    "                           the result's colours matched to the photo's)\n"
+    "  --strength PERCENT       the result mixed with the photo (0-100, default 100)\n"
     "  --precision auto|fp32|bf16|int8  (default auto: int8 on CPUs with AVX2 or AVX-512\n"
     "                           VNNI, else fp32; bf16 needs AVX512-BF16 or AMX)\n"
     "  --threads N              (default: all cores)\n"
@@ -119,6 +130,17 @@ double to_double(const std::string& flag, const std::string& v) {
   } catch (...) {
   }
   throw Fail(flag + " expects a number, got '" + v + "'");
+}
+
+const std::vector<std::pair<std::string, nst::PreserveColors>> kColorNames = {
+    {"off", nst::PreserveColors::Off},
+    {"luminance", nst::PreserveColors::Luminance},
+    {"match", nst::PreserveColors::ColorMatch}};
+
+double to_percent(const std::string& flag, const std::string& v) {
+  const double d = to_double(flag, v);
+  if (!(d >= 0 && d <= 100)) throw Fail(flag + " must be a percentage from 0 to 100, got '" + v + "'");
+  return d;
 }
 
 // A weight, rate or loss: a finite number of at least 0 ("nan", "inf" and
@@ -280,6 +302,10 @@ int cmd_fast(const std::vector<std::string>& args) {
                             {"bfloat16", nst::Precision::BFloat16},
                             {"int8", nst::Precision::Int8}},
                            "auto, fp32, bf16 or int8");
+  nst::PreserveColors colors = nst::PreserveColors::Off;
+  f.choice<nst::PreserveColors>("--preserve-colors", &colors, kColorNames, "off, luminance or match");
+  double strength = 100;
+  f.value("--strength", [&strength](const std::string& v) { strength = to_percent("--strength", v); });
   f.on("--quiet", &quiet);
   if (!f.parse(args, {"--model", "--content", "--output"})) return 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -291,6 +317,9 @@ int cmd_fast(const std::vector<std::string>& args) {
       std::cerr << "tile " << p.iteration << "/" << p.iterations << "  " << clock_str(p.elapsed_seconds) << "\n";
   };
   nst::Image out = model.stylize(content, o, bar, &g_cancel);
+  if (colors == nst::PreserveColors::Luminance) out = nst::keep_colors(content, out);
+  if (colors == nst::PreserveColors::ColorMatch) out = nst::match_colors(out, content);
+  if (strength < 100) out = nst::blend(content, out, strength / 100);
   nst::save_image(out, output);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!quiet)
@@ -362,6 +391,13 @@ int cmd_transfer(const std::vector<std::string>& args) {
   f.text("--style", &style_path);
   f.text("--output", &output);
   f.text("--model", &o.model);
+  f.value("--style-blend-weights", [&o](const std::string& v) {
+    o.style_blend_weights.clear();
+    for (const auto& w : split(v)) o.style_blend_weights.push_back(to_weight("--style-blend-weights", w));
+  });
+  f.value("--style-scale", [&o](const std::string& v) { o.style_scale = to_weight("--style-scale", v); });
+  f.choice<nst::PreserveColors>("--preserve-colors", &o.preserve_colors, kColorNames, "off, luminance or match");
+  f.value("--strength", [&o](const std::string& v) { o.strength = to_percent("--strength", v) / 100; });
   f.integer("--size", &o.size);
   f.integer("--iterations", &o.iterations);
   f.choice<nst::Optimizer>("--optimizer", &o.optimizer,
@@ -419,7 +455,11 @@ int cmd_transfer(const std::vector<std::string>& args) {
   if (o.model.empty()) o.model = nst::default_model();
 
   const nst::Image content = nst::load_image(content_path);
-  const nst::Image style = nst::load_image(style_path);
+  // "a.jpg,b.jpg": several paintings, unless the whole value names a file.
+  std::vector<nst::Image> styles;
+  std::error_code ec;
+  for (const auto& path : std::filesystem::exists(style_path, ec) ? std::vector<std::string>{style_path} : split(style_path))
+    styles.push_back(nst::load_image(path));
   if (!quiet) std::cerr << "network: " << nst::inspect_model(o.model).describe() << "\n";
   const std::vector<nst::Scale> scales = nst::transfer_scales(content.width, content.height, o);
   const double estimate = nst::estimate_transfer_bytes(content.width, content.height, o);
@@ -452,7 +492,7 @@ int cmd_transfer(const std::vector<std::string>& args) {
     if (tty) std::cerr << "\r" << line << std::flush;
     else if (p.iteration == p.iterations || p.iteration % std::max(1, p.iterations / 10) == 0) std::cerr << line << "\n";
   };
-  nst::TransferResult r = nst::transfer(content, style, o, bar, &g_cancel);
+  nst::TransferResult r = nst::transfer(content, styles, o, bar, &g_cancel);
   if (tty && !quiet) std::cerr << "\n";
   nst::save_image(r.image, output);
   if (!quiet)

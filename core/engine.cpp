@@ -40,17 +40,6 @@ Image to_image(const at::Tensor& x) {
   return img;
 }
 
-double available_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string key;
-  double kb = 0;
-  while (f >> key >> kb) {
-    if (key == "MemAvailable:") return kb * 1024;
-    f.ignore(256, '\n');
-  }
-  return 0;  // unknown
-}
-
 std::string gib(double bytes) {
   std::ostringstream s;
   s.precision(bytes < 10.0 * (1 << 30) ? 2 : 3);
@@ -69,11 +58,31 @@ struct Plan {
   std::vector<Scale> scales;  // smallest first
 };
 
+constexpr double kMinStyleScale = 0.1, kMaxStyleScale = 4;
+
 void check_scale_options(const TransferOptions& opt);
 
-void check_options(const Image& content, const Image& style, const TransferOptions& opt) {
+void check_options(const Image& content, const std::vector<Image>& styles, const TransferOptions& opt) {
   if (content.empty() || content.width <= 0 || content.height <= 0) throw Error("the content image is empty");
-  if (style.empty() || style.width <= 0 || style.height <= 0) throw Error("the style image is empty");
+  if (styles.empty()) throw Error("no style image given");
+  for (const Image& style : styles)
+    if (style.empty() || style.width <= 0 || style.height <= 0)
+      throw Error(styles.size() == 1 ? "the style image is empty" : "one of the style images is empty");
+  if (!opt.style_blend_weights.empty()) {
+    if (opt.style_blend_weights.size() != styles.size())
+      throw Error("got " + std::to_string(opt.style_blend_weights.size()) + " style blend weights for " +
+                  std::to_string(styles.size()) + " style images");
+    double sum = 0;
+    for (double w : opt.style_blend_weights) {
+      if (!std::isfinite(w) || w < 0) throw Error("style blend weights must be finite numbers of at least 0");
+      sum += w;
+    }
+    if (sum <= 0) throw Error("at least one style blend weight must be above 0");
+  }
+  if (!std::isfinite(opt.style_scale) || opt.style_scale < kMinStyleScale || opt.style_scale > kMaxStyleScale)
+    throw Error("the style scale must be between 0.1 and 4 (got " + std::to_string(opt.style_scale) + ")");
+  if (!std::isfinite(opt.strength) || opt.strength < 0 || opt.strength > 1)
+    throw Error("the strength must be between 0 and 1 (got " + std::to_string(opt.strength) + ")");
   if (opt.init == Init::Image && opt.init_image.empty()) throw Error("init is 'image' but no init image was given");
   for (const auto& [name, v] : {std::pair{"content weight", opt.content_weight}, {"style weight", opt.style_weight},
                                 {"total-variation weight", opt.tv_weight}, {"learning rate", opt.learning_rate},
@@ -154,9 +163,71 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TransferOptions& o
   return std::make_unique<torch::optim::Adam>(std::vector<at::Tensor>{x}, torch::optim::AdamOptions(lr));
 }
 
-// The result back at the content's size and channel layout, its alpha carried over.
-Image to_output(const at::Tensor& x, const Image& content) {
-  Image out = convert_channels(resize(to_image(x), content.width, content.height), content.channels);
+// The photo and the paintings as the optimisation sees them: with Luminance
+// all grey (as RGB), each painting's brightness given the photo's mean and
+// deviation; with ColorMatch each painting in the photo's colours.
+struct Inputs {
+  Image content;
+  std::vector<Image> styles;
+};
+
+Image grey_rgb(const Image& img) { return convert_channels(convert_channels(img, 1), 3); }
+
+// A grey RGB image's values moved so that their mean and deviation become the reference's.
+Image match_luminance(const Image& grey, const Image& reference) {
+  auto stats = [](const Image& img) {
+    double sum = 0, sq = 0;
+    const size_t n = size_t(img.width) * img.height;
+    for (size_t i = 0; i < n; ++i) {
+      const double v = img.data[i * 3];
+      sum += v;
+      sq += v * v;
+    }
+    const double mean = sum / double(n);
+    return std::pair<double, double>{mean, std::sqrt(std::max(0.0, sq / double(n) - mean * mean))};
+  };
+  const auto [mg, sg] = stats(grey);
+  const auto [mr, sr] = stats(reference);
+  const double k = sg > 1e-6 ? sr / sg : 1.0;
+  Image out = grey;
+  for (float& v : out.data) v = std::clamp(float((v - mg) * k + mr), 0.f, 1.f);
+  return out;
+}
+
+Inputs prepare_inputs(const Image& content, const std::vector<Image>& styles, const TransferOptions& opt) {
+  Inputs in;
+  switch (opt.preserve_colors) {
+    case PreserveColors::Off:
+      in.content = content;
+      in.styles = styles;
+      break;
+    case PreserveColors::Luminance:
+      in.content = grey_rgb(content);
+      for (const Image& s : styles) in.styles.push_back(match_luminance(grey_rgb(s), in.content));
+      break;
+    case PreserveColors::ColorMatch: {
+      in.content = content;
+      const Image reference = convert_channels(content, 3);
+      for (const Image& s : styles) in.styles.push_back(match_colors(convert_channels(s, 3), reference));
+      break;
+    }
+  }
+  return in;
+}
+
+// The optimised image (RGB, the photo's size) finished as the options say:
+// the photo's chroma put back (Luminance), then mixed with the photo by the
+// strength. `photo`: RGB, same size.
+Image finish(const Image& rgb, const Image& photo, const TransferOptions& opt) {
+  Image out = opt.preserve_colors == PreserveColors::Luminance ? keep_colors(photo, rgb) : rgb;
+  if (opt.strength < 1) out = blend(photo, out, opt.strength);
+  return out;
+}
+
+// The result back at the content's size and channel layout, finished, its alpha carried over.
+Image to_output(const at::Tensor& x, const Image& content, const TransferOptions& opt) {
+  const Image rgb = finish(resize(to_image(x), content.width, content.height), convert_channels(content, 3), opt);
+  Image out = convert_channels(rgb, content.channels);
   if (content.has_alpha()) {
     const size_t n = size_t(out.width) * out.height;
     for (size_t i = 0; i < n; ++i)
@@ -177,12 +248,22 @@ float ramp(int d, int overlap) { return overlap <= 0 ? 1.f : std::min(1.f, float
 class Optimisation {
  public:
   Optimisation(Clock::time_point t0, const FeatureNet& net, const Plan& plan, const TransferOptions& opt,
-               const Image& content, const Image& style, const ProgressFn& progress, const std::atomic<bool>* cancel,
+               const Image& photo, const Inputs& in, const ProgressFn& progress, const std::atomic<bool>* cancel,
                const std::atomic<bool>* finish_now)
-      : t0_(t0), net_(net), plan_(plan), opt_(opt), style_(convert_channels(style, 3)), progress_(progress),
-        cancel_(cancel), finish_now_(finish_now), content_full_(convert_channels(content, 3)),
-        content_(resize(content_full_, plan.ww, plan.wh)) {
-    if (opt.init == Init::Image) init_ = convert_channels(load_image(opt.init_image), 3);
+      : t0_(t0), net_(net), plan_(plan), opt_(opt), progress_(progress), cancel_(cancel), finish_now_(finish_now),
+        content_full_(convert_channels(in.content, 3)), content_(resize(content_full_, plan.ww, plan.wh)),
+        photo_work_(resize(convert_channels(photo, 3), plan.ww, plan.wh)) {
+    const std::vector<Image>& styles = in.styles;
+    for (const Image& style : styles) styles_.push_back(convert_channels(style, 3));
+    blend_weights_ = opt.style_blend_weights;
+    if (blend_weights_.empty()) blend_weights_.assign(styles_.size(), 1.0);
+    double sum = 0;
+    for (double w : blend_weights_) sum += w;
+    for (double& w : blend_weights_) w /= sum;
+    if (opt.init == Init::Image) {
+      init_ = convert_channels(load_image(opt.init_image), 3);
+      if (opt.preserve_colors == PreserveColors::Luminance) init_ = grey_rgb(init_);
+    }
     p_.scales = int(plan.scales.size());
     for (const Scale& s : plan.scales) {
       p_.iterations += s.iterations * int(s.tiles.size());
@@ -212,35 +293,45 @@ class Optimisation {
     return resize(w <= plan_.ww && h <= plan_.wh ? content_ : content_full_, w, h);
   }
 
-  // The style's Gram matrices for a scale whose longest side is `side`: the
+  // The target Gram matrices for a scale whose longest side is `side`: each
+  // painting's (see style_grams), mixed with the blend weights.
+  void make_style_targets(int side) {
+    style_targets_.assign(plan_.style_layers.size(), at::Tensor());
+    for (size_t k = 0; k < styles_.size(); ++k) {
+      if (blend_weights_[k] <= 0) continue;
+      const std::vector<at::Tensor> g = style_grams(styles_[k], side);
+      for (size_t i = 0; i < g.size(); ++i)
+        style_targets_[i] = style_targets_[i].defined() ? style_targets_[i] + blend_weights_[k] * g[i]
+                                                        : blend_weights_[k] * g[i];
+    }
+    for (auto& t : style_targets_) t = t.detach();
+  }
+
+  // One painting's Gram matrices for a scale whose longest side is `side`: the
   // painting scaled to that side, but above the working size never beyond its
   // own size (nor the working size's scale), so that larger scales add finer
-  // strokes instead of enlarged ones. A painting larger than a tile is read in
-  // tiles, their Gram matrices averaged by area.
-  void make_style_targets(int side) {
-    const int work_side = std::max(plan_.ww, plan_.wh), own = std::max(style_.width, style_.height);
+  // strokes instead of enlarged ones; then by the style scale. A painting
+  // larger than a tile is read in tiles, their Gram matrices averaged by area.
+  std::vector<at::Tensor> style_grams(const Image& style, int side) const {
+    const int work_side = std::max(plan_.ww, plan_.wh), own = std::max(style.width, style.height);
     const int style_side = side <= work_side ? side : std::min(side, std::max(work_side, own));
-    const auto [sw, sh] = with_longest_side(style_.width, style_.height, style_side);
-    const Image style_rgb = resize(style_, sw, sh);
-    const at::Tensor st = to_tensor(style_rgb);
+    const auto [sw, sh] = with_longest_side(style.width, style.height, style_side * opt_.style_scale);
+    const at::Tensor st = to_tensor(resize(style, sw, sh));
     torch::NoGradGuard no_grad;
     const std::vector<bool> grams(plan_.style_layers.size(), true);
     const std::vector<TileRect> tiles = tile_layout(sw, sh, opt_.tile, 0);
-    if (tiles.size() == 1) {
-      style_targets_ = net_.features(st, plan_.style_layers, grams);
-    } else {
-      style_targets_.assign(plan_.style_layers.size(), at::zeros({}, at::kFloat));
-      double areas = 0;
-      for (const TileRect& t : tiles) {
-        const at::Tensor part = st.narrow(2, t.y, t.height).narrow(3, t.x, t.width).contiguous();
-        const std::vector<at::Tensor> g = net_.features(part, plan_.style_layers, grams);
-        const double area = double(t.width) * t.height;
-        areas += area;
-        for (size_t i = 0; i < g.size(); ++i) style_targets_[i] = style_targets_[i] + area * g[i];
-      }
-      for (auto& t : style_targets_) t = t / areas;
+    if (tiles.size() == 1) return net_.features(st, plan_.style_layers, grams);
+    std::vector<at::Tensor> sum(plan_.style_layers.size(), at::zeros({}, at::kFloat));
+    double areas = 0;
+    for (const TileRect& t : tiles) {
+      const at::Tensor part = st.narrow(2, t.y, t.height).narrow(3, t.x, t.width).contiguous();
+      const std::vector<at::Tensor> g = net_.features(part, plan_.style_layers, grams);
+      const double area = double(t.width) * t.height;
+      areas += area;
+      for (size_t i = 0; i < g.size(); ++i) sum[i] = sum[i] + area * g[i];
     }
-    for (auto& t : style_targets_) t = t.detach();
+    for (auto& t : sum) t = t / areas;
+    return sum;
   }
 
   // The scale's start: its own start image (content, noise or the init image at
@@ -299,7 +390,7 @@ class Optimisation {
     p_.work_done = work_total_ > 0 ? std::min(1.0, work_done_ / work_total_) : 0;
     p_.preview = nullptr;
     if (opt_.preview_every > 0 && (done_ % opt_.preview_every == 0 || done_ == p_.iterations)) {
-      preview_ = resize(to_image(var_.sizes() == x_.sizes() ? var_ : x_), plan_.ww, plan_.wh);
+      preview_ = finish(resize(to_image(var_.sizes() == x_.sizes() ? var_ : x_), plan_.ww, plan_.wh), photo_work_, opt_);
       p_.preview = &preview_;
     }
     if (progress_) progress_(p_);
@@ -384,12 +475,14 @@ class Optimisation {
   const FeatureNet& net_;
   const Plan& plan_;
   const TransferOptions& opt_;
-  const Image style_;  // RGB at its own size
+  std::vector<Image> styles_;        // RGB at their own sizes
+  std::vector<double> blend_weights_;  // one per style, summing to 1
   const ProgressFn& progress_;
   const std::atomic<bool>* cancel_;
   const std::atomic<bool>* finish_now_;
   const Image content_full_;  // RGB at its own size
   const Image content_;       // RGB at the working size
+  const Image photo_work_;    // the photo itself (in colour) at the working size, for previews
   Image init_;                // RGB at its own size (Init::Image)
   std::vector<at::Tensor> content_targets_, style_targets_;
   at::Tensor x_;           // the image at the current scale
@@ -422,7 +515,7 @@ double estimate_bytes(const FeatureNet& net, const Plan& p, int content_width, i
 // Refuses a run whose peak would not fit in the memory available now, naming
 // the largest output size that would.
 void check_memory(const FeatureNet& net, const Plan& p, const Image& content, const TransferOptions& opt) {
-  const double avail = available_bytes();
+  const double avail = double(available_memory_bytes());
   if (avail <= 0) return;
   const double need = estimate_bytes(net, p, content.width, content.height, opt);
   if (need <= avail) return;
@@ -444,7 +537,10 @@ void check_memory(const FeatureNet& net, const Plan& p, const Image& content, co
     (fits ? lo : hi) = mid;
   }
   if (lo >= 32) msg += ": the largest size that fits is " + std::to_string(lo) + " px";
-  else msg += ": close other programs or choose a smaller network";
+  else if (8 * 4 * double(content.width) * content.height > avail / 2)  // holding the image itself (estimate_bytes)
+    msg += ": an image this large does not fit at any output size; select or crop a part of it, or scale it down";
+  else
+    msg += ": close other programs or choose a smaller network";
   throw Error(msg);
 }
 
@@ -522,11 +618,25 @@ double estimate_transfer_bytes(int content_width, int content_height, const Tran
   return estimate_bytes(*net, plan, content_width, content_height, opt);
 }
 
+void check_transfer_memory(int content_width, int content_height, const TransferOptions& opt) {
+  std::unique_ptr<FeatureNet> net = load_network_layout(opt.model.empty() ? default_model() : opt.model, opt.preprocess);
+  Image content;  // only its size is read
+  content.width = content_width;
+  content.height = content_height;
+  check_memory(*net, make_plan(*net, opt, content), content, opt);
+}
+
 TransferResult transfer(const Image& content, const Image& style, const TransferOptions& opt,
                         const ProgressFn& progress, const std::atomic<bool>* cancel,
                         const std::atomic<bool>* finish_now) {
+  return transfer(content, std::vector<Image>{style}, opt, progress, cancel, finish_now);
+}
+
+TransferResult transfer(const Image& content, const std::vector<Image>& styles, const TransferOptions& opt,
+                        const ProgressFn& progress, const std::atomic<bool>* cancel,
+                        const std::atomic<bool>* finish_now) {
   const auto t0 = Clock::now();
-  check_options(content, style, opt);
+  check_options(content, styles, opt);
   at::set_num_threads(opt.threads > 0 ? opt.threads : int(std::max(1u, std::thread::hardware_concurrency())));
 
   std::unique_ptr<FeatureNet> net = load_network(opt.model.empty() ? default_model() : opt.model, opt.preprocess);
@@ -535,7 +645,7 @@ TransferResult transfer(const Image& content, const Image& style, const Transfer
   const Plan plan = make_plan(*net, opt, content);
   check_memory(*net, plan, content, opt);
 
-  Optimisation run(t0, *net, plan, opt, content, style, progress, cancel, finish_now);
+  Optimisation run(t0, *net, plan, opt, content, prepare_inputs(content, styles, opt), progress, cancel, finish_now);
   run.run();
 
   TransferResult result;
@@ -543,7 +653,7 @@ TransferResult transfer(const Image& content, const Image& style, const Transfer
   result.work_width = plan.ww;
   result.work_height = plan.wh;
   result.precision = net->precision();
-  result.image = to_output(run.image(), content);
+  result.image = to_output(run.image(), content, opt);
   result.iterations = run.iterations();
   result.losses = run.losses();
   result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -116,6 +116,67 @@ Image blend(const Image& original, const Image& stylized, double strength) {
   return out;
 }
 
+namespace {
+
+// Mean and covariance of an image's RGB channels (double precision).
+void color_statistics(const Image& img, cv::Matx31d* mean, cv::Matx33d* cov) {
+  const size_t n = size_t(img.width) * img.height;
+  const int ch = img.channels;
+  cv::Matx31d m = cv::Matx31d::zeros();
+  for (size_t i = 0; i < n; ++i)
+    for (int c = 0; c < 3; ++c) m(c) += img.data[i * ch + c];
+  m *= 1.0 / double(n);
+  cv::Matx33d s = cv::Matx33d::zeros();
+  for (size_t i = 0; i < n; ++i) {
+    const double d[3] = {img.data[i * ch] - m(0), img.data[i * ch + 1] - m(1), img.data[i * ch + 2] - m(2)};
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b) s(a, b) += d[a] * d[b];
+  }
+  *mean = m;
+  *cov = s * (1.0 / double(n));
+}
+
+// A symmetric positive semi-definite matrix to the power `p` (+-1/2), through
+// its eigenvalues; eigenvalues below `floor` count as `floor` (a flat or
+// grey image has a singular covariance).
+cv::Matx33d symmetric_power(const cv::Matx33d& m, double p, double floor) {
+  cv::Mat values, vectors;  // rows of `vectors` are the eigenvectors
+  cv::eigen(cv::Mat(m), values, vectors);
+  cv::Matx33d out = cv::Matx33d::zeros();
+  for (int k = 0; k < 3; ++k) {
+    const double f = std::pow(std::max(values.at<double>(k), floor), p);
+    for (int a = 0; a < 3; ++a)
+      for (int b = 0; b < 3; ++b) out(a, b) += f * vectors.at<double>(k, a) * vectors.at<double>(k, b);
+  }
+  return out;
+}
+
+}  // namespace
+
+Image match_colors(const Image& image, const Image& reference) {
+  if (image.empty() || reference.empty()) throw Error("match_colors: empty image");
+  if (image.channels < 3) return image;
+  if (reference.channels < 3) throw Error("match_colors: the reference image is grey");
+  cv::Matx31d mi, mr;
+  cv::Matx33d ci, cr;
+  color_statistics(image, &mi, &ci);
+  color_statistics(reference, &mr, &cr);
+  // x' = A (x - mean_image) + mean_reference with A = C_ref^(1/2) C_image^(-1/2):
+  // the covariance of x' is A C_image A^T = C_ref.
+  constexpr double kFloor = 1e-8;
+  const cv::Matx33d a = symmetric_power(cr, 0.5, 0) * symmetric_power(ci, -0.5, kFloor);
+  Image out = image;
+  const size_t n = size_t(out.width) * out.height;
+  const int ch = out.channels;
+  for (size_t i = 0; i < n; ++i) {
+    float* px = &out.data[i * ch];
+    const double d[3] = {px[0] - mi(0), px[1] - mi(1), px[2] - mi(2)};
+    for (int c = 0; c < 3; ++c)
+      px[c] = std::clamp(float(a(c, 0) * d[0] + a(c, 1) * d[1] + a(c, 2) * d[2] + mr(c)), 0.f, 1.f);
+  }
+  return out;
+}
+
 Image keep_colors(const Image& original, const Image& stylized) {
   check_same(original, stylized, "keep_colors");
   if (stylized.channels < 3) return stylized;

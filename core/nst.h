@@ -66,6 +66,12 @@ Image blend(const Image& original, const Image& stylized, double strength);
 // brightness of `stylized` with the colours (YCbCr chroma, Rec. 709) of
 // `original`. Grey images are returned unchanged; alpha from `stylized`.
 Image keep_colors(const Image& original, const Image& stylized);
+// Colour matching (Gatys et al. 2017, "Controlling Perceptual Factors in
+// Neural Style Transfer"): `image` with its colours moved by one affine map
+// so that their mean and covariance become those of `reference` (the RGB
+// channels; the sizes may differ; clamped to [0, 1]). Grey images are
+// returned unchanged; alpha is kept.
+Image match_colors(const Image& image, const Image& reference);
 
 // --- files (through OpenCV; 8/16-bit PNG, JPEG, TIFF, ...) ------------------
 Image load_image(const std::string& path);  // throws Error with the reason
@@ -85,6 +91,9 @@ void prefer_passive_threads(char** argv);
 // of /proc/self/status), in bytes; 0 where the system does not tell.
 int64_t resident_memory_bytes();
 int64_t peak_memory_bytes();
+// Memory the system can give to a program now without swapping
+// (MemAvailable of /proc/meminfo), in bytes; 0 where it does not tell.
+int64_t available_memory_bytes();
 
 // --- models ---------------------------------------------------------------
 enum class Pooling { Max, Average };
@@ -121,6 +130,14 @@ struct ModelInfo {
 ModelInfo inspect_model(const std::string& path);
 
 // --- optimisation-based transfer (Gatys et al.) ---------------------------
+// Whose colours the result has (Gatys et al. 2017): the painting's (Off);
+// the photo's, with only the luminance stylised (Luminance: content and
+// painting optimised as grey, the painting's brightness matched to the
+// photo's, the photo's chroma put back); or the photo's colours given to the
+// painting before the transfer (ColorMatch: mean and covariance, see
+// match_colors).
+enum class PreserveColors { Off, Luminance, ColorMatch };
+
 struct TransferOptions {
   std::string model;            // file or folder; empty: default_model()
   int size = 512;               // working size: longest side in pixels (content is never upscaled)
@@ -164,6 +181,15 @@ struct TransferOptions {
   // of the whole painting, so that memory stays bounded whatever the size.
   int tile = 1024;
   int tile_overlap = 128;  // pixels shared by neighbouring tiles (blended)
+  // Several paintings: the target Gram matrices are their mix with these
+  // weights (one per style image, at least one > 0; empty: all equal).
+  std::vector<double> style_blend_weights;
+  // The painting's size relative to the image's at each scale (the size of
+  // the brush strokes): 2 paints with strokes twice as large. 0.1 to 4.
+  double style_scale = 1;
+  PreserveColors preserve_colors = PreserveColors::Off;
+  // The result mixed with the content at the end: 1 all style, 0 the content.
+  double strength = 1;
 };
 
 // One scale of a run: its size, its iterations and how it is cut into tiles.
@@ -186,6 +212,10 @@ std::vector<TileRect> tile_layout(int width, int height, int tile, int overlap);
 // Peak memory transfer() is expected to need, in bytes, for a content image
 // of this size (the feature network's layers from options.model).
 double estimate_transfer_bytes(int content_width, int content_height, const TransferOptions& options);
+// Throws the Error transfer() would throw for a run that does not fit in the
+// memory available now ("W x H px needs about N GiB ... the largest size that
+// fits is P px"), without the pixels: a host can refuse before it reads them.
+void check_transfer_memory(int content_width, int content_height, const TransferOptions& options);
 
 // The weighted losses of one step: content, style and total variation, and
 // their sum, which the optimisation minimises.
@@ -224,6 +254,10 @@ struct TransferResult {
 // becomes true the run stops after the current iteration and returns the
 // result so far ("Apply now"); result.iterations tells how many ran.
 TransferResult transfer(const Image& content, const Image& style, const TransferOptions& options,
+                        const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
+                        const std::atomic<bool>* finish_now = nullptr);
+// The same with several paintings, mixed by options.style_blend_weights.
+TransferResult transfer(const Image& content, const std::vector<Image>& styles, const TransferOptions& options,
                         const ProgressFn& progress = {}, const std::atomic<bool>* cancel = nullptr,
                         const std::atomic<bool>* finish_now = nullptr);
 

@@ -202,4 +202,15 @@ int64_t proc_status_bytes(const std::string& key) {
 int64_t resident_memory_bytes() { return proc_status_bytes("VmRSS:"); }
 int64_t peak_memory_bytes() { return proc_status_bytes("VmHWM:"); }
 
+int64_t available_memory_bytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  int64_t kb = 0;
+  while (f >> key >> kb) {
+    if (key == "MemAvailable:") return kb * 1024;
+    f.ignore(256, '\n');
+  }
+  return 0;
+}
+
 }  // namespace nst
