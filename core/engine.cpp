@@ -60,6 +60,9 @@ struct Plan {
 
 constexpr double kMinStyleScale = 0.1, kMaxStyleScale = 4;
 
+// "1 style image", "2 style images".
+std::string plural(size_t n, const std::string& thing) { return std::to_string(n) + " " + thing + (n == 1 ? "" : "s"); }
+
 void check_scale_options(const TransferOptions& opt);
 
 void check_options(const Image& content, const std::vector<Image>& styles, const TransferOptions& opt) {
@@ -70,8 +73,8 @@ void check_options(const Image& content, const std::vector<Image>& styles, const
       throw Error(styles.size() == 1 ? "the style image is empty" : "one of the style images is empty");
   if (!opt.style_blend_weights.empty()) {
     if (opt.style_blend_weights.size() != styles.size())
-      throw Error("got " + std::to_string(opt.style_blend_weights.size()) + " style blend weights for " +
-                  std::to_string(styles.size()) + " style images");
+      throw Error("got " + plural(opt.style_blend_weights.size(), "style blend weight") + " for " +
+                  plural(styles.size(), "style image"));
     double sum = 0;
     for (double w : opt.style_blend_weights) {
       if (!std::isfinite(w) || w < 0) throw Error("style blend weights must be finite numbers of at least 0");

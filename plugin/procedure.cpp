@@ -47,7 +47,66 @@ std::string validate_params(const PluginParams& p, bool style_in_memory) {
     return printf_string(_("pooling must be 0 (max) or 1 (average) (got %d)."), p.pooling);
   if (!std::isfinite(p.learning_rate) || p.learning_rate < 0)
     return _("learning-rate must be 0 (default) or a positive number.");
+  if (p.output_size < -1 || (p.output_size > 0 && (p.output_size < kMinSize || p.output_size > kMaxOutputSize)))
+    return printf_string(_("output-size must be 0 (the working size), -1 (the layer's own size) or between %d and "
+                           "%d pixels (got %d)."),
+                         kMinSize, kMaxOutputSize, p.output_size);
+  if (p.scale_iterations < 0 || p.scale_iterations > kMaxIterations)
+    return printf_string(_("scale-iterations must be 0 (automatic) or up to %d (got %d)."), kMaxIterations,
+                         p.scale_iterations);
+  if (p.coarse_iterations < 0 || p.coarse_iterations > kMaxIterations)
+    return printf_string(_("coarse-to-fine must be 0 (off) or up to %d iterations (got %d)."), kMaxIterations,
+                         p.coarse_iterations);
+  if (!std::isfinite(p.strength) || p.strength < 0 || p.strength > 100)
+    return _("strength must be between 0 and 100 (percent of the style).");
+  if (p.preserve_colors < 0 || p.preserve_colors > 2)
+    return printf_string(_("preserve-colors must be 0 (off), 1 (luminance) or 2 (colour match) (got %d)."),
+                         p.preserve_colors);
+  if (!std::isfinite(p.style_scale) || p.style_scale < 0.1 || p.style_scale > 4)
+    return _("style-scale must be between 0.1 and 4 (the painting's size relative to the layer's).");
+  std::vector<double> weights;
+  std::string problem;
+  if (!parse_blend_weights(p.style_blend_weights, &weights, &problem)) return problem;
+  const size_t paintings = 1 + split_style_files(p.more_styles).size();
+  if (!weights.empty() && weights.size() != paintings)
+    return printf_string(_("style-blend-weights has %d weights for %d paintings (one each, or \"\" for equal)."),
+                         int(weights.size()), int(paintings));
+  if (p.selection_mask < 0 || p.selection_mask > 1)
+    return printf_string(_("selection-mask must be 0 or 1 (got %d)."), p.selection_mask);
   return {};
+}
+
+std::vector<std::string> split_style_files(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t end = list.find(':', start);
+    if (end == std::string::npos) end = list.size();
+    if (end > start) out.push_back(list.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool parse_blend_weights(const std::string& list, std::vector<double>* weights, std::string* problem) {
+  weights->clear();
+  for (const std::string& item : split_layer_list(list)) {
+    char* end = nullptr;
+    const double w = std::strtod(item.c_str(), &end);
+    if (end == item.c_str() || *end != '\0' || !std::isfinite(w) || w < 0) {
+      *problem = printf_string(_("style-blend-weights must be numbers of at least 0 separated by commas (got \"%s\")."),
+                               item.c_str());
+      return false;
+    }
+    weights->push_back(w);
+  }
+  double sum = 0;
+  for (double w : *weights) sum += w;
+  if (!weights->empty() && sum <= 0) {
+    *problem = _("style-blend-weights: at least one weight must be above 0.");
+    return false;
+  }
+  return true;
 }
 
 std::vector<std::string> split_layer_list(const std::string& list) {
@@ -85,6 +144,16 @@ nst::TransferOptions to_options(const PluginParams& p) {
   o.style_layers = split_layer_list(p.style_layers);
   o.content_layers = split_layer_list(p.content_layers);
   o.pooling = p.pooling == 1 ? nst::Pooling::Average : nst::Pooling::Max;
+  o.output_size = p.output_size;
+  o.scale_iterations = p.scale_iterations;
+  o.coarse_iterations = p.coarse_iterations;
+  o.strength = p.strength / 100;
+  o.preserve_colors = p.preserve_colors == 1   ? nst::PreserveColors::Luminance
+                      : p.preserve_colors == 2 ? nst::PreserveColors::ColorMatch
+                                               : nst::PreserveColors::Off;
+  o.style_scale = p.style_scale;
+  std::string unused;
+  parse_blend_weights(p.style_blend_weights, &o.style_blend_weights, &unused);
   return o;
 }
 
@@ -121,6 +190,10 @@ std::string layer_name_for_style(const std::string& style_path) {
   return printf_string(_("%s (neural style)"), words.c_str());
 }
 
+void check_memory(int width, int height, const PluginParams& p) {
+  nst::check_transfer_memory(width, height, to_options(p));
+}
+
 nst::TransferResult run_neural_style(const nst::Image& content, const PluginParams& p,
                                      const nst::ProgressFn& progress,
                                      const std::atomic<bool>* cancel) {
@@ -141,12 +214,9 @@ nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image
     throw nst::Error(_("The style layer has no pixels."));
   nst::TransferOptions options = to_options(p);
   options.preview_every = control.preview_every;
-  if (style_in_memory)
-    return nst::transfer(content, style, options, control.progress, control.cancel,
-                         control.finish_now);
-  const nst::Image loaded = nst::load_image(p.style_file);
-  return nst::transfer(content, loaded, options, control.progress, control.cancel,
-                       control.finish_now);
+  std::vector<nst::Image> styles{style_in_memory ? style : nst::load_image(p.style_file)};
+  for (const std::string& file : split_style_files(p.more_styles)) styles.push_back(nst::load_image(file));
+  return nst::transfer(content, styles, options, control.progress, control.cancel, control.finish_now);
 }
 
 std::string validate_fast_params(const FastParams& p) {
@@ -154,8 +224,9 @@ std::string validate_fast_params(const FastParams& p) {
     return _("No style network chosen yet: model is empty.");
   if (!std::isfinite(p.strength) || p.strength < 0 || p.strength > 100)
     return _("strength must be between 0 and 100 (percent of the style).");
-  if (p.preserve_colors < 0 || p.preserve_colors > 1)
-    return printf_string(_("preserve-colors must be 0 or 1 (got %d)."), p.preserve_colors);
+  if (p.preserve_colors < 0 || p.preserve_colors > 2)
+    return printf_string(_("preserve-colors must be 0 (off), 1 (luminance) or 2 (colour match) (got %d)."),
+                         p.preserve_colors);
   if (p.size != 0 && (p.size < kMinFastSize || p.size > kMaxSize))
     return printf_string(_("size must be 0 (the layer's own size) or between %d and %d pixels (got %d)."),
                          kMinFastSize, kMaxSize, p.size);
@@ -173,7 +244,9 @@ std::string fast_layer_name(const std::string& model_name) {
 }
 
 nst::Image finish_fast_style(const nst::Image& content, const nst::Image& stylized, const FastParams& p) {
-  nst::Image out = p.preserve_colors == 1 ? nst::keep_colors(content, stylized) : stylized;
+  nst::Image out = p.preserve_colors == 1   ? nst::keep_colors(content, stylized)
+                   : p.preserve_colors == 2 ? nst::match_colors(stylized, content)
+                                            : stylized;
   if (p.strength < 100) out = nst::blend(content, out, p.strength / 100.0);
   return out;
 }

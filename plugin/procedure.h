@@ -1,6 +1,6 @@
 // The plug-in's procedures, independent of the GIMP version: the parameters
-// of `plug-in-neural-style` and `plug-in-neural-style-fast` as plain C++
-// values, their validation and conversion into core options, and the one
+// of `plug-in-neural-style2` (`plug-in-neural-style` takes the first 18 of
+// them) and `plug-in-neural-style-fast` as plain C++ values, their validation and conversion into core options, and the one
 // call into the engine.
 //
 // Nothing here knows about libgimp, GEGL or GTK; each GIMP version has its
@@ -35,13 +35,35 @@ struct PluginParams {
   std::string content_layers;    // 15 content-layers
   int pooling = 0;               // 16 pooling: 0 max, 1 average
   double learning_rate = 0;      // 17 learning-rate, 0 = default
+  // plug-in-neural-style2 only (plug-in-neural-style: these defaults)
+  int output_size = 0;           // 18 output-size: 0 working size, -1 the layer's own size, > 0 px
+  int scale_iterations = 0;      // 19 scale-iterations: per larger scale, 0 = half the one before
+  int coarse_iterations = 0;     // 20 coarse-to-fine: iterations at 1/4 and 1/2 size first, 0 = off
+  double strength = 100;         // 21 strength: percent of the result mixed over the layer
+  int preserve_colors = 0;       // 22 preserve-colors: 0 off, 1 luminance only, 2 colour match
+  double style_scale = 1;        // 23 style-scale: the painting's size relative to the layer's (0.1-4)
+  std::string more_styles;       // 24 more-styles: further paintings, separated by ':'
+  std::string style_blend_weights;  // 25 style-blend-weights: "w1,w2,..", one per painting, "" = equal
+  int selection_mask = 1;        // 26 selection-mask: 1 the new layer gets a mask from the selection
 };
+
+// The number of parameters of plug-in-neural-style (the first ones above) and
+// of plug-in-neural-style2 (all), after run-mode, image and drawable.
+constexpr int kClassicParams = 15;
+constexpr int kAllParams = 24;
+
+// "a.jpg:b.jpg" -> {"a.jpg", "b.jpg"} (the separator of GIMP's folder lists; blanks kept).
+std::vector<std::string> split_style_files(const std::string& list);
+// "1, 0.5" -> {1, 0.5} ("" -> none: equal weights); false, with a translated
+// sentence in *problem, when a value is not a number >= 0 or all are 0.
+bool parse_blend_weights(const std::string& list, std::vector<double>* weights, std::string* problem);
 
 // Limits enforced by validate_params().
 constexpr int kMinIterations = 1;
 constexpr int kMaxIterations = 100000;
-constexpr int kMinSize = 16;
+constexpr int kMinSize = 32;  // the engine's smallest working size
 constexpr int kMaxSize = 16384;
+constexpr int kMaxOutputSize = 65536;
 
 // Empty when the values are acceptable, otherwise one translated sentence
 // naming the offending parameter. With `style_in_memory` (the style comes
@@ -59,6 +81,11 @@ std::string style_display_name(const std::string& style_path);
 
 // Name of the new layer: "/x/starry_night.jpg" -> "Starry Night (neural style)".
 std::string layer_name_for_style(const std::string& style_path);
+
+// Throws nst::Error when a run of these parameters on a width x height layer
+// would not fit in the memory available now (the engine's sentence, naming the
+// largest size that fits), before any pixel is read.
+void check_memory(int width, int height, const PluginParams& p);
 
 // Loads the style image and runs the engine on `content`. Throws nst::Error
 // (bad files, bad options), nst::Cancelled when *cancel became true, or any
@@ -86,7 +113,7 @@ nst::TransferResult run_neural_style(const nst::Image& content, const nst::Image
 struct FastParams {
   std::string model;        // 3 model: an installed style's name ("wave") or a network file/folder
   double strength = 100;    // 4 strength: percent of the style mixed into the layer (0-100)
-  int preserve_colors = 0;  // 5 preserve-colors: 1 keeps the layer's own colours
+  int preserve_colors = 0;  // 5 preserve-colors: 1 the layer's chroma kept, 2 the result's colours matched to the layer's
   int size = 0;             // 6 size: longest side the network paints at (0 = the layer's own size)
   int tile = 0;             // 7 tile: tile size in pixels for large layers (0 = default 1024)
 };

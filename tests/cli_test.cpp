@@ -120,6 +120,32 @@ TEST(Cli, MissingStyleFileIsNamed) {
   EXPECT_NE(r.err.find("cannot open image '/nonexistent/painting.jpg'"), std::string::npos) << r.err;
 }
 
+// The artistic controls' flags: several paintings (a missing second one is
+// named), bad values refused in a sentence, a run with all of them works.
+TEST(Cli, ControlFlags) {
+  nst::Image photo(48, 40, 3);
+  for (size_t i = 0; i < photo.data.size(); ++i) photo.data[i] = float(i % 89) / 88.f;
+  const std::string content = tmp() + "/controls-photo.png", style = tmp() + "/controls-style.png";
+  nst::save_image(photo, content);
+  nst::save_image(nst::resize(photo, 30, 30), style);
+  const std::string base = "transfer --content " + content + " --output " + tmp() + "/controls.png --model " +
+                           fixtures_dir() + "/darknet-random --size 48 --iterations 5 --quiet";
+  CmdResult r = nst(base + " --style " + style + "," + style + " --style-blend-weights 3,1 --style-scale 1.5"
+                    " --preserve-colors luminance --strength 80");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(exists(tmp() + "/controls.png"));
+  r = nst(base + " --style " + style + ",/nonexistent/second.jpg");
+  EXPECT_NE(r.err.find("cannot open image '/nonexistent/second.jpg'"), std::string::npos) << r.err;
+  r = nst(base + " --style " + style + " --style-blend-weights 1,1");
+  EXPECT_NE(r.err.find("got 2 style blend weights for 1 style image"), std::string::npos) << r.err;
+  r = nst(base + " --style " + style + " --strength 150");
+  EXPECT_NE(r.err.find("--strength must be a percentage from 0 to 100, got '150'"), std::string::npos) << r.err;
+  r = nst(base + " --style " + style + " --preserve-colors chroma");
+  EXPECT_NE(r.err.find("--preserve-colors must be off, luminance or match, got 'chroma'"), std::string::npos) << r.err;
+  r = nst(base + " --style " + style + " --style-scale 9");
+  EXPECT_NE(r.err.find("the style scale must be between 0.1 and 4"), std::string::npos) << r.err;
+}
+
 // The memory `nst transfer` announces before it starts against the peak it
 // then reaches (VmHWM, --stats), at two sizes: within 25 %. The generated
 // Darknet-tiny of the test build (its layers are the real network's), 22

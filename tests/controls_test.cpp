@@ -228,7 +228,7 @@ TEST(Controls, BlendWeightsMixTheTargetGramMatrices) {
   EXPECT_NEAR(first_style_loss(0.25), predicted, 1e-4 * std::max(l0, l1));
 
   o.style_blend_weights = {1};
-  EXPECT_NE(error_of([&] { nst::transfer(content, {a, b}, o); }).find("1 style blend weights for 2 style images"),
+  EXPECT_NE(error_of([&] { nst::transfer(content, {a, b}, o); }).find("got 1 style blend weight for 2 style images"),
             std::string::npos);
   o.style_blend_weights = {0, 0};
   EXPECT_NE(error_of([&] { nst::transfer(content, {a, b}, o); }).find("at least one style blend weight"),

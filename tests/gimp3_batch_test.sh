@@ -126,7 +126,37 @@ missing_call='(plug-in-neural-style RUN-NONINTERACTIVE 1 (vector (car (gimp-imag
 caught="(begin $n_layers (catch (gimp-message (string-append \"CAUGHT layers=\" (number->string (n-layers 1)))) (begin $missing_call (gimp-message \"NOT-CAUGHT\"))))"
 bad_arg="(begin $n_layers (catch (gimp-message (string-append \"BADARG layers=\" (number->string (n-layers 1)))) (begin (plug-in-neural-style RUN-NONINTERACTIVE 1 (vector (car (gimp-image-get-layer-by-name 1 \"Photo\"))) \"$style\" \"\" 0 64 -1 -1 -1 0 0 \"\" 0 \"\" \"\" 0 0) (gimp-message \"NOT-CAUGHT\"))))"
 
-out=$(run_gimp -b "$setup" -b "$call" -b "$two" -b "$fast" -b "$fast_unknown" -b "$caught" -b "$bad_arg" -b "$missing_call")
+# The parameters beyond GIMP 2.10's first 18, by name, through the alias
+# plug-in-neural-style2: an elliptical feathered selection becomes the new
+# layer's mask (GIMP's histograms count the selected pixels, weighted: the
+# mask's mean there equals the selection's), the layer's own size,
+# luminance-only colours. Then a rectangle: no mask.
+masked="(begin $n_layers
+(let* ((img 1) (src (car (gimp-image-get-layer-by-name img \"Photo\"))))
+  (gimp-image-select-ellipse img CHANNEL-OP-REPLACE 25 15 50 36)
+  (gimp-selection-feather img 10)
+  (let* ((sel (car (gimp-selection-save img)))
+         (hsel (gimp-drawable-histogram sel HISTOGRAM-VALUE 0 1))
+         (new (car (plug-in-neural-style2 #:run-mode RUN-NONINTERACTIVE #:image img #:drawables (vector src)
+                                          #:style-file \"$style\" #:iterations 10 #:size 48 #:output-size -1
+                                          #:preserve-colors 1)))
+         (mask (car (gimp-layer-get-mask new)))
+         (hmask (gimp-drawable-histogram mask HISTOGRAM-VALUE 0 1))
+         (w (car (gimp-drawable-get-width new))) (h (car (gimp-drawable-get-height new))))
+    (gimp-message (string-append \"MASKED layers=\" (number->string (n-layers img))
+      \" size=\" (number->string w) \"x\" (number->string h)
+      \" selmean=\" (number->string (car hsel)) \" maskmean=\" (number->string (car hmask))))
+    (gimp-image-remove-layer img new)
+    (gimp-image-remove-channel img sel)
+    (gimp-image-select-rectangle img CHANNEL-OP-REPLACE 20 10 40 30)
+    (let ((plain (car (plug-in-neural-style #:run-mode RUN-NONINTERACTIVE #:image img #:drawables (vector src)
+                                            #:style-file \"$style\" #:iterations 3 #:size 32))))
+      (gimp-message (string-append \"RECT mask=\" (let ((m (car (gimp-layer-get-mask plain)))) (if (and (number? m) (> m 0)) \"yes\" \"no\"))
+        \" size=\" (number->string (car (gimp-drawable-get-width plain))) \"x\" (number->string (car (gimp-drawable-get-height plain)))))
+      (gimp-image-remove-layer img plain))
+    (gimp-selection-none img))))"
+
+out=$(run_gimp -b "$setup" -b "$call" -b "$two" -b "$fast" -b "$fast_unknown" -b "$masked" -b "$caught" -b "$bad_arg" -b "$missing_call")
 result=$(grep -o 'RESULT .*' <<<"$out" || true)
 two_result=$(grep -o 'TWO .*' <<<"$out" || true)
 echo "$result"
@@ -160,5 +190,13 @@ check "fast: same size and offsets" test "$(field size "$fast_result") $(field o
 check "fast: pixels differ from the source" bash -c "[ -s '$tmp/fast.pam' ] && ! cmp -s '$tmp/before.pam' '$tmp/fast.pam'"
 check "fast: strength 0 gives exactly the source's pixels" cmp -s "$tmp/before.pam" "$tmp/fast-zero.pam"
 check "fast: unknown style fails and adds no layer" grep -q "FASTUNKNOWN layers=6" <<<"$out"
+masked_result=$(grep -o 'MASKED .*' <<<"$out" || true)
+echo "$masked_result $(grep -o 'RECT .*' <<<"$out" || true)"
+check "style2: one layer added (6 -> 7)" test "$(field layers "$masked_result")" = 7
+check "style2: the new layer covers the selection's bounds" bash -c "[ -n '$(field size "$masked_result")' ] && [ '$(field size "$masked_result")' != 80x60 ]"
+check "style2: the mask holds the selection (means $(field selmean "$masked_result") and $(field maskmean "$masked_result"))" \
+  awk -v a="$(field selmean "$masked_result")" -v b="$(field maskmean "$masked_result")" \
+  'BEGIN { d = a - b; exit !(a > 0 && (d < 0 ? -d : d) < 0.01 * a) }'
+check "style2: a rectangular selection gets no mask" grep -q "RECT mask=no size=40x30" <<<"$out"
 check "no crash" bash -c "! grep -qi 'plug-in crashed\|NOT-CAUGHT' '$tmp/out.txt'"
 if [ $fail -ne 0 ]; then echo "--- GIMP output ---"; echo "$out"; exit 1; fi

@@ -92,7 +92,7 @@ wait_for 120 "the settings dialog" has settings nst-start
 wait_for 10 "the problem to be said" value_matches settings nst-problem 'style image'
 check "no style yet: the problem is said above the buttons" prop_is settings nst-problem visible 1
 check "no style yet: Start is insensitive" prop_is settings nst-start sensitive 0
-check "the quality line describes the default (Good) for this layer" value_is settings nst-quality-detail "300 steps on a 120 × 90 copy"
+check "the quality line describes the default (Good) for this layer" value_is settings nst-quality-detail "300 iterations at 120 × 90 pixels"
 # Choose the style: the chooser's own dialog, its location field.
 click settings nst-style-file
 wait_for 20 "the file chooser" bash -c "xdotool search --name 'Choose the style painting' >/dev/null"
@@ -155,7 +155,7 @@ if locale -a 2>/dev/null | grep -qix 'de_DE.utf8'; then
     -b "$setup" -b "$(call RUN-INTERACTIVE german)" >"$tmp/gimp.log" 2>&1 &
   gimp_pid=$!
   wait_for 120 "the German settings dialog" has settings nst-start
-  wait_for 10 "the German quality line" value_matches settings nst-quality-detail '^300 Schritte auf einer Kopie von 120 × 90$'
+  wait_for 10 "the German quality line" value_matches settings nst-quality-detail '^300 Iterationen bei 120 × 90 Pixeln$'
   check "German: the Start button" value_is settings nst-start "St_arten"
   check "German: the time estimate line" value_matches settings nst-estimate '^Benötigte Zeit: '
   check "a new session preselects the latest style" value_is settings nst-style-file "$style"

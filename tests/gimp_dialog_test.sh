@@ -97,8 +97,6 @@ report() {  # report TAG: layer count, the layer just above the source; source s
      (gimp-message (string-append \"REPORT $1 layers=\" (number->string (car layers))
        \" above=\" (if (> pos 0) (car (gimp-item-get-name (vector-ref (cadr layers) (- pos 1)))) \"none\"))))"
 }
-# Same pixels (PNG files differ in their metadata).
-same_pixels() { [ "$(compare -metric AE "$1" "$2" null: 2>&1)" = 0 ]; }
 setup="(begin
   (gimp-message-set-handler CONSOLE)
   (let* ((img (car (file-jpeg-load RUN-NONINTERACTIVE \"$photo\" \"$photo\")))
@@ -138,6 +136,8 @@ start_gimp "$setup" "$(report before)" \
   "$call_last" "$(report after-close)" \
   "$(set_state "\"style-file=$style\\nstyle-drawable=\" $wave_layer \"\\niterations=1000\\nsize=128\\n\"")" \
   "$call_interactive" "$(report after-layer-style)" \
+  "$(set_state "\"style-file=$style\\niterations=300\\nsize=64\\noutput-size=-1\\n\"")" \
+  "$call_interactive" "$(report after-full-size-cancel)" \
   '(begin (gimp-image-delete 2) (gimp-image-clean-all 1))'
 
 # 1. Settings dialog with a style file that does not exist.
@@ -147,6 +147,7 @@ for w in nst-style-from-file nst-style-file nst-style-from-layer nst-style-layer
          nst-strength nst-smoothness nst-quality nst-quality-detail nst-estimate nst-seed nst-new-seed \
          nst-random-seed nst-advanced nst-network nst-network-file nst-iterations nst-size nst-style-layers \
          nst-content-layers nst-optimizer nst-learning-rate nst-init nst-init-file nst-pooling \
+         nst-stroke-size nst-mix nst-colors nst-selection-mask nst-output nst-coarse \
          nst-problem nst-reset nst-cancel nst-start; do
   check "settings dialog has $w" has settings $w
 done
@@ -155,7 +156,7 @@ check "missing style file is named" value_is settings nst-problem \
 check "Start is insensitive while the style is missing" prop_is settings nst-start sensitive 0
 check "style strength starts at 50" value_is settings nst-strength 50
 check "smoothness starts at 50" value_is settings nst-smoothness 50
-check "1000 iterations at 256 px is a custom quality" value_is settings nst-quality "4 Custom"
+check "1000 iterations at 256 px is a custom quality" value_is settings nst-quality "5 Custom"
 check "quality detail names the work size" value_is settings nst-quality-detail "1000 iterations at 256 × 170 pixels"
 check "no estimate for invalid settings" value_is settings nst-estimate "–"
 check "network is automatic" value_matches settings nst-network '^0 Automatic: Darknet-tiny'
@@ -176,7 +177,8 @@ check "style file shown" value_is settings nst-style-file "$style"
 check "thumbnail of the painting" value_matches settings nst-style-thumbnail '^[0-9]+x[0-9]+$'
 check "no problem shown" prop_is settings nst-problem visible 0
 wait_for 90 "the time estimate" value_matches settings nst-estimate '^(about|less than)'
-check "time estimate reads like speech" value_matches settings nst-estimate '^(about [0-9]+ (min|h)( [0-9]+ min)?|less than a minute)$'
+check "time and memory estimate read like speech" value_matches settings nst-estimate \
+  '^(about [0-9]+ (min|h)( [0-9]+ min)?|less than a minute), about [0-9.]+ (MB|GB) of memory$'
 echo "estimate: $(value settings nst-estimate)"
 shoot settings "$shots/settings-dialog.png"
 click settings nst-start
@@ -238,6 +240,24 @@ check "subtitle names the style layer" value_is progress nst-subtitle "“Photo�
 click progress nst-apply-now
 wait_for 30 "the plug-in to return (5)" grep -q "outcome=applied-early" "$ui/result.txt"
 finish_scenario
+
+# 5b. Up to the layer's own size: the scales in the quality line, the memory
+# in the estimate, the scale in the progress; Cancel at a larger scale.
+wait_for 60 "the settings dialog (5b)" has settings nst-start
+wait_for 10 "the style to be accepted (5b)" prop_is settings nst-start sensitive 1
+check "full size: the quality line names the scales" value_is settings nst-quality-detail \
+  "300 iterations at 64 × 43 pixels, then on at larger scales up to 451 × 300"
+check "full size: paint up to the layer's own size" value_matches settings nst-output '^1 '
+wait_for 60 "the full-size estimate" value_matches settings nst-estimate ', about [0-9.]+ (MB|GB) of memory$'
+echo "full-size estimate: $(value settings nst-estimate)"
+click settings nst-start
+wait_for 120 "a larger scale" value_matches progress nst-status '^Iteration [0-9]+ of [0-9]+, scale [2-7] of 7 \([0-9]+ × [0-9]+\)$'
+echo "$(value progress nst-status)"
+check "full size: the bar counts the work, not the iterations" \
+  awk -v f="$(value progress nst-progress)" 'BEGIN { exit !(f > 0 && f < 1) }'
+click progress nst-cancel
+wait_for 30 "the plug-in to return after Cancel (5b)" grep -q "outcome=cancelled" "$ui/result.txt"
+finish_scenario
 wait_gimp
 main_time=$((SECONDS - t0))
 
@@ -253,6 +273,8 @@ check "Apply Now: source pixels unchanged" same_pixels "$tmp/before.png" "$tmp/a
 check "closed window: no layer added" grep -q "layers=2 " <<<"$(report_of after-close)"
 check "closed window: source pixels unchanged" same_pixels "$tmp/before.png" "$tmp/after-close.png"
 check "layer style: one layer added, named after it" grep -q "layers=3 above=Great Wave (neural style)" <<<"$(report_of after-layer-style)"
+check "full size, cancelled at a larger scale: no layer added" grep -q "layers=3 " <<<"$(report_of after-full-size-cancel)"
+check "full size, cancelled: source pixels unchanged" same_pixels "$tmp/before.png" "$tmp/after-full-size-cancel.png"
 check "no crash" bash -c "! grep -qi 'plug-in crashed' '$tmp/gimp.log'"
 
 # 6. The dialog in German (translations from the build's po/).
@@ -267,7 +289,8 @@ if [ -f "$localedir/de/LC_MESSAGES/gimp20-neural-style.mo" ]; then
   wait_for 90 "the German time estimate" value_matches settings nst-estimate '^(etwa|weniger)'
   check "German: Start button" value_is settings nst-start "_Starten"
   check "German: quality preset" value_is settings nst-quality "1 Gut"
-  check "German: time estimate" value_matches settings nst-estimate '^(etwa [0-9]+ (Min\.|Std\.)( [0-9]+ Min\.)?|weniger als eine Minute)$'
+  check "German: time estimate" value_matches settings nst-estimate \
+    '^(etwa [0-9]+ (Min\.|Std\.)( [0-9]+ Min\.)?|weniger als eine Minute), etwa [0-9.]+ (MB|GB) Arbeitsspeicher$'
   shoot settings "$shots/settings-dialog-de.png"
   click settings nst-cancel
   wait_for 20 "the German dialog to close" grep -q "outcome=settings-cancelled" "$ui/result.txt"

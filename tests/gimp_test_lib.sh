@@ -42,6 +42,9 @@ start_display() {
   xdotool getmouselocation >/dev/null 2>&1 || { echo "SKIP: Xvfb did not start"; cat "$tmp/xvfb.log"; exit 77; }
 }
 
+# Same pixels (PNG files differ in their metadata).
+same_pixels() { [ "$(compare -metric AE "$1" "$2" null: 2>&1)" = 0 ]; }
+
 fail=0
 check() {  # check DESCRIPTION COMMAND...
   if "${@:2}"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi

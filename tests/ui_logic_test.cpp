@@ -68,12 +68,17 @@ nst::ModelInfo fake_info() {
 
 TEST(Mapping, QualityPresets) {
   const auto& p = quality_presets();
-  ASSERT_EQ(p.size(), 4u);
+  ASSERT_EQ(p.size(), 5u);
   EXPECT_EQ(preset_index(300, 512), kDefaultPreset);
   EXPECT_EQ(p[kDefaultPreset].iterations, DialogState().iterations);
   EXPECT_EQ(p[kDefaultPreset].size, DialogState().size);
-  for (size_t i = 0; i < p.size(); ++i) EXPECT_EQ(preset_index(p[i].iterations, p[i].size), int(i));
-  for (size_t i = 1; i < p.size(); ++i) {  // each step costs more
+  for (size_t i = 0; i < p.size(); ++i)
+    EXPECT_EQ(preset_index(p[i].iterations, p[i].size, p[i].output_size), int(i));
+  // Full size: Good, then on up to the layer's own size.
+  EXPECT_STREQ(p[4].label, "Full size");
+  EXPECT_EQ(p[4].output_size, -1);
+  EXPECT_EQ(preset_index(300, 512, -1), 4);
+  for (size_t i = 1; i < 4; ++i) {  // each step costs more
     EXPECT_GT(p[i].iterations, p[i - 1].iterations);
     EXPECT_GT(p[i].size, p[i - 1].size);
   }
@@ -110,6 +115,12 @@ TEST(Mapping, ToParamsUsesTheNetworkDefaults) {
   s.init_file = "/x/start.png";
   s.pooling = 1;
   s.learning_rate = 0.5;
+  s.output_size = -1;
+  s.mix = 70;
+  s.preserve_colors = 1;
+  s.style_scale = 2;
+  s.selection_mask = false;
+  s.coarse_iterations = 50;
   const nst_plugin::PluginParams p = to_params(s, fake_info());
   EXPECT_EQ(p.style_file, "/art/wave.jpg");
   EXPECT_DOUBLE_EQ(p.content_weight, 5);
@@ -125,7 +136,24 @@ TEST(Mapping, ToParamsUsesTheNetworkDefaults) {
   EXPECT_EQ(p.init_file, "/x/start.png");
   EXPECT_EQ(p.pooling, 1);
   EXPECT_DOUBLE_EQ(p.learning_rate, 0.5);
+  EXPECT_EQ(p.output_size, -1);
+  EXPECT_DOUBLE_EQ(p.strength, 70);
+  EXPECT_EQ(p.preserve_colors, 1);
+  EXPECT_DOUBLE_EQ(p.style_scale, 2);
+  EXPECT_EQ(p.selection_mask, 0);
+  EXPECT_EQ(p.coarse_iterations, 50);
   EXPECT_EQ(nst_plugin::validate_params(p), "");
+  // ... and back (a script's output size in pixels shows as the layer's own size).
+  nst_plugin::PluginParams q = p;
+  q.output_size = 2000;
+  const nst::ModelInfo info = fake_info();
+  const DialogState back = from_params(q, &info);
+  EXPECT_EQ(back.output_size, -1);
+  EXPECT_DOUBLE_EQ(back.mix, 70);
+  EXPECT_EQ(back.preserve_colors, 1);
+  EXPECT_DOUBLE_EQ(back.style_scale, 2);
+  EXPECT_FALSE(back.selection_mask);
+  EXPECT_EQ(back.coarse_iterations, 50);
 
   s.smoothness = 0;  // off
   EXPECT_EQ(to_params(s, fake_info()).tv_weight, 0);
@@ -175,17 +203,65 @@ TEST(Mapping, FromParamsInvertsToParams) {
 
 // --- working size and time -----------------------------------------------------
 
-TEST(Estimate, WorkSizeMatchesTheEngine) {
-  int w = 0, h = 0;
-  work_size(1000, 500, 512, &w, &h);
-  EXPECT_EQ(w, 512);
-  EXPECT_EQ(h, 256);
-  work_size(300, 900, 512, &w, &h);
-  EXPECT_EQ(w, 171);
-  EXPECT_EQ(h, 512);
-  work_size(100, 50, 512, &w, &h);  // never upscaled
-  EXPECT_EQ(w, 100);
-  EXPECT_EQ(h, 50);
+TEST(Estimate, TheDialogsEstimateRunsTheEnginesScales) {
+  Estimator estimator;
+  nst_plugin::PluginParams p;
+  Speed speed;
+  speed.setup_seconds = 2;
+  speed.iteration_seconds = 0.01;
+  speed.seconds_per_mpix = 4;
+  auto detail = [&](int w, int h) { return estimator.estimate(w, h, p, "", speed).detail; };
+  EXPECT_EQ(detail(1000, 500), "300 iterations at 512 × 256 pixels");
+  EXPECT_EQ(detail(300, 900), "300 iterations at 171 × 512 pixels");
+  EXPECT_EQ(detail(100, 50), "300 iterations at 100 × 50 pixels");  // never upscaled
+  EXPECT_EQ(detail(3, 400), "300 iterations at 32 × 400 pixels");   // the engine's thinnest side
+  RunEstimate one = estimator.estimate(1000, 500, p, "", speed);
+  ASSERT_EQ(one.scales.size(), 1u);
+  EXPECT_NEAR(one.seconds, estimate_seconds(speed, 512, 256, 300), 1e-9);
+  EXPECT_EQ(one.bytes, 0) << "no network file: memory unknown";
+  EXPECT_TRUE(one.fits());
+
+  // Full size: the working size, then larger scales up to the layer's size,
+  // the largest in tiles; each tile's steps count at the tile's size.
+  p.output_size = -1;
+  const RunEstimate full = estimator.estimate(3000, 2000, p, "", speed);
+  EXPECT_EQ(full.detail, "300 iterations at 512 × 341 pixels, then on at larger scales up to 3000 × 2000");
+  ASSERT_GT(full.scales.size(), 3u);
+  double expected = speed.setup_seconds;
+  for (const nst::Scale& s : full.scales)
+    expected += double(s.tiles.size()) * s.iterations *
+                (speed.iteration_seconds + speed.seconds_per_mpix * s.tiles[0].width * s.tiles[0].height / 1e6);
+  EXPECT_NEAR(full.seconds, expected, 1e-6);
+  EXPECT_GT(full.seconds, 2 * one.seconds);
+  EXPECT_GT(full.scales.back().tiles.size(), 1u);
+  EXPECT_LT(estimator.estimate(3000, 2000, p, "", Speed()).seconds, 0) << "unknown speed";
+
+  // Settings the engine refuses have no scales (the dialog's check names the problem).
+  p.size = 8;
+  EXPECT_TRUE(estimator.estimate(100, 100, p, "", speed).scales.empty());
+}
+
+TEST(Estimate, MemoryOfTheNetworkAndTheSentenceWhenItDoesNotFit) {
+  const std::string model = fixtures_dir() + "/darknet-random";
+  if (!exists(model + "/model.json")) GTEST_SKIP() << "fixture missing: " << model;
+  Estimator estimator;
+  nst_plugin::PluginParams p;
+  const RunEstimate work = estimator.estimate(3000, 2000, p, model, Speed());
+  p.output_size = -1;
+  const RunEstimate full = estimator.estimate(3000, 2000, p, model, Speed());
+  EXPECT_NEAR(work.bytes, nst::estimate_transfer_bytes(3000, 2000, [&] {
+    nst::TransferOptions o;
+    o.model = model;
+    return o;
+  }()), 1);
+  EXPECT_GT(full.bytes, work.bytes);
+  EXPECT_GT(full.available_bytes, 0);
+  EXPECT_EQ(format_memory(1.234e9), "about 1.2 GB of memory");
+  EXPECT_EQ(format_memory(356e6), "about 360 MB of memory");
+  EXPECT_EQ(format_memory(0), "");
+  EXPECT_EQ(memory_problem(31e9, 22e9),
+            "This needs about 31.0 GB of memory, but only 22.0 GB is free now: choose a lower quality, paint up to "
+            "the working size, or close other programs.");
 }
 
 TEST(Estimate, SpeedFromTimings) {
@@ -287,6 +363,14 @@ TEST(Texts, ProgressLines) {
   EXPECT_DOUBLE_EQ(eta_seconds(11, 101, 11.0, 1.0), 90.0);
   EXPECT_LT(eta_seconds(1, 100, 1.0, 1.0), 0);
   EXPECT_LT(eta_seconds(0, 100, 0, -1), 0);
+  // Over several scales: from the work done since iteration 1 (0.1 of it at
+  // 5 s, 0.4 at 35 s: 30 s per 0.3, 0.6 left = 60 s).
+  EXPECT_DOUBLE_EQ(eta_from_work(0.4, 0.1, 35, 5), 60.0);
+  EXPECT_LT(eta_from_work(0.1, 0.1, 5, 5), 0);
+  EXPECT_LT(eta_from_work(0.5, 0, 10, -1), 0);
+  EXPECT_EQ(format_scale(3, 6, 1448, 965, 2, 4), "scale 3 of 6 (1448 × 965), tile 2 of 4");
+  EXPECT_EQ(format_scale(2, 6, 724, 483, 1, 1), "scale 2 of 6 (724 × 483)");
+  EXPECT_EQ(format_scale(1, 1, 512, 341, 1, 1), "");
   EXPECT_EQ(format_times(42, -1), "Elapsed 0:42");
   EXPECT_EQ(format_times(42, 170), "Elapsed 0:42, about 3 min left");
   EXPECT_EQ(format_losses({1234, 11000, 11.5, 12345}),
@@ -345,6 +429,12 @@ TEST(Storage, StateRoundTrip) {
   s.pooling = 1;
   s.learning_rate = 0.125;
   s.advanced_expanded = true;
+  s.output_size = -1;
+  s.mix = 62.5;
+  s.preserve_colors = 2;
+  s.style_scale = 1.75;
+  s.selection_mask = false;
+  s.coarse_iterations = 40;
   const std::string text = serialize_state(s);
   DialogState back;
   ASSERT_TRUE(parse_state(text, back));
@@ -631,8 +721,9 @@ TEST(FastParams, ValidationAndFinishing) {
   p.tile = 100;
   EXPECT_EQ(nst_plugin::validate_fast_params(p), "tile must be 0 (default) or between 256 and 8192 pixels (got 100).");
   p.tile = 0;
-  p.preserve_colors = 2;
-  EXPECT_EQ(nst_plugin::validate_fast_params(p), "preserve-colors must be 0 or 1 (got 2).");
+  p.preserve_colors = 3;
+  EXPECT_EQ(nst_plugin::validate_fast_params(p),
+            "preserve-colors must be 0 (off), 1 (luminance) or 2 (colour match) (got 3).");
   p.preserve_colors = 0;
   EXPECT_EQ(nst_plugin::fast_layer_name("rain_princess"), "Rain Princess (fast style)");
 
@@ -646,6 +737,14 @@ TEST(FastParams, ValidationAndFinishing) {
   p.preserve_colors = 1;
   const nst::Image kept = nst_plugin::finish_fast_style(content, styled, p);
   EXPECT_EQ(kept.data, nst::keep_colors(content, styled).data);
+  // Colour match: the result's colours get the layer's mean and covariance.
+  nst::Image photo(8, 8, 3), painted(8, 8, 3);
+  for (size_t i = 0; i < photo.data.size(); ++i) {
+    photo.data[i] = 0.3f + 0.4f * float((i * 7) % 11) / 11.f;
+    painted.data[i] = 0.1f + 0.2f * float((i * 5) % 13) / 13.f;
+  }
+  p.preserve_colors = 2;
+  EXPECT_EQ(nst_plugin::finish_fast_style(photo, painted, p).data, nst::match_colors(painted, photo).data);
 }
 
 }  // namespace

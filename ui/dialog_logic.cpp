@@ -34,6 +34,9 @@ bool DialogState::operator==(const DialogState& o) const {
   return style_source == o.style_source && style_file == o.style_file &&
          style_drawable == o.style_drawable && strength == o.strength &&
          smoothness == o.smoothness && iterations == o.iterations && size == o.size &&
+         output_size == o.output_size && mix == o.mix && preserve_colors == o.preserve_colors &&
+         style_scale == o.style_scale && selection_mask == o.selection_mask &&
+         coarse_iterations == o.coarse_iterations &&
          seed == o.seed && random_seed == o.random_seed && model_file == o.model_file &&
          style_layers == o.style_layers && content_layers == o.content_layers &&
          optimizer == o.optimizer && init == o.init && init_file == o.init_file &&
@@ -45,18 +48,21 @@ bool DialogState::operator==(const DialogState& o) const {
 
 const std::vector<QualityPreset>& quality_presets() {
   static const std::vector<QualityPreset> presets = {
-      {N_("Quick draft"), 100, 256},
-      {N_("Good"), 300, 512},
-      {N_("Fine"), 500, 768},
-      {N_("Best"), 1000, 1024},
+      {N_("Quick draft"), 100, 256, 0},
+      {N_("Good"), 300, 512, 0},
+      {N_("Fine"), 500, 768, 0},
+      {N_("Best"), 1000, 1024, 0},
+      // Good, then on at larger scales up to the layer's own size.
+      {N_("Full size"), 300, 512, -1},
   };
   return presets;
 }
 
-int preset_index(int iterations, int size) {
+int preset_index(int iterations, int size, int output_size) {
   const auto& presets = quality_presets();
   for (size_t i = 0; i < presets.size(); ++i)
-    if (presets[i].iterations == iterations && presets[i].size == size) return int(i);
+    if (presets[i].iterations == iterations && presets[i].size == size && presets[i].output_size == output_size)
+      return int(i);
   return -1;
 }
 
@@ -96,6 +102,12 @@ nst_plugin::PluginParams to_params(const DialogState& s, const nst::ModelInfo& i
   p.content_layers = s.content_layers;
   p.pooling = s.pooling;
   p.learning_rate = s.learning_rate;
+  p.output_size = s.output_size;
+  p.coarse_iterations = s.coarse_iterations;
+  p.strength = s.mix;
+  p.preserve_colors = s.preserve_colors;
+  p.style_scale = s.style_scale;
+  p.selection_mask = s.selection_mask ? 1 : 0;
   return p;
 }
 
@@ -115,6 +127,13 @@ DialogState from_params(const nst_plugin::PluginParams& p, const nst::ModelInfo*
   s.content_layers = p.content_layers;
   s.pooling = p.pooling;
   s.learning_rate = p.learning_rate;
+  // The dialog offers the working size or the layer's own size.
+  s.output_size = p.output_size == 0 ? 0 : -1;
+  s.coarse_iterations = p.coarse_iterations;
+  s.mix = p.strength;
+  s.preserve_colors = p.preserve_colors;
+  s.style_scale = p.style_scale;
+  s.selection_mask = p.selection_mask == 1;
   s.strength = kSliderNeutral;
   s.smoothness = kSliderNeutral;
   if (info) {

@@ -37,6 +37,11 @@ struct DialogState {
   double smoothness = kSliderNeutral;  // total variation weight; 0 = off
   int iterations = 300;
   int size = 512;
+  int output_size = 0;          // 0: the working size, resized; -1: the layer's own size
+  double mix = 100;             // percent of the result over the layer
+  int preserve_colors = 0;      // 0 the painting's, 1 luminance only, 2 colour match
+  double style_scale = 1;       // stroke size: the painting's size relative to the layer's
+  bool selection_mask = true;   // mask the new layer by a shaped or feathered selection
   int seed = 0;
   bool random_seed = false;     // a new seed on every run
   // Advanced
@@ -48,6 +53,7 @@ struct DialogState {
   std::string init_file;
   int pooling = 0;              // 0 max, 1 average
   double learning_rate = 0;     // 0 = automatic
+  int coarse_iterations = 0;    // coarse-to-fine steps at 1/4 and 1/2 size, 0 = off
   bool advanced_expanded = false;
 
   bool operator==(const DialogState& o) const;
@@ -60,11 +66,12 @@ struct QualityPreset {
   const char* label;  // untranslated (mark with N_, translate when shown)
   int iterations;
   int size;
+  int output_size;    // 0: the working size; -1: the layer's own size
 };
-// Quick draft, Good, Fine, Best.
+// Quick draft, Good, Fine, Best, Full size.
 const std::vector<QualityPreset>& quality_presets();
 // Index of the preset with exactly these values, or -1 ("Custom").
-int preset_index(int iterations, int size);
+int preset_index(int iterations, int size, int output_size = 0);
 // The preset used by default (Good: 300 iterations at 512 px).
 constexpr int kDefaultPreset = 1;
 

@@ -119,6 +119,12 @@ std::string serialize_state(const DialogState& s) {
   put("smoothness", number(s.smoothness));
   put("iterations", std::to_string(s.iterations));
   put("size", std::to_string(s.size));
+  put("output-size", std::to_string(s.output_size));
+  put("mix", number(s.mix));
+  put("preserve-colors", std::to_string(s.preserve_colors));
+  put("style-scale", number(s.style_scale));
+  put("selection-mask", s.selection_mask ? "1" : "0");
+  put("coarse-to-fine", std::to_string(s.coarse_iterations));
   put("seed", std::to_string(s.seed));
   put("random-seed", s.random_seed ? "1" : "0");
   put("model-file", s.model_file);
@@ -151,6 +157,12 @@ bool parse_state(const std::string& text, DialogState& s) {
     else if (key == "smoothness" && parse_number(value, &dv)) r.smoothness = std::min(kSliderMax, std::max(kSliderMin, dv));
     else if (key == "iterations" && parse_int(value, &iv)) r.iterations = iv;
     else if (key == "size" && parse_int(value, &iv)) r.size = iv;
+    else if (key == "output-size" && parse_int(value, &iv) && (iv == 0 || iv == -1)) r.output_size = iv;
+    else if (key == "mix" && parse_number(value, &dv) && dv >= 0 && dv <= 100) r.mix = dv;
+    else if (key == "preserve-colors" && parse_int(value, &iv) && iv >= 0 && iv <= 2) r.preserve_colors = iv;
+    else if (key == "style-scale" && parse_number(value, &dv) && dv >= 0.1 && dv <= 4) r.style_scale = dv;
+    else if (key == "selection-mask") r.selection_mask = value == "1";
+    else if (key == "coarse-to-fine" && parse_int(value, &iv) && iv >= 0) r.coarse_iterations = iv;
     else if (key == "seed" && parse_int(value, &iv)) r.seed = iv;
     else if (key == "random-seed") r.random_seed = value == "1";
     else if (key == "model-file") r.model_file = value;

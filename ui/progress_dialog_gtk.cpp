@@ -85,9 +85,14 @@ gboolean poll(gpointer data) {
   }
 
   const double elapsed = g_timer_elapsed(ui->clock, nullptr);
-  const double fraction = s.iterations > 0 ? std::min(1.0, double(s.iteration) / s.iterations) : 0.0;
-  const std::string status =
+  // Over several scales the work done counts (later steps cost more).
+  const bool scaled = s.scales > 1 && s.work_done > 0;
+  const double fraction =
+      scaled ? std::min(1.0, s.work_done) : s.iterations > 0 ? std::min(1.0, double(s.iteration) / s.iterations) : 0.0;
+  std::string status =
       progress_status(s.iteration, s.iterations, s.cancel_requested, s.finish_requested, ui->ctx.fast);
+  const std::string where = format_scale(s.scale, s.scales, s.width, s.height, s.tile, s.tiles);
+  if (!where.empty() && s.iteration > 0 && !s.cancel_requested && !s.finish_requested) status += ", " + where;
   gtk_label_set_text(GTK_LABEL(ui->status), status.c_str());
 
   gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(ui->bar), fraction);
@@ -95,7 +100,8 @@ gboolean poll(gpointer data) {
   gtk_progress_bar_set_text(GTK_PROGRESS_BAR(ui->bar), percent);
   g_free(percent);
 
-  double eta = eta_seconds(s.iteration, s.iterations, s.elapsed, s.elapsed_first);
+  double eta = scaled ? eta_from_work(s.work_done, s.work_first, s.elapsed, s.elapsed_first)
+                      : eta_seconds(s.iteration, s.iterations, s.elapsed, s.elapsed_first);
   if (eta < 0 && ui->ctx.estimate_seconds > 0) eta = std::max(0.0, ui->ctx.estimate_seconds - elapsed);
   if (s.cancel_requested || s.finish_requested) eta = -1;
   gtk_label_set_text(GTK_LABEL(ui->times), format_times(elapsed, eta).c_str());
@@ -276,9 +282,14 @@ nst::TransferResult transfer_in_progress_window(const nst::Image& content, const
   ProgressContext ctx;
   ctx.subtitle = progress_subtitle(layer_name, style_name);
   ctx.start_preview = content;
-  int ww = 0, wh = 0;
-  work_size(content.width, content.height, p.size, &ww, &wh);
-  ctx.estimate_seconds = estimate_seconds(profile.speeds.find(model_path), ww, wh, p.iterations);
+  try {
+    nst::TransferOptions o = nst_plugin::to_options(p);
+    o.model = model_path;
+    ctx.estimate_seconds = estimate_seconds(profile.speeds.find(model_path),
+                                            nst::transfer_scales(content.width, content.height, o));
+  } catch (const std::exception&) {
+    // The engine reports it.
+  }
   ctx.host_progress = host_progress;
   std::string error;
   const ProgressOutcome outcome = run_progress_dialog(job, ctx, &error);
@@ -291,7 +302,7 @@ nst::TransferResult transfer_in_progress_window(const nst::Image& content, const
   nst::TransferResult result = job.take_result();
   test_hook_note("result", std::string("outcome=") + outcome_name(outcome) + " iterations=" +
                                std::to_string(result.iterations) + " of=" + std::to_string(p.iterations));
-  if (!model_path.empty()) {
+  if (!model_path.empty() && last.scales <= 1) {  // the speed at one size
     const Timing t =
         timing_from_progress(last.elapsed_first, last.elapsed, last.iteration, result.work_width, result.work_height);
     if (t.valid()) {
@@ -306,7 +317,8 @@ nst::TransferResult transfer_in_batch(const nst::Image& content, const nst::Imag
                                       const nst_plugin::PluginParams& p) {
   nst_plugin::RunControl control;
   control.progress = [](const nst::Progress& pr) {
-    if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
+    if (pr.scales > 1) gimp_progress_update(pr.work_done);
+    else if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
     gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration, pr.iterations,
                                   pr.losses.total);
   };

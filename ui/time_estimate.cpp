@@ -13,12 +13,6 @@ namespace nst_ui {
 
 using nst_plugin::printf_string;
 
-void work_size(int width, int height, int size, int* work_width, int* work_height) {
-  const int longest = std::max(1, std::max(width, height));
-  const double scale = std::min(1.0, double(size) / longest);
-  *work_width = std::max(1, int(std::lround(width * scale)));
-  *work_height = std::max(1, int(std::lround(height * scale)));
-}
 
 Speed SpeedTable::find(const std::string& model) const {
   auto it = speeds_.find(model);
@@ -75,6 +69,72 @@ double estimate_seconds(const Speed& speed, int work_width, int work_height, int
                        speed.seconds_per_mpix * (double(work_width) * work_height / 1e6));
 }
 
+double estimate_seconds(const Speed& speed, const std::vector<nst::Scale>& scales) {
+  if (!speed.valid() || scales.empty()) return -1;
+  double seconds = speed.setup_seconds;
+  for (const nst::Scale& s : scales) {
+    const nst::TileRect& t = s.tiles.front();
+    seconds += estimate_seconds(speed, t.width, t.height, s.iterations) * double(s.tiles.size()) -
+               speed.setup_seconds * double(s.tiles.size());
+  }
+  return seconds;
+}
+
+RunEstimate Estimator::estimate(int content_width, int content_height, const nst_plugin::PluginParams& p,
+                                const std::string& model_path, const Speed& speed) {
+  RunEstimate e;
+  const nst::TransferOptions o = [&] {
+    nst::TransferOptions t = nst_plugin::to_options(p);
+    t.model = model_path;
+    return t;
+  }();
+  try {
+    e.scales = nst::transfer_scales(content_width, content_height, o);
+  } catch (const std::exception&) {
+    return e;
+  }
+  const nst::Scale* working = &e.scales.front();
+  for (const nst::Scale& s : e.scales)
+    if (s.working) working = &s;
+  e.detail = printf_string(_("%d iterations at %d × %d pixels"), working->iterations, working->width,
+                           working->height);
+  const int larger = int(e.scales.size() - size_t(working - e.scales.data()) - 1);
+  if (larger > 0) {
+    const nst::Scale& last = e.scales.back();
+    /* TRANSLATORS: follows "300 iterations at 512 × 341 pixels"; the final size of the result. */
+    e.detail += printf_string(_(", then on at larger scales up to %d × %d"), last.width, last.height);
+  }
+  e.seconds = estimate_seconds(speed, e.scales);
+  const std::string key = model_path + "\n" + std::to_string(content_width) + "x" + std::to_string(content_height) +
+                          "\n" + std::to_string(p.size) + "\n" + std::to_string(p.output_size) + "\n" +
+                          std::to_string(p.coarse_iterations) + "\n" + p.style_layers + "\n" + p.content_layers;
+  if (key != key_) {
+    key_ = key;
+    bytes_ = 0;
+    try {
+      if (!model_path.empty()) bytes_ = nst::estimate_transfer_bytes(content_width, content_height, o);
+    } catch (const std::exception&) {
+      // The dialog's check names the problem with the network.
+    }
+  }
+  e.bytes = bytes_;
+  e.available_bytes = nst::available_memory_bytes();
+  return e;
+}
+
+std::string format_memory(double bytes) {
+  if (!(bytes > 0)) return std::string();
+  const double gb = bytes / 1e9;
+  if (gb < 1) return printf_string(_("about %d MB of memory"), int(std::lround(bytes / 1e6 / 10) * 10));
+  return printf_string(_("about %.1f GB of memory"), gb);
+}
+
+std::string memory_problem(double needed_bytes, double available_bytes) {
+  return printf_string(_("This needs about %.1f GB of memory, but only %.1f GB is free now: choose a lower quality, "
+                         "paint up to the working size, or close other programs."),
+                       needed_bytes / 1e9, available_bytes / 1e9);
+}
+
 std::string format_estimate(double seconds) {
   if (!(seconds >= 0) || !std::isfinite(seconds)) return std::string();
   if (seconds < 50) return _("less than a minute");
@@ -101,6 +161,20 @@ double eta_seconds(int iteration, int iterations, double elapsed, double elapsed
   if (iteration < 2 || iterations <= 0 || !(elapsed > elapsed_first)) return -1;
   const double per_iteration = (elapsed - elapsed_first) / (iteration - 1);
   return per_iteration * std::max(0, iterations - iteration);
+}
+
+double eta_from_work(double work_done, double work_first, double elapsed, double elapsed_first) {
+  if (elapsed_first < 0 || !(work_done > work_first) || !(elapsed > elapsed_first) || work_done > 1) return -1;
+  return (elapsed - elapsed_first) / (work_done - work_first) * (1 - work_done);
+}
+
+std::string format_scale(int scale, int scales, int width, int height, int tile, int tiles) {
+  if (scales <= 1) return std::string();
+  /* TRANSLATORS: where a run over several sizes is: scale 3 of 6 and its size in pixels. */
+  std::string out = printf_string(_("scale %d of %d (%d × %d)"), scale, scales, width, height);
+  /* TRANSLATORS: follows "scale 3 of 6 (1448 × 965)". */
+  if (tiles > 1) out += printf_string(_(", tile %d of %d"), tile, tiles);
+  return out;
 }
 
 std::string format_iteration(int iteration, int iterations) {

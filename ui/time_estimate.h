@@ -5,16 +5,15 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "nst.h"
+#include "procedure.h"
 
 namespace nst_ui {
 
-// --- working size and time estimate ---------------------------------------------
+// --- time estimate -------------------------------------------------------------
 
-// The engine's working size for a w x h content and a size limit (longest
-// side; content is never upscaled).
-void work_size(int width, int height, int size, int* work_width, int* work_height);
 
 // Measured speed of one network on this machine: a run takes
 // setup + iterations x (iteration_seconds + seconds_per_mpix x megapixels).
@@ -58,6 +57,36 @@ Speed refine_speed(const Speed& old, const Timing& run);
 
 // Seconds a run will take, < 0 if the speed is unknown.
 double estimate_seconds(const Speed& speed, int work_width, int work_height, int iterations);
+// The same for a run over these scales (each tile's iterations at its size).
+double estimate_seconds(const Speed& speed, const std::vector<nst::Scale>& scales);
+
+// What a run of the optimisation will do and cost, for the settings dialog:
+// its scales (nst::transfer_scales: exactly what the engine will run), its
+// time and its peak memory, and the detail line ("300 iterations at 512 × 341
+// pixels, then 5 larger scales up to 3000 × 2000").
+struct RunEstimate {
+  std::vector<nst::Scale> scales;  // empty when the settings cannot run
+  double seconds = -1;             // < 0: the speed is not known yet
+  double bytes = 0;                // 0: not known (the network cannot be read)
+  double available_bytes = 0;      // memory available now, 0 if unknown
+  std::string detail;
+  bool fits() const { return bytes <= 0 || available_bytes <= 0 || bytes <= available_bytes; }
+};
+// The network's memory use is read from its file (`model_path`, resolved)
+// once per size and network: keep one Estimator per dialog.
+class Estimator {
+ public:
+  RunEstimate estimate(int content_width, int content_height, const nst_plugin::PluginParams& p,
+                       const std::string& model_path, const Speed& speed);
+
+ private:
+  std::string key_;
+  double bytes_ = 0;
+};
+// "about 1.2 GB of memory" (translated); "" when not known.
+std::string format_memory(double bytes);
+// The settings dialog's sentence for a run that does not fit in the memory available now.
+std::string memory_problem(double needed_bytes, double available_bytes);
 
 // Measuring a network's speed in the background: see calibration.h.
 
@@ -71,8 +100,14 @@ std::string format_clock(double seconds);
 // Seconds left, from the time per iteration so far (iterations after the
 // first, which also paid for the setup). < 0 when not known yet.
 double eta_seconds(int iteration, int iterations, double elapsed, double elapsed_first);
+// Seconds left from the fraction of the work done (a run over several
+// scales, whose later steps cost more), measured from iteration 1's end
+// (`work_first` done at `elapsed_first`). < 0 when not known yet.
+double eta_from_work(double work_done, double work_first, double elapsed, double elapsed_first);
 // "Iteration 42 of 300".
 std::string format_iteration(int iteration, int iterations);
+// "scale 3 of 6 (1448 × 965), tile 2 of 4"; "" for a run at one scale.
+std::string format_scale(int scale, int scales, int width, int height, int tile, int tiles);
 // The progress window's status line. `iteration`/`iterations` are tiles for
 // a fast run (`fast`), optimisation steps otherwise.
 std::string progress_status(int iteration, int iterations, bool cancel_requested, bool finish_requested,

@@ -65,6 +65,14 @@ JobSnapshot TransferJob::snapshot(unsigned have_preview_serial) const {
   s.losses = snap_.losses;
   s.elapsed = snap_.elapsed;
   s.elapsed_first = snap_.elapsed_first;
+  s.scale = snap_.scale;
+  s.scales = snap_.scales;
+  s.width = snap_.width;
+  s.height = snap_.height;
+  s.tile = snap_.tile;
+  s.tiles = snap_.tiles;
+  s.work_done = snap_.work_done;
+  s.work_first = snap_.work_first;
   s.cancel_requested = snap_.cancel_requested;
   s.finish_requested = snap_.finish_requested;
   s.preview_serial = snap_.preview_serial;
@@ -94,7 +102,17 @@ void TransferJob::on_progress(const nst::Progress& p) {
   snap_.iterations = p.iterations;
   snap_.losses = p.losses;
   snap_.elapsed = p.elapsed_seconds;
-  if (p.iteration == 1 || snap_.elapsed_first < 0) snap_.elapsed_first = p.elapsed_seconds;
+  snap_.scale = p.scale;
+  snap_.scales = p.scales;
+  snap_.width = p.width;
+  snap_.height = p.height;
+  snap_.tile = p.tile;
+  snap_.tiles = p.tiles;
+  snap_.work_done = p.work_done;
+  if (p.iteration == 1 || snap_.elapsed_first < 0) {
+    snap_.elapsed_first = p.elapsed_seconds;
+    snap_.work_first = p.work_done;
+  }
   if (want_preview) {
     snap_.preview = std::move(preview);
     ++snap_.preview_serial;

@@ -36,6 +36,11 @@ struct JobSnapshot {
   nst::Losses losses;            // of the last iteration
   double elapsed = 0;            // seconds since start(), engine clock
   double elapsed_first = -1;     // seconds when iteration 1 ended, < 0 before
+  // A run over several scales (nst::Progress): where it is, and the
+  // fraction of its work done (steps weighted by their pixels), also when
+  // iteration 1 ended.
+  int scale = 0, scales = 0, width = 0, height = 0, tile = 0, tiles = 0;
+  double work_done = 0, work_first = 0;
   bool cancel_requested = false;
   bool finish_requested = false;
   unsigned preview_serial = 0;   // increases with every new preview

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "dialog_logic.h"
 #include "dialog_storage.h"
@@ -27,11 +28,16 @@
 
 namespace {
 
+// plug-in-neural-style2 has every parameter (the menu entry runs it);
+// plug-in-neural-style, its first 18, stays for the scripts written for it
+// (GIMP 2.10's script-fu insists on the exact number of arguments).
 constexpr const char* kProcName = "plug-in-neural-style";
+constexpr const char* kProcName2 = "plug-in-neural-style2";
 constexpr const char* kBinary = "neural-style";
 constexpr const char* kDialogDataKey = "plug-in-neural-style-dialog";
 constexpr const char* kProfileFile = "neural-style.rc";
-constexpr int kNumParams = 18;
+constexpr int kNumParams = 3 + nst_plugin::kClassicParams;
+constexpr int kNumParams2 = 3 + nst_plugin::kAllParams;
 constexpr const char* kFastProcName = "plug-in-neural-style-fast";
 constexpr int kNumFastParams = 8;
 
@@ -48,7 +54,7 @@ GimpParamDef g_args[] = {
      (gchar*)"Feature network file or folder; \"\" = the best installed network"},
     {GIMP_PDB_INT32, (gchar*)"iterations", (gchar*)"Optimisation steps (1-100000, default 300)"},
     {GIMP_PDB_INT32, (gchar*)"size",
-     (gchar*)"Working size: longest side in pixels (16-16384, default 512; never upscales)"},
+     (gchar*)"Working size: longest side in pixels (32-16384, default 512; never upscales)"},
     {GIMP_PDB_FLOAT, (gchar*)"content-weight", (gchar*)"Content loss weight (< 0 = the network's default)"},
     {GIMP_PDB_FLOAT, (gchar*)"style-weight", (gchar*)"Style loss weight (< 0 = the network's default)"},
     {GIMP_PDB_FLOAT, (gchar*)"tv-weight",
@@ -64,8 +70,31 @@ GimpParamDef g_args[] = {
     {GIMP_PDB_INT32, (gchar*)"pooling", (gchar*)"Pooling { max (0), average (1) }"},
     {GIMP_PDB_FLOAT, (gchar*)"learning-rate",
      (gchar*)"Optimiser step size (0 = default: 1.0 for L-BFGS, 0.02 for Adam)"},
+    // plug-in-neural-style2 only
+    {GIMP_PDB_INT32, (gchar*)"output-size",
+     (gchar*)"Size the result is painted at, longest side: 0 = the working size (the result resized to the layer), "
+             "-1 = the layer's own size (full detail), or 32-65536 px; above the working size the painting "
+             "continues at scales up to 1.41x larger each, in tiles when large"},
+    {GIMP_PDB_INT32, (gchar*)"scale-iterations",
+     (gchar*)"Iterations at each scale above the working size (0 = half the scale before's, at least 20)"},
+    {GIMP_PDB_INT32, (gchar*)"coarse-to-fine",
+     (gchar*)"Iterations at a quarter and at half the working size first (0 = off)"},
+    {GIMP_PDB_FLOAT, (gchar*)"strength",
+     (gchar*)"Percent of the result mixed over the layer (0-100, default 100)"},
+    {GIMP_PDB_INT32, (gchar*)"preserve-colors",
+     (gchar*)"Keep the layer's colours { off (0), luminance: only the brightness is stylised (1), colour match: "
+             "the painting takes the layer's colours first (2) }"},
+    {GIMP_PDB_FLOAT, (gchar*)"style-scale",
+     (gchar*)"The painting's size relative to the layer's: larger strokes above 1 (0.1-4, default 1)"},
+    {GIMP_PDB_STRING, (gchar*)"more-styles",
+     (gchar*)"Further paintings mixed with style-file, separated by ':' (\"\" = none)"},
+    {GIMP_PDB_STRING, (gchar*)"style-blend-weights",
+     (gchar*)"One weight per painting, style-file first, separated by commas (\"\" = equal)"},
+    {GIMP_PDB_INT32, (gchar*)"selection-mask",
+     (gchar*)"With a selection that is not a plain rectangle, the new layer gets a layer mask from it so that only "
+             "the selected pixels change { FALSE (0), TRUE (1) }"},
 };
-static_assert(sizeof(g_args) / sizeof(g_args[0]) == kNumParams, "parameter table out of sync");
+static_assert(sizeof(g_args) / sizeof(g_args[0]) == kNumParams2, "parameter table out of sync");
 
 GimpParamDef g_fast_args[] = {
     {GIMP_PDB_INT32, (gchar*)"run-mode",
@@ -77,7 +106,8 @@ GimpParamDef g_fast_args[] = {
              "network (ml5 folder or its manifest.json, TransformerNet .pth)"},
     {GIMP_PDB_FLOAT, (gchar*)"strength",
      (gchar*)"Percent of the style in the result (0-100, default 100; lower mixes in the original)"},
-    {GIMP_PDB_INT32, (gchar*)"preserve-colors", (gchar*)"Keep the layer's colours { FALSE (0), TRUE (1) }"},
+    {GIMP_PDB_INT32, (gchar*)"preserve-colors", (gchar*)"Keep the layer's colours { off (0), luminance: the style's brightness with the layer's colours (1), "
+             "colour match: the result's colours matched to the layer's (2) }"},
     {GIMP_PDB_INT32, (gchar*)"size",
      (gchar*)"Longest side the network paints at, result scaled to the layer (0 = the layer's own size, or 64-16384)"},
     {GIMP_PDB_INT32, (gchar*)"tile",
@@ -95,17 +125,25 @@ void query() {
   gimp_plugin_domain_register(GETTEXT_PACKAGE, locale_dir().c_str());
 
   gimp_install_procedure(
-      kProcName,
+      kProcName2,
       N_("Repaint the layer in the style of a painting (neural style transfer)"),
       "Optimises a copy of the drawable (within the selection bounds) so that the features a "
       "convolutional network extracts from it keep the content of the drawable and take the "
-      "textures and colours of the style image (Gatys et al.). The result is added as a new "
-      "layer directly above the source layer; the source is not changed.",
-      "Neural Style contributors", "Neural Style contributors", "2025",
-      N_("Neural Style _Transfer..."), "RGB*, GRAY*", GIMP_PLUGIN, kNumParams,
+      "textures and colours of the style image or images (Gatys et al.), up to the layer's own size "
+      "if asked. The result is added as a new layer directly above the source layer, masked by a "
+      "selection that is not a plain rectangle; the source is not changed.",
+      "Neural Style contributors", "Neural Style contributors", "2026",
+      N_("Neural Style _Transfer..."), "RGB*, GRAY*", GIMP_PLUGIN, kNumParams2,
       G_N_ELEMENTS(g_return_vals), g_args, g_return_vals);
+  gimp_plugin_menu_register(kProcName2, "<Image>/Filters/Artistic");
 
-  gimp_plugin_menu_register(kProcName, "<Image>/Filters/Artistic");
+  gimp_install_procedure(
+      kProcName,
+      N_("Repaint the layer in the style of a painting (neural style transfer)"),
+      "plug-in-neural-style2 with its first 18 parameters: the result at the working size resized to the "
+      "layer, one painting, no colour preservation, full strength, no selection mask.",
+      "Neural Style contributors", "Neural Style contributors", "2025", nullptr, "RGB*, GRAY*", GIMP_PLUGIN,
+      kNumParams, G_N_ELEMENTS(g_return_vals), g_args, g_return_vals);
 
   gimp_install_procedure(
       kFastProcName,
@@ -123,7 +161,7 @@ void query() {
 // ---------------------------------------------------------------------------
 // Last values (gimp_get_data / gimp_set_data need a plain block of bytes)
 
-constexpr guint32 kLastValuesMagic = 0x4e535432;  // "NST2"
+constexpr guint32 kLastValuesMagic = 0x4e535433;  // "NST3"
 
 struct LastValues {
   guint32 magic;
@@ -143,6 +181,15 @@ struct LastValues {
   gdouble style_weight;
   gdouble tv_weight;
   gdouble learning_rate;
+  gint32 output_size;
+  gint32 scale_iterations;
+  gint32 coarse_iterations;
+  gdouble strength;
+  gint32 preserve_colors;
+  gdouble style_scale;
+  gchar more_styles[8192];
+  gchar style_blend_weights[1024];
+  gint32 selection_mask;
   gint32 style_drawable;  // > 0: the style was this drawable (dialog only)
   gint32 from_dialog;     // 1: written by a run from the dialog
 };
@@ -189,6 +236,15 @@ bool load_last_values(LastRun& last) {
   p.style_weight = v.style_weight;
   p.tv_weight = v.tv_weight;
   p.learning_rate = v.learning_rate;
+  p.output_size = v.output_size;
+  p.scale_iterations = v.scale_iterations;
+  p.coarse_iterations = v.coarse_iterations;
+  p.strength = v.strength;
+  p.preserve_colors = v.preserve_colors;
+  p.style_scale = v.style_scale;
+  p.more_styles = copy_from(v.more_styles);
+  p.style_blend_weights = copy_from(v.style_blend_weights);
+  p.selection_mask = v.selection_mask;
   last.style_drawable = v.style_drawable;
   last.from_dialog = v.from_dialog == 1;
   return true;
@@ -203,7 +259,8 @@ void save_last_values(const nst_plugin::PluginParams& p, gint32 style_drawable, 
   // stored truncated.
   if (!copy_to(v.style_file, p.style_file) || !copy_to(v.model_file, p.model_file) ||
       !copy_to(v.init_file, p.init_file) || !copy_to(v.style_layers, p.style_layers) ||
-      !copy_to(v.content_layers, p.content_layers))
+      !copy_to(v.content_layers, p.content_layers) || !copy_to(v.more_styles, p.more_styles) ||
+      !copy_to(v.style_blend_weights, p.style_blend_weights))
     return;
   v.iterations = p.iterations;
   v.size = p.size;
@@ -215,6 +272,13 @@ void save_last_values(const nst_plugin::PluginParams& p, gint32 style_drawable, 
   v.style_weight = p.style_weight;
   v.tv_weight = p.tv_weight;
   v.learning_rate = p.learning_rate;
+  v.output_size = p.output_size;
+  v.scale_iterations = p.scale_iterations;
+  v.coarse_iterations = p.coarse_iterations;
+  v.strength = p.strength;
+  v.preserve_colors = p.preserve_colors;
+  v.style_scale = p.style_scale;
+  v.selection_mask = p.selection_mask;
   v.style_drawable = style_drawable;
   v.from_dialog = from_dialog ? 1 : 0;
   gimp_set_data(kProcName, &v, sizeof v);
@@ -266,7 +330,8 @@ std::string param_string(const GimpParam& p) {
   return p.data.d_string ? std::string(p.data.d_string) : std::string();
 }
 
-nst_plugin::PluginParams params_from_pdb(const GimpParam* param) {
+// The arguments of either procedure (nparams: kNumParams or kNumParams2).
+nst_plugin::PluginParams params_from_pdb(gint nparams, const GimpParam* param) {
   nst_plugin::PluginParams p;
   p.style_file = param_string(param[3]);
   p.model_file = param_string(param[4]);
@@ -283,6 +348,16 @@ nst_plugin::PluginParams params_from_pdb(const GimpParam* param) {
   p.content_layers = param_string(param[15]);
   p.pooling = param[16].data.d_int32;
   p.learning_rate = param[17].data.d_float;
+  if (nparams < kNumParams2) return p;
+  p.output_size = param[18].data.d_int32;
+  p.scale_iterations = param[19].data.d_int32;
+  p.coarse_iterations = param[20].data.d_int32;
+  p.strength = param[21].data.d_float;
+  p.preserve_colors = param[22].data.d_int32;
+  p.style_scale = param[23].data.d_float;
+  p.more_styles = param_string(param[24]);
+  p.style_blend_weights = param_string(param[25]);
+  p.selection_mask = param[26].data.d_int32;
   return p;
 }
 
@@ -393,9 +468,24 @@ bool model_info_for(const std::string& model_file, nst::ModelInfo* info) {
 // ---------------------------------------------------------------------------
 // Writing the result
 
-// Adds `pixels` as a new layer above the source (one undo step); -1 on failure.
+// Whether the selection leaves some pixels of this rectangle (image
+// coordinates) unselected or partly selected: a shape or a feather, not just
+// the rectangle itself (then the new layer gets a mask from it).
+bool selection_is_partial(gint32 image, const GeglRectangle& rect) {
+  if (gimp_selection_is_empty(image)) return false;
+  GeglBuffer* buffer = gimp_drawable_get_buffer(gimp_image_get_selection(image));
+  if (!buffer) return false;
+  std::vector<float> values(size_t(rect.width) * size_t(rect.height));
+  gegl_buffer_get(buffer, &rect, 1.0, babl_format("Y float"), values.data(), GEGL_AUTO_ROWSTRIDE,
+                  GEGL_ABYSS_NONE);
+  g_object_unref(buffer);
+  return std::any_of(values.begin(), values.end(), [](float v) { return v < 1.f; });
+}
+
+// Adds `pixels` as a new layer above the source (one undo step), with a layer
+// mask from the selection when `mask`; -1 on failure.
 gint32 add_result_layer(gint32 image, gint32 drawable, gint x, gint y, const nst::Image& pixels,
-                        bool image_rgb, bool alpha, const std::string& name) {
+                        bool image_rgb, bool alpha, const std::string& name, bool mask = false) {
   GimpImageType type;
   if (image_rgb)
     type = alpha ? GIMP_RGBA_IMAGE : GIMP_RGB_IMAGE;
@@ -425,6 +515,14 @@ gint32 add_result_layer(gint32 image, gint32 drawable, gint x, gint y, const nst
   gegl_buffer_flush(buffer);
   g_object_unref(buffer);
   gimp_drawable_update(layer, 0, 0, pixels.width, pixels.height);
+  if (mask) {
+    const gint32 m = gimp_layer_create_mask(layer, GIMP_ADD_MASK_SELECTION);
+    if (m <= 0 || !gimp_layer_add_mask(layer, m)) {
+      gimp_image_remove_layer(image, layer);
+      gimp_image_undo_group_end(image);
+      return -1;
+    }
+  }
   gimp_image_undo_group_end(image);
   return layer;
 }
@@ -586,16 +684,20 @@ struct Choice {
   bool from_dialog = false;
 };
 
-bool choose_params(const Call& call, gint nparams, const GimpParam* param, nst_ui::Profile& profile,
-                   const std::string& profile_file, Choice* c, Outcome* failure) {
+bool choose_params(const char* proc_name, const Call& call, gint nparams, const GimpParam* param,
+                   nst_ui::Profile& profile, const std::string& profile_file, Choice* c, Outcome* failure) {
   switch (call.run_mode) {
-    case GIMP_RUN_NONINTERACTIVE:
-      if (nparams != kNumParams) {
-        *failure = fail(GIMP_PDB_CALLING_ERROR, _("plug-in-neural-style takes 18 arguments in non-interactive mode."));
+    case GIMP_RUN_NONINTERACTIVE: {
+      const int expected = std::strcmp(proc_name, kProcName2) == 0 ? kNumParams2 : kNumParams;
+      if (nparams != expected) {
+        *failure = fail(GIMP_PDB_CALLING_ERROR,
+                        nst_plugin::printf_string(_("%s takes %d arguments in non-interactive mode (got %d)."),
+                                                  proc_name, expected, int(nparams)));
         return false;
       }
-      c->params = params_from_pdb(param);
+      c->params = params_from_pdb(nparams, param);
       return true;
+    }
     case GIMP_RUN_INTERACTIVE: {
       nst_ui::DialogState state;
       const bool have_state = load_dialog_state(state);
@@ -659,17 +761,17 @@ bool choose_params(const Call& call, gint nparams, const GimpParam* param, nst_u
   }
 }
 
-Outcome run_procedure(gint nparams, const GimpParam* param) {
+Outcome run_procedure(const char* proc_name, gint nparams, const GimpParam* param) {
   Call call;
   Outcome failure;
-  if (!begin_call(kProcName, nparams, param, &call, &failure)) return failure;
+  if (!begin_call(proc_name, nparams, param, &call, &failure)) return failure;
   const gint32 image = call.image, drawable = call.drawable;
 
   const std::string profile_file = profile_path();
   nst_ui::Profile profile;
   if (call.with_ui) profile = nst_ui::load_profile(profile_file);
   Choice choice;
-  if (!choose_params(call, nparams, param, profile, profile_file, &choice, &failure)) return failure;
+  if (!choose_params(proc_name, call, nparams, param, profile, profile_file, &choice, &failure)) return failure;
   const nst_plugin::PluginParams& p = choice.params;
   const gint32 style_drawable = choice.style_drawable;
   const std::string problem = nst_plugin::validate_params(p, style_drawable > 0);
@@ -684,6 +786,7 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
   std::string style_name = p.style_file;
   try {
     const GeglRectangle rect = {call.x, call.y, call.width, call.height};
+    nst_plugin::check_memory(call.width, call.height, p);  // before a large layer is read
     const nst::Image content = read_drawable(drawable, rect);
     nst::Image style;
     if (style_drawable > 0) {
@@ -712,8 +815,12 @@ Outcome run_procedure(gint nparams, const GimpParam* param) {
     return fail(GIMP_PDB_EXECUTION_ERROR, failure_message(_("unknown error")));
   }
 
+  gint off_x = 0, off_y = 0;
+  gimp_drawable_offsets(drawable, &off_x, &off_y);
+  const GeglRectangle image_rect = {off_x + call.x, off_y + call.y, call.width, call.height};
+  const bool mask = p.selection_mask == 1 && selection_is_partial(image, image_rect);
   const gint32 layer = add_result_layer(image, drawable, call.x, call.y, pixels, image_rgb, source_alpha,
-                                        nst_plugin::layer_name_for_style(style_name));
+                                        nst_plugin::layer_name_for_style(style_name), mask);
   gimp_progress_update(1.0);
   gimp_progress_end();
   if (layer <= 0)
@@ -743,7 +850,7 @@ void run(const gchar* name, gint nparams, const GimpParam* param, gint* nreturn_
     if (name && std::strcmp(name, kFastProcName) == 0)
       outcome = run_fast_procedure(nparams, param);
     else
-      outcome = run_procedure(nparams, param);
+      outcome = run_procedure(name && std::strcmp(name, kProcName) == 0 ? kProcName : kProcName2, nparams, param);
   } catch (const std::exception& e) {
     outcome = fail(GIMP_PDB_EXECUTION_ERROR, failure_message(e.what()));
   } catch (...) {

@@ -47,6 +47,13 @@ struct SettingsUi {
   std::string thumbnail_key;
   GtkObject* strength = nullptr;
   GtkObject* smoothness = nullptr;
+  GtkObject* stroke_size = nullptr;
+  GtkObject* mix = nullptr;
+  GtkWidget* colors = nullptr;
+  GtkWidget* selection_mask = nullptr;
+  GtkWidget* output = nullptr;
+  GtkWidget* coarse = nullptr;
+  Estimator estimator;
   GtkWidget* quality = nullptr;
   GtkWidget* quality_detail = nullptr;
   GtkWidget* estimate = nullptr;
@@ -180,6 +187,12 @@ void apply_state(SettingsUi* ui) {
     gimp_int_combo_box_set_active(GIMP_INT_COMBO_BOX(ui->layer_combo), s.style_drawable);
   gtk_adjustment_set_value(GTK_ADJUSTMENT(ui->strength), s.strength);
   gtk_adjustment_set_value(GTK_ADJUSTMENT(ui->smoothness), s.smoothness);
+  gtk_adjustment_set_value(GTK_ADJUSTMENT(ui->stroke_size), s.style_scale);
+  gtk_adjustment_set_value(GTK_ADJUSTMENT(ui->mix), s.mix);
+  gtk_combo_box_set_active(GTK_COMBO_BOX(ui->colors), s.preserve_colors);
+  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(ui->selection_mask), s.selection_mask);
+  gtk_combo_box_set_active(GTK_COMBO_BOX(ui->output), s.output_size == 0 ? 0 : 1);
+  gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->coarse), s.coarse_iterations);
   gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->iterations), s.iterations);
   gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->size), s.size);
   ui->seed = guint32(s.seed);
@@ -243,22 +256,26 @@ void stop_calibration(SettingsUi* ui) {
   }
 }
 
-void update_estimate(SettingsUi* ui, bool valid) {
+// The time and memory line; returns the estimate (its fits() says whether
+// the run fits in the memory available now).
+RunEstimate update_estimate(SettingsUi* ui, bool valid) {
   const nst::ModelInfo* info = ui->validator.model();
-  int ww = 0, wh = 0;
-  work_size(ui->ctx.content_width, ui->ctx.content_height, ui->state.size, &ww, &wh);
-  gchar* detail = g_strdup_printf(_("%d iterations at %d × %d pixels"), ui->state.iterations, ww, wh);
-  gtk_label_set_text(GTK_LABEL(ui->quality_detail), detail);
-  g_free(detail);
+  Speed speed;
+  const Calibrator::Status status =
+      valid && info ? ui->calibration.status(info->path, ui->ctx.profile->speeds, &speed) : Calibrator::Status::Failed;
+  // The scales do not depend on the network (nor on a usable style).
+  const RunEstimate e =
+      ui->estimator.estimate(ui->ctx.content_width, ui->ctx.content_height,
+                             to_params(ui->state, info ? *info : nst::ModelInfo()), info ? info->path : "", speed);
+  gtk_label_set_text(GTK_LABEL(ui->quality_detail), e.detail.c_str());
 
   std::string text;
   if (!valid || !info) {
     text = "–";
   } else {
-    Speed speed;
-    switch (ui->calibration.status(info->path, ui->ctx.profile->speeds, &speed)) {
+    switch (status) {
       case Calibrator::Status::Known:
-        text = format_estimate(estimate_seconds(speed, ww, wh, ui->state.iterations));
+        text = format_estimate(e.seconds);
         break;
       case Calibrator::Status::Failed:
         text = _("unknown");
@@ -268,8 +285,11 @@ void update_estimate(SettingsUi* ui, bool valid) {
         text = _("measuring the speed of this computer…");
         break;
     }
+    const std::string memory = format_memory(e.bytes);
+    if (!memory.empty()) text += ", " + memory;
   }
   gtk_label_set_text(GTK_LABEL(ui->estimate), text.c_str());
+  return e;
 }
 
 // --- refresh after every change ------------------------------------------------------
@@ -288,12 +308,15 @@ void refresh(SettingsUi* ui) {
 
   // Quality preset follows iterations and size.
   ui->updating = true;
-  const int preset = preset_index(s.iterations, s.size);
+  const int preset = preset_index(s.iterations, s.size, s.output_size);
   gtk_combo_box_set_active(GTK_COMBO_BOX(ui->quality),
                            preset >= 0 ? preset : int(quality_presets().size()));
   ui->updating = false;
 
-  const std::string problem = ui->validator.check(s, style_drawable_ok(s.style_drawable));
+  std::string problem = ui->validator.check(s, style_drawable_ok(s.style_drawable));
+  const RunEstimate e = update_estimate(ui, problem.empty());
+  if (problem.empty() && !e.fits())
+    problem = memory_problem(e.bytes, e.available_bytes);
   if (problem.empty()) {
     gtk_widget_hide(ui->problem_box);
   } else {
@@ -318,7 +341,6 @@ void refresh(SettingsUi* ui) {
   } else {
     gtk_label_set_text(GTK_LABEL(ui->network_info), "");
   }
-  update_estimate(ui, problem.empty());
 }
 
 // --- signal handlers ------------------------------------------------------------------
@@ -369,6 +391,8 @@ void on_adjustment(GtkAdjustment* adj, gpointer data) {
   if (ui->updating) return;
   if (GTK_OBJECT(adj) == ui->strength) ui->state.strength = gtk_adjustment_get_value(adj);
   if (GTK_OBJECT(adj) == ui->smoothness) ui->state.smoothness = gtk_adjustment_get_value(adj);
+  if (GTK_OBJECT(adj) == ui->stroke_size) ui->state.style_scale = gtk_adjustment_get_value(adj);
+  if (GTK_OBJECT(adj) == ui->mix) ui->state.mix = gtk_adjustment_get_value(adj);
   refresh(ui);
 }
 
@@ -379,6 +403,7 @@ void on_spin(GtkSpinButton* spin, gpointer data) {
   if (w == ui->iterations) ui->state.iterations = gtk_spin_button_get_value_as_int(spin);
   if (w == ui->size) ui->state.size = gtk_spin_button_get_value_as_int(spin);
   if (w == ui->learning_rate) ui->state.learning_rate = gtk_spin_button_get_value(spin);
+  if (w == ui->coarse) ui->state.coarse_iterations = gtk_spin_button_get_value_as_int(spin);
   refresh(ui);
 }
 
@@ -399,9 +424,11 @@ void on_quality_changed(GtkComboBox* combo, gpointer data) {
   if (i >= 0 && i < int(presets.size())) {
     ui->state.iterations = presets[size_t(i)].iterations;
     ui->state.size = presets[size_t(i)].size;
+    ui->state.output_size = presets[size_t(i)].output_size;
     ui->updating = true;
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->iterations), ui->state.iterations);
     gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->size), ui->state.size);
+    gtk_combo_box_set_active(GTK_COMBO_BOX(ui->output), ui->state.output_size == 0 ? 0 : 1);
     ui->updating = false;
   } else {
     // "Custom": the numbers are in the Advanced section.
@@ -418,6 +445,8 @@ void on_combo(GtkComboBox* combo, gpointer data) {
   if (w == ui->optimizer) ui->state.optimizer = i;
   if (w == ui->init) ui->state.init = i;
   if (w == ui->pooling) ui->state.pooling = i;
+  if (w == ui->colors) ui->state.preserve_colors = i;
+  if (w == ui->output) ui->state.output_size = i == 1 ? -1 : 0;
   if (w == ui->network) {
     if (i <= 0)
       ui->state.model_file.clear();
@@ -443,6 +472,13 @@ void on_entry(GtkEditable* e, gpointer data) {
   const std::string text = gtk_entry_get_text(GTK_ENTRY(e));
   if (GTK_WIDGET(e) == ui->style_layers) ui->state.style_layers = text;
   if (GTK_WIDGET(e) == ui->content_layers) ui->state.content_layers = text;
+  refresh(ui);
+}
+
+void on_toggled(GtkToggleButton* b, gpointer data) {
+  SettingsUi* ui = static_cast<SettingsUi*>(data);
+  if (ui->updating) return;
+  if (GTK_WIDGET(b) == ui->selection_mask) ui->state.selection_mask = gtk_toggle_button_get_active(b);
   refresh(ui);
 }
 
@@ -538,11 +574,11 @@ GtkWidget* build_result_frame(SettingsUi* ui) {
   gtk_container_add(GTK_CONTAINER(frame), vbox);
   // Sliders (label, scale, number) above the other rows (label, widget);
   // the size group lines up the label columns of both tables.
-  GtkWidget* sliders = gtk_table_new(2, 3, FALSE);
+  GtkWidget* sliders = gtk_table_new(4, 3, FALSE);
   gtk_table_set_col_spacings(GTK_TABLE(sliders), 6);
   gtk_table_set_row_spacings(GTK_TABLE(sliders), 6);
   gtk_box_pack_start(GTK_BOX(vbox), sliders, FALSE, FALSE, 0);
-  GtkWidget* table = gtk_table_new(3, 2, FALSE);
+  GtkWidget* table = gtk_table_new(5, 2, FALSE);
   gtk_table_set_col_spacings(GTK_TABLE(table), 6);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
   gtk_box_pack_start(GTK_BOX(vbox), table, FALSE, FALSE, 0);
@@ -566,6 +602,22 @@ GtkWidget* build_result_frame(SettingsUi* ui) {
   gtk_widget_set_name(GTK_WIDGET(GIMP_SCALE_ENTRY_SCALE(ui->smoothness)), "nst-smoothness");
   g_signal_connect(ui->smoothness, "value-changed", G_CALLBACK(on_adjustment), ui);
 
+  ui->stroke_size = gimp_scale_entry_new(
+      GTK_TABLE(sliders), 0, 2, _("Stroke si_ze:"), 260, 5, 1, 0.1, 4, 0.05, 0.25, 2, TRUE, 0, 0,
+      _("The size of the painting's brush strokes on the layer: the painting is read this many times "
+        "larger (1 = as large as the layer's copy; 2 = strokes twice as large)."),
+      nullptr);
+  gtk_widget_set_name(GTK_WIDGET(GIMP_SCALE_ENTRY_SCALE(ui->stroke_size)), "nst-stroke-size");
+  g_signal_connect(ui->stroke_size, "value-changed", G_CALLBACK(on_adjustment), ui);
+
+  ui->mix = gimp_scale_entry_new(
+      GTK_TABLE(sliders), 0, 3, _("Mi_x (%):"), 260, 5, 100, 0, 100, 1, 10, 0, TRUE, 0, 0,
+      _("How much of the result covers the layer: 100 is all style, 50 lets half of the photo show "
+        "through."),
+      nullptr);
+  gtk_widget_set_name(GTK_WIDGET(GIMP_SCALE_ENTRY_SCALE(ui->mix)), "nst-mix");
+  g_signal_connect(ui->mix, "value-changed", G_CALLBACK(on_adjustment), ui);
+
   ui->quality = named(gtk_combo_box_text_new(), "nst-quality");
   for (const QualityPreset& p : quality_presets())
     gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(ui->quality), _(p.label));
@@ -582,12 +634,32 @@ GtkWidget* build_result_frame(SettingsUi* ui) {
   gtk_box_pack_start(GTK_BOX(quality_row), ui->quality_detail, TRUE, TRUE, 0);
   gtk_size_group_add_widget(labels, GTK_WIDGET(GIMP_SCALE_ENTRY_LABEL(ui->strength)));
   gtk_size_group_add_widget(labels, GTK_WIDGET(GIMP_SCALE_ENTRY_LABEL(ui->smoothness)));
-  gtk_size_group_add_widget(labels, attach_row(table, 0, _("_Quality:"), quality_row, 1, ui->quality));
+  gtk_size_group_add_widget(labels, GTK_WIDGET(GIMP_SCALE_ENTRY_LABEL(ui->stroke_size)));
+  gtk_size_group_add_widget(labels, GTK_WIDGET(GIMP_SCALE_ENTRY_LABEL(ui->mix)));
+  gtk_size_group_add_widget(labels, attach_row(table, 1, _("_Quality:"), quality_row, 1, ui->quality));
 
   ui->estimate = named(gtk_label_new(""), "nst-estimate");
   gtk_misc_set_alignment(GTK_MISC(ui->estimate), 0.0, 0.5);
   gimp_label_set_attributes(GTK_LABEL(ui->estimate), PANGO_ATTR_WEIGHT, PANGO_WEIGHT_BOLD, -1);
-  gtk_size_group_add_widget(labels, attach_row(table, 1, _("Time needed:"), ui->estimate, 1));
+  gtk_size_group_add_widget(labels, attach_row(table, 2, _("Time needed:"), ui->estimate, 1));
+
+  ui->colors = text_combo({_("The painting's"), _("The layer's: only the brightness is painted"),
+                           _("The layer's: the painting is recoloured first")},
+                          "nst-colors");
+  gtk_widget_set_tooltip_text(ui->colors,
+                              _("Whose colours the result has. Keeping the layer's colours paints only the "
+                                "brushwork and texture of the style."));
+  g_signal_connect(ui->colors, "changed", G_CALLBACK(on_combo), ui);
+  gtk_size_group_add_widget(labels, attach_row(table, 0, _("C_olours:"), ui->colors, 1));
+
+  ui->selection_mask =
+      named(gtk_check_button_new_with_mnemonic(_("Change only the selected pixels (mask from the _selection)")),
+            "nst-selection-mask");
+  gtk_widget_set_tooltip_text(ui->selection_mask,
+                              _("With a selection that is not a plain rectangle (an ellipse, a free shape, "
+                                "a feathered edge) the new layer gets a layer mask made from it."));
+  g_signal_connect(ui->selection_mask, "toggled", G_CALLBACK(on_toggled), ui);
+  gtk_table_attach(GTK_TABLE(table), ui->selection_mask, 1, 2, 4, 5, GTK_FILL, GTK_FILL, 0, 0);
 
   ui->seed_box = gimp_random_seed_new(&ui->seed, &ui->random_seed);
   gtk_widget_set_name(GTK_WIDGET(GIMP_RANDOM_SEED_SPINBUTTON(ui->seed_box)), "nst-seed");
@@ -604,7 +676,7 @@ GtkWidget* build_result_frame(SettingsUi* ui) {
                    G_CALLBACK(on_seed_changed), ui);
   g_signal_connect_after(GIMP_RANDOM_SEED_TOGGLE(ui->seed_box), "toggled", G_CALLBACK(on_seed_changed),
                          ui);
-  gtk_size_group_add_widget(labels, attach_row(table, 2, _("Random s_eed:"), ui->seed_box, 1,
+  gtk_size_group_add_widget(labels, attach_row(table, 3, _("Random s_eed:"), ui->seed_box, 1,
                                               GTK_WIDGET(GIMP_RANDOM_SEED_SPINBUTTON(ui->seed_box))));
   g_object_unref(labels);
   return frame;
@@ -613,7 +685,7 @@ GtkWidget* build_result_frame(SettingsUi* ui) {
 GtkWidget* build_advanced(SettingsUi* ui) {
   ui->expander = named(gtk_expander_new_with_mnemonic(_("_Advanced")), "nst-advanced");
   g_signal_connect(ui->expander, "notify::expanded", G_CALLBACK(on_expanded), ui);
-  GtkWidget* table = gtk_table_new(9, 3, FALSE);
+  GtkWidget* table = gtk_table_new(11, 3, FALSE);
   gtk_table_set_col_spacings(GTK_TABLE(table), 6);
   gtk_table_set_row_spacings(GTK_TABLE(table), 6);
   gtk_container_set_border_width(GTK_CONTAINER(table), 6);
@@ -682,6 +754,22 @@ GtkWidget* build_advanced(SettingsUi* ui) {
                                 "enlarged."));
   g_signal_connect(ui->size, "value-changed", G_CALLBACK(on_spin), ui);
   attach_row(table, row++, _("Wor_king size (px):"), ui->size, 1);
+
+  ui->output = text_combo({_("Working size, scaled to the layer"), _("The layer's own size (full detail)")},
+                          "nst-output");
+  gtk_widget_set_tooltip_text(ui->output,
+                              _("The layer's own size goes on painting at larger and larger copies up to the "
+                                "layer's size (in tiles when large): real brush detail when you zoom in or "
+                                "print, for more time and memory."));
+  g_signal_connect(ui->output, "changed", G_CALLBACK(on_combo), ui);
+  attach_row(table, row++, _("_Paint up to:"), ui->output, 1);
+
+  ui->coarse = named(gtk_spin_button_new_with_range(0, nst_plugin::kMaxIterations, 10), "nst-coarse");
+  gtk_widget_set_tooltip_text(ui->coarse,
+                              _("Iterations on a quarter-size and a half-size copy first (0 = off): larger "
+                                "shapes of the style for little extra time."));
+  g_signal_connect(ui->coarse, "value-changed", G_CALLBACK(on_spin), ui);
+  attach_row(table, row++, _("Coarse-to-_fine steps:"), ui->coarse, 1);
 
   ui->style_layers = named(gtk_entry_new(), "nst-style-layers");
   g_signal_connect(ui->style_layers, "changed", G_CALLBACK(on_entry), ui);

@@ -53,8 +53,11 @@ void init_i18n() {
 }
 
 // ---------------------------------------------------------------------------
-// Arguments of plug-in-neural-style: the same names, order and meaning as the
-// GIMP 2.10 procedure's, after run-mode, image and drawables.
+// Arguments of plug-in-neural-style: the same names, order and meaning as
+// GIMP 2.10's plug-in-neural-style2, after run-mode, image and drawables
+// (calls with only the first 18, as GIMP 2.10's plug-in-neural-style takes,
+// get the defaults of the others). plug-in-neural-style2 is the same
+// procedure under GIMP 2.10's name, so that scripts run on both.
 
 void add_gatys_arguments(GimpProcedure* procedure) {
   const GParamFlags rw = G_PARAM_READWRITE;
@@ -67,7 +70,7 @@ void add_gatys_arguments(GimpProcedure* procedure) {
                                   _("Optimisation steps (1-100000, default 300)"),
                                   nst_plugin::kMinIterations, nst_plugin::kMaxIterations, 300, rw);
   gimp_procedure_add_int_argument(procedure, "size", _("_Working size"),
-                                  _("Working size: longest side in pixels (16-16384, default 512; never upscales)"),
+                                  _("Working size: longest side in pixels (32-16384, default 512; never upscales)"),
                                   nst_plugin::kMinSize, nst_plugin::kMaxSize, 512, rw);
   gimp_procedure_add_double_argument(procedure, "content-weight", _("Content weight"),
                                      _("Content loss weight (-1 = the network's default)"), -1, 1e12, -1,
@@ -96,6 +99,41 @@ void add_gatys_arguments(GimpProcedure* procedure) {
   gimp_procedure_add_double_argument(procedure, "learning-rate", _("Learnin_g rate"),
                                      _("Optimiser step size (0 = default: 1.0 for L-BFGS, 0.02 for Adam)"), 0,
                                      1e6, 0, rw);
+  gimp_procedure_add_int_argument(
+      procedure, "output-size", _("_Output size"),
+      _("Size the result is painted at, longest side: 0 = the working size (the result resized to the layer), "
+        "-1 = the layer's own size (full detail), or 32-65536 px; above the working size the painting continues "
+        "at scales up to 1.41x larger each, in tiles when large"),
+      -1, nst_plugin::kMaxOutputSize, 0, rw);
+  gimp_procedure_add_int_argument(procedure, "scale-iterations", _("Iterations per _scale"),
+                                  _("Iterations at each scale above the working size (0 = half the scale "
+                                    "before's, at least 20)"),
+                                  0, nst_plugin::kMaxIterations, 0, rw);
+  gimp_procedure_add_int_argument(procedure, "coarse-to-fine", _("_Coarse-to-fine"),
+                                  _("Iterations at a quarter and at half the working size first (0 = off)"), 0,
+                                  nst_plugin::kMaxIterations, 0, rw);
+  gimp_procedure_add_double_argument(procedure, "strength", _("_Mix"),
+                                     _("Percent of the result mixed over the layer (0-100, default 100)"), 0, 100,
+                                     100, rw);
+  gimp_procedure_add_int_argument(procedure, "preserve-colors", _("_Keep the layer's colours"),
+                                  _("Keep the layer's colours { off (0), luminance: only the brightness is "
+                                    "stylised (1), colour match: the painting takes the layer's colours first (2) }"),
+                                  0, 2, 0, rw);
+  gimp_procedure_add_double_argument(procedure, "style-scale", _("Stroke si_ze"),
+                                     _("The painting's size relative to the layer's: larger strokes above 1 "
+                                       "(0.1-4, default 1)"),
+                                     0.1, 4, 1, rw);
+  gimp_procedure_add_string_argument(procedure, "more-styles", _("More paintings"),
+                                     _("Further paintings mixed with style-file, separated by ':' (\"\" = none)"),
+                                     "", rw);
+  gimp_procedure_add_string_argument(procedure, "style-blend-weights", _("Painting weights"),
+                                     _("One weight per painting, style-file first, separated by commas (\"\" = "
+                                       "equal)"),
+                                     "", rw);
+  gimp_procedure_add_boolean_argument(procedure, "selection-mask", _("Mask by the _selection"),
+                                      _("With a selection that is not a plain rectangle, the new layer gets a "
+                                        "layer mask from it so that only the selected pixels change"),
+                                      TRUE, rw);
 
   gimp_procedure_add_layer_return_value(procedure, "new-layer", _("New layer"),
                                         _("The new layer holding the stylised pixels"), FALSE, rw);
@@ -118,6 +156,15 @@ nst_plugin::PluginParams params_from_config(GimpProcedureConfig* config) {
                &p.tv_weight, "optimizer", &p.optimizer, "init", &p.init, "init-file", &init_file, "seed",
                &p.seed, "style-layers", &style_layers, "content-layers", &content_layers, "pooling",
                &p.pooling, "learning-rate", &p.learning_rate, nullptr);
+  gchar *more_styles = nullptr, *blend_weights = nullptr;
+  gboolean selection_mask = TRUE;
+  g_object_get(config, "output-size", &p.output_size, "scale-iterations", &p.scale_iterations, "coarse-to-fine",
+               &p.coarse_iterations, "strength", &p.strength, "preserve-colors", &p.preserve_colors, "style-scale",
+               &p.style_scale, "more-styles", &more_styles, "style-blend-weights", &blend_weights, "selection-mask",
+               &selection_mask, nullptr);
+  p.more_styles = take_string(more_styles);
+  p.style_blend_weights = take_string(blend_weights);
+  p.selection_mask = selection_mask ? 1 : 0;
   p.style_file = take_string(style);
   p.model_file = take_string(model);
   p.init_file = take_string(init_file);
@@ -171,7 +218,22 @@ struct Job {
   GeglRectangle rect = {0, 0, 0, 0};  // selection bounds, drawable coordinates
   nst::Image pixels;                  // the result in the drawable's channel layout
   std::string layer_name;
+  bool mask = false;                  // a layer mask from the selection
 };
+
+// Whether the selection leaves some pixels of this rectangle (image
+// coordinates) unselected or partly selected: a shape or a feather, not just
+// the rectangle itself (then the new layer gets a mask from it).
+bool selection_is_partial(GimpImage* image, const GeglRectangle& rect) {
+  if (gimp_selection_is_empty(image)) return false;
+  GeglBuffer* buffer = gimp_drawable_get_buffer(GIMP_DRAWABLE(gimp_image_get_selection(image)));
+  if (!buffer) return false;
+  std::vector<float> values(size_t(rect.width) * size_t(rect.height));
+  gegl_buffer_get(buffer, &rect, 1.0, babl_format("Y float"), values.data(), GEGL_AUTO_ROWSTRIDE,
+                  GEGL_ABYSS_NONE);
+  g_object_unref(buffer);
+  return std::any_of(values.begin(), values.end(), [](float v) { return v < 1.f; });
+}
 
 // Adds `job.pixels` as a new layer above the source; null on failure.
 GimpLayer* add_result_layer(GimpImage* image, const Job& job, bool image_rgb) {
@@ -204,6 +266,13 @@ GimpLayer* add_result_layer(GimpImage* image, const Job& job, bool image_rgb) {
   gegl_buffer_flush(buffer);
   g_object_unref(buffer);
   gimp_drawable_update(GIMP_DRAWABLE(layer), 0, 0, job.pixels.width, job.pixels.height);
+  if (job.mask) {
+    GimpLayerMask* mask = gimp_layer_create_mask(layer, GIMP_ADD_MASK_SELECTION);
+    if (!mask || !gimp_layer_add_mask(layer, mask)) {
+      gimp_image_remove_layer(image, layer);
+      return nullptr;
+    }
+  }
   return layer;
 }
 
@@ -364,6 +433,7 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
       style = read_drawable(d, all);
     }
     for (Job& job : jobs) {
+      nst_plugin::check_memory(job.rect.width, job.rect.height, p);  // before a large layer is read
       const nst::Image content = read_drawable(job.drawable, job.rect);
       const nst::TransferResult result =
           with_ui ? nst_ui::transfer_in_progress_window(content, style, p, item_name(GIMP_ITEM(job.drawable)),
@@ -373,6 +443,10 @@ GimpValueArray* run_gatys(GimpProcedure* procedure, GimpRunMode run_mode, GimpIm
         throw nst::Error(_("The engine returned an empty image."));
       job.pixels = nst_plugin::layer_pixels(result.image, (image_rgb ? 3 : 1) + (gimp_drawable_has_alpha(job.drawable) ? 1 : 0));
       job.layer_name = nst_plugin::layer_name_for_style(style_name);
+      gint off_x = 0, off_y = 0;
+      gimp_drawable_get_offsets(job.drawable, &off_x, &off_y);
+      const GeglRectangle image_rect = {off_x + job.rect.x, off_y + job.rect.y, job.rect.width, job.rect.height};
+      job.mask = p.selection_mask == 1 && selection_is_partial(image, image_rect);
     }
   } catch (const nst::Cancelled&) {
     gimp_progress_end();
@@ -416,7 +490,9 @@ void add_fast_arguments(GimpProcedure* procedure) {
                                      _("Percent of the style in the result (0-100; lower mixes in the original)"),
                                      0, 100, 100, rw);
   gimp_procedure_add_int_argument(procedure, "preserve-colors", _("_Keep the layer's colours"),
-                                  _("Keep the layer's colours { FALSE (0), TRUE (1) }"), 0, 1, 0, rw);
+                                  _("Keep the layer's colours { off (0), luminance: the style's brightness with the "
+                                    "layer's colours (1), colour match: the result's colours matched to the layer's (2) }"),
+                                  0, 2, 0, rw);
   gimp_procedure_add_int_argument(procedure, "size", _("Paint at _size"),
                                   _("Longest side the network paints at, result scaled to the layer (0 = the "
                                     "layer's own size, or 64-16384)"),
@@ -511,9 +587,15 @@ const ProcedureDef kProcedures[] = {
      N_("Repaint the layer in the style of a painting (neural style transfer)"),
      "Optimises a copy of each selected drawable (within the selection bounds) so that the features a "
      "convolutional network extracts from it keep the content of the drawable and take the textures "
-     "and colours of the style image (Gatys et al.). The result is added as a new layer directly above "
-     "the source layer; the source is not changed. Returns the new layer (the first one when several "
+     "and colours of the style image or images (Gatys et al.), up to the layer's own size if asked. The "
+     "result is added as a new layer directly above the source layer, masked by a selection that is not a "
+     "plain rectangle; the source is not changed. Returns the new layer (the first one when several "
      "drawables are selected).",
+     add_gatys_arguments, run_guarded},
+    {"plug-in-neural-style2", nullptr,
+     N_("Repaint the layer in the style of a painting (neural style transfer)"),
+     "The same as plug-in-neural-style, under the name GIMP 2.10's plug-in gives the procedure with all "
+     "parameters, so that scripts calling it run on both GIMP versions.",
      add_gatys_arguments, run_guarded},
     {"plug-in-neural-style-fast", N_("Neural Style (_Fast)..."),
      N_("Repaint the layer in a trained style in seconds (fast neural style)"),
@@ -559,8 +641,10 @@ static GimpProcedure* nst_plug_in_create_procedure(GimpPlugIn* plug_in, const gc
   gimp_procedure_set_image_types(procedure, "RGB*, GRAY*");
   gimp_procedure_set_sensitivity_mask(procedure, GIMP_PROCEDURE_SENSITIVE_DRAWABLE |
                                                      GIMP_PROCEDURE_SENSITIVE_DRAWABLES);
-  gimp_procedure_set_menu_label(procedure, _(def->menu_label));
-  gimp_procedure_add_menu_path(procedure, "<Image>/Filters/Artistic");
+  if (def->menu_label) {
+    gimp_procedure_set_menu_label(procedure, _(def->menu_label));
+    gimp_procedure_add_menu_path(procedure, "<Image>/Filters/Artistic");
+  }
   gimp_procedure_set_documentation(procedure, _(def->blurb), def->help, def->name);
   gimp_procedure_set_attribution(procedure, "Neural Style contributors", "Neural Style contributors", "2025");
   def->add_arguments(procedure);

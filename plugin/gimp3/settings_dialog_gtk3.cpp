@@ -38,6 +38,7 @@ struct SettingsUi {
   GtkWidget* layer_chooser = nullptr;  // GimpDrawableChooser of "style-layer"
   Calibrator calibration;  // the network's speed, measured in the background once
   guint calibration_timer = 0;
+  Estimator estimator;     // time and memory of the chosen settings
 };
 
 void refresh(SettingsUi* ui);
@@ -103,8 +104,16 @@ DialogState state_from_config(GimpProcedureConfig* c) {
   s.content_layers = get_string(c, "content-layers");
   s.pooling = get_int(c, "pooling");
   s.learning_rate = get_double(c, "learning-rate");
-  s.strength = get_double(c, "strength");
+  s.strength = get_double(c, "style-strength");
   s.smoothness = get_double(c, "smoothness");
+  s.output_size = get_int(c, "output-size");
+  s.coarse_iterations = get_int(c, "coarse-to-fine");
+  s.mix = get_double(c, "strength");
+  s.preserve_colors = get_int(c, "preserve-colors");
+  s.style_scale = get_double(c, "style-scale");
+  gboolean mask = TRUE;
+  g_object_get(c, "selection-mask", &mask, nullptr);
+  s.selection_mask = mask;
   return s;
 }
 
@@ -162,7 +171,7 @@ void refresh(SettingsUi* ui) {
   const DialogState s = state_from_config(ui->config);
 
   // Quality preset <-> iterations and size.
-  const int preset = preset_index(s.iterations, s.size);
+  const int preset = preset_index(s.iterations, s.size, s.output_size);
   const int quality = get_int(ui->config, "quality");
   const int want = preset >= 0 ? preset : custom_quality();
   if (quality != want) {
@@ -170,26 +179,29 @@ void refresh(SettingsUi* ui) {
     g_object_set(ui->config, "quality", want, nullptr);
     ui->updating = false;
   }
-  int ww = 0, wh = 0;
-  work_size(ui->ctx.content_width, ui->ctx.content_height, s.size, &ww, &wh);
-  /* TRANSLATORS: %d steps on a %d x %d copy of the layer. */
-  gchar* detail = g_strdup_printf(_("%d steps on a %d × %d copy"), s.iterations, ww, wh);
-  gtk_label_set_text(GTK_LABEL(ui->quality_detail), detail);
-  g_free(detail);
-
   GimpDrawable* layer = style_layer(ui->config);
-  const std::string problem = ui->validator.check(s, style_layer_usable(layer));
+  std::string problem = ui->validator.check(s, style_layer_usable(layer));
   if (layer) g_object_unref(layer);
+
+  const nst::ModelInfo* info = ui->validator.model();
+  Speed speed;
+  const Calibrator::Status status = info && ui->ctx.profile && problem.empty()
+                                        ? ui->calibration.status(info->path, ui->ctx.profile->speeds, &speed)
+                                        : Calibrator::Status::Failed;
+  // The scales do not depend on the network (nor on a usable style).
+  const RunEstimate run = ui->estimator.estimate(ui->ctx.content_width, ui->ctx.content_height,
+                                                 to_params(s, info ? *info : nst::ModelInfo()),
+                                                 info ? info->path : "", speed);
+  gtk_label_set_text(GTK_LABEL(ui->quality_detail), run.detail.c_str());
+  if (problem.empty() && !run.fits()) problem = memory_problem(run.bytes, run.available_bytes);
   gtk_label_set_text(GTK_LABEL(ui->problem), problem.c_str());
   gtk_widget_set_visible(ui->problem, !problem.empty());
   gtk_dialog_set_response_sensitive(GTK_DIALOG(ui->dialog), GTK_RESPONSE_OK, problem.empty());
 
   std::string estimate = _("unknown");
-  const nst::ModelInfo* info = ui->validator.model();
   if (info && ui->ctx.profile && problem.empty()) {
-    Speed speed;
-    switch (ui->calibration.status(info->path, ui->ctx.profile->speeds, &speed)) {
-      case Calibrator::Status::Known: estimate = format_estimate(estimate_seconds(speed, ww, wh, s.iterations)); break;
+    switch (status) {
+      case Calibrator::Status::Known: estimate = format_estimate(run.seconds); break;
       case Calibrator::Status::Failed: break;
       case Calibrator::Status::Measuring:
         if (!ui->calibration_timer) ui->calibration_timer = g_timeout_add(150, poll_calibration, ui);
@@ -199,6 +211,8 @@ void refresh(SettingsUi* ui) {
   }
   std::string text = _("Time needed: ");
   text += estimate;
+  const std::string memory = format_memory(run.bytes);
+  if (!memory.empty()) text += ", " + memory;
   gtk_label_set_text(GTK_LABEL(ui->estimate), text.c_str());
 
   gchar* current = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(ui->style_button));
@@ -224,7 +238,8 @@ void on_config_changed(GObject*, GParamSpec* pspec, gpointer data) {
     if (q >= 0 && q < custom_quality()) {
       const QualityPreset& preset = quality_presets()[size_t(q)];
       ui->updating = true;
-      g_object_set(ui->config, "iterations", preset.iterations, "size", preset.size, nullptr);
+      g_object_set(ui->config, "iterations", preset.iterations, "size", preset.size, "output-size",
+                   preset.output_size, nullptr);
       ui->updating = false;
     }
   }
@@ -284,7 +299,7 @@ GtkListStore* quality_store() {
 void add_dialog_arguments(GimpProcedure* procedure) {
   const GParamFlags rw = G_PARAM_READWRITE;
   gimp_procedure_add_double_aux_argument(
-      procedure, "strength", _("Style str_ength"),
+      procedure, "style-strength", _("Style str_ength"),
       _("How much of the painting's look replaces the photo's details. 50 is the network's own balance; "
         "every 25 steps up make the style ten times stronger."),
       kSliderMin, kSliderMax, kSliderNeutral, rw);
@@ -320,7 +335,7 @@ void sliders_from_weights(SettingsUi* ui) {
   p.tv_weight = get_double(config, "tv-weight");
   if (p.content_weight >= 0 || p.style_weight >= 0 || p.tv_weight >= 0) {
     const DialogState from = from_params(p, ui->validator.model(), s);
-    g_object_set(config, "strength", from.strength, "smoothness", from.smoothness, nullptr);
+    g_object_set(config, "style-strength", from.strength, "smoothness", from.smoothness, nullptr);
   }
 }
 
@@ -338,20 +353,35 @@ GtkWidget* fill_procedure_widgets(SettingsUi* ui, GimpProcedureDialog* dialog) {
       dialog, "pooling", GIMP_INT_STORE(gimp_int_store_new(_("Max"), 0, _("Average"), 1, nullptr)));
   for (const char* spin : {"iterations", "size", "seed", "learning-rate"})
     gimp_procedure_dialog_get_widget(dialog, spin, GIMP_TYPE_LABEL_SPIN);
-  gimp_procedure_dialog_get_scale_entry(dialog, "strength", 1.0);
+  gimp_procedure_dialog_get_scale_entry(dialog, "style-strength", 1.0);
   GtkWidget* from_layer = gimp_procedure_dialog_get_widget(dialog, "style-from-layer", GTK_TYPE_CHECK_BUTTON);
   gtk_widget_set_name(from_layer, "nst-style-from-layer");
   ui->layer_chooser = gimp_procedure_dialog_get_widget(dialog, "style-layer", G_TYPE_NONE);
   if (ui->layer_chooser) gtk_widget_set_name(ui->layer_chooser, "nst-style-layer");
   gimp_procedure_dialog_set_sensitive(dialog, "style-layer", TRUE, G_OBJECT(config), "style-from-layer", FALSE);
   gimp_procedure_dialog_get_scale_entry(dialog, "smoothness", 1.0);
+  gimp_procedure_dialog_get_scale_entry(dialog, "style-scale", 1.0);
+  gimp_procedure_dialog_get_scale_entry(dialog, "strength", 1.0);
+  gimp_procedure_dialog_get_int_combo(
+      dialog, "preserve-colors",
+      GIMP_INT_STORE(gimp_int_store_new(_("The painting's"), 0, _("The layer's: only the brightness is painted"), 1,
+                                        _("The layer's: the painting is recoloured first"), 2, nullptr)));
+  gimp_procedure_dialog_get_int_combo(
+      dialog, "output-size",
+      GIMP_INT_STORE(gimp_int_store_new(_("Working size, scaled to the layer"), 0,
+                                        _("The layer's own size (full detail)"), -1, nullptr)));
+  gimp_procedure_dialog_get_widget(dialog, "coarse-to-fine", GIMP_TYPE_LABEL_SPIN);
+  for (const char* name : {"style-scale", "strength", "preserve-colors", "selection-mask", "output-size"})
+    if (GtkWidget* w = gimp_procedure_dialog_get_widget(dialog, name, G_TYPE_NONE))
+      gtk_widget_set_name(w, (std::string("nst-") + name).c_str());
 
-  gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "iterations", "size", "seed",
-                                 "style-layers", "content-layers", "optimizer", "learning-rate", "init",
-                                 "init-file", "pooling", nullptr);
+  gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "iterations", "size", "output-size",
+                                 "coarse-to-fine", "seed", "style-layers", "content-layers", "optimizer",
+                                 "learning-rate", "init", "init-file", "pooling", nullptr);
   gimp_procedure_dialog_get_label(dialog, "advanced-title", _("Advanced"), FALSE, FALSE);
   gimp_procedure_dialog_fill_expander(dialog, "advanced", "advanced-title", FALSE, "advanced-box");
-  gimp_procedure_dialog_fill(dialog, "strength", "smoothness", "quality", "advanced", nullptr);
+  gimp_procedure_dialog_fill(dialog, "style-strength", "smoothness", "style-scale", "strength", "preserve-colors",
+                             "selection-mask", "quality", "advanced", nullptr);
   return from_layer;
 }
 
