@@ -136,7 +136,7 @@ start_gimp "$setup" "$(report before)" \
   "$call_last" "$(report after-close)" \
   "$(set_state "\"style-file=$style\\nstyle-drawable=\" $wave_layer \"\\niterations=1000\\nsize=128\\n\"")" \
   "$call_interactive" "$(report after-layer-style)" \
-  "$(set_state "\"style-file=$style\\niterations=300\\nsize=64\\noutput-size=-1\\n\"")" \
+  "$(set_state "\"style-file=$style\\niterations=300\\nsize=64\\noutput-size=-1\\nstyle-weight=2\\nmore-style=1.5\\t$wave\\n\"")" \
   "$call_interactive" "$(report after-full-size-cancel)" \
   '(begin (gimp-image-delete 2) (gimp-image-clean-all 1))'
 
@@ -241,10 +241,23 @@ click progress nst-apply-now
 wait_for 30 "the plug-in to return (5)" grep -q "outcome=applied-early" "$ui/result.txt"
 finish_scenario
 
-# 5b. Up to the layer's own size: the scales in the quality line, the memory
-# in the estimate, the scale in the progress; Cancel at a larger scale.
+# 5b. Two paintings mixed (the remembered list; a row added and removed), up
+# to the layer's own size: the scales in the quality line, the memory in the
+# estimate, the scale in the progress; Cancel at a larger scale.
 wait_for 60 "the settings dialog (5b)" has settings nst-start
 wait_for 10 "the style to be accepted (5b)" prop_is settings nst-start sensitive 1
+check "two paintings: the further one is listed" value_is settings nst-more-style-0 "$wave"
+check "two paintings: its weight" value_is settings nst-more-weight-0 1.5
+check "two paintings: the style's weight" value_is settings nst-style-weight 2
+shoot settings "$shots/settings-two-paintings.png"
+click settings nst-add-painting
+wait_for 10 "an empty painting row" has settings nst-more-style-1
+wait_for 10 "the empty row to be named" value_is settings nst-problem \
+  "Choose a file for each further painting, or remove the empty one."
+check "Start waits for the empty row" prop_is settings nst-start sensitive 0
+click settings nst-more-remove-1
+wait_for 10 "the row to go" bash -c "! grep -q '^widget nst-more-style-1 ' '$ui/settings.txt'"
+wait_for 10 "Start again" prop_is settings nst-start sensitive 1
 check "full size: the quality line names the scales" value_is settings nst-quality-detail \
   "300 iterations at 64 × 43 pixels, then on at larger scales up to 451 × 300"
 check "full size: paint up to the layer's own size" value_matches settings nst-output '^1 '

@@ -143,6 +143,19 @@ TEST(Mapping, ToParamsUsesTheNetworkDefaults) {
   EXPECT_EQ(p.selection_mask, 0);
   EXPECT_EQ(p.coarse_iterations, 50);
   EXPECT_EQ(nst_plugin::validate_params(p), "");
+  EXPECT_EQ(p.more_styles, "");
+  EXPECT_EQ(p.style_blend_weights, "");
+  // Further paintings: their files joined with ':' and one weight each, the style's first.
+  DialogState mix = s;
+  mix.style_weight = 3;
+  mix.more_styles = {{"/art/wave.jpg", 1.5}, {"/art/kiss.jpg", 0.25}};
+  const nst_plugin::PluginParams pm = to_params(mix, fake_info());
+  EXPECT_EQ(pm.more_styles, "/art/wave.jpg:/art/kiss.jpg");
+  EXPECT_EQ(pm.style_blend_weights, "3,1.5,0.25");
+  EXPECT_EQ(nst_plugin::validate_params(pm), "");
+  const DialogState mix_back = from_params(pm, nullptr);
+  EXPECT_EQ(mix_back.more_styles, mix.more_styles);
+  EXPECT_DOUBLE_EQ(mix_back.style_weight, 3);
   // ... and back (a script's output size in pixels shows as the layer's own size).
   nst_plugin::PluginParams q = p;
   q.output_size = 2000;
@@ -435,6 +448,8 @@ TEST(Storage, StateRoundTrip) {
   s.style_scale = 1.75;
   s.selection_mask = false;
   s.coarse_iterations = 40;
+  s.style_weight = 3;
+  s.more_styles = {{"/art/wave.jpg", 1.5}, {"/odd\tname.png", 0}};
   const std::string text = serialize_state(s);
   DialogState back;
   ASSERT_TRUE(parse_state(text, back));
@@ -534,6 +549,18 @@ TEST(Checks, ValidChoicesPassAndLayerNamesAreChecked) {
   s.iterations = 0;  // range checks of the plug-in
   EXPECT_NE(v.check(s, false).find("iterations must be between"), std::string::npos);
   s.iterations = 10;
+
+  // Further paintings: each one's file is checked, and some weight must count.
+  s.more_styles = {{"", 1}};
+  EXPECT_EQ(v.check(s, false), "Choose a file for each further painting, or remove the empty one.");
+  s.more_styles = {{"/nonexistent/second.jpg", 1}};
+  EXPECT_EQ(v.check(s, false).rfind("A further painting cannot be used: ", 0), 0u) << v.check(s, false);
+  s.more_styles = {{kChelsea, 0}};
+  s.style_weight = 0;
+  EXPECT_EQ(v.check(s, false), "At least one painting needs a weight above 0.");
+  s.style_weight = 1;
+  EXPECT_EQ(v.check(s, false), "");
+  s.more_styles.clear();
 
   s.style_source = StyleSource::Layer;  // the host vouches for the layer
   EXPECT_EQ(v.check(s, true), "");

@@ -31,7 +31,8 @@ std::string file_stamp(const std::string& path) {
 }  // namespace
 
 bool DialogState::operator==(const DialogState& o) const {
-  return style_source == o.style_source && style_file == o.style_file &&
+  return style_source == o.style_source && style_file == o.style_file && more_styles == o.more_styles &&
+         style_weight == o.style_weight &&
          style_drawable == o.style_drawable && strength == o.strength &&
          smoothness == o.smoothness && iterations == o.iterations && size == o.size &&
          output_size == o.output_size && mix == o.mix && preserve_colors == o.preserve_colors &&
@@ -108,6 +109,14 @@ nst_plugin::PluginParams to_params(const DialogState& s, const nst::ModelInfo& i
   p.preserve_colors = s.preserve_colors;
   p.style_scale = s.style_scale;
   p.selection_mask = s.selection_mask ? 1 : 0;
+  // More paintings: their files and one weight per painting, the style's first.
+  if (!s.more_styles.empty()) {
+    p.style_blend_weights = printf_string("%.6g", s.style_weight);
+    for (const ExtraStyle& e : s.more_styles) {
+      p.more_styles += (p.more_styles.empty() ? "" : ":") + e.file;
+      p.style_blend_weights += printf_string(",%.6g", e.weight);
+    }
+  }
   return p;
 }
 
@@ -134,6 +143,15 @@ DialogState from_params(const nst_plugin::PluginParams& p, const nst::ModelInfo*
   s.preserve_colors = p.preserve_colors;
   s.style_scale = p.style_scale;
   s.selection_mask = p.selection_mask == 1;
+  s.more_styles.clear();
+  s.style_weight = 1;
+  std::vector<double> weights;
+  std::string unused;
+  const std::vector<std::string> files = nst_plugin::split_style_files(p.more_styles);
+  if (!nst_plugin::parse_blend_weights(p.style_blend_weights, &weights, &unused) || weights.size() != files.size() + 1)
+    weights.assign(files.size() + 1, 1.0);
+  s.style_weight = weights[0];
+  for (size_t i = 0; i < files.size() && i < kMaxExtraStyles; ++i) s.more_styles.push_back({files[i], weights[i + 1]});
   s.strength = kSliderNeutral;
   s.smoothness = kSliderNeutral;
   if (info) {
@@ -236,6 +254,15 @@ std::string Validator::check(const DialogState& s, bool style_layer_ok) {
   } else if (!style_layer_ok) {
     return _("Choose the layer to take the style from.");
   }
+
+  for (const ExtraStyle& e : s.more_styles) {
+    if (e.file.empty()) return _("Choose a file for each further painting, or remove the empty one.");
+    const std::string problem = check_image_file(e.file);
+    if (!problem.empty()) return printf_string(_("A further painting cannot be used: %s."), problem.c_str());
+  }
+  double weights = s.style_weight;
+  for (const ExtraStyle& e : s.more_styles) weights += e.weight;
+  if (!s.more_styles.empty() && !(weights > 0)) return _("At least one painting needs a weight above 0.");
 
   const std::string model_problem = check_model(s.model_file);
   if (!model_problem.empty()) return model_problem;

@@ -22,6 +22,16 @@ namespace nst_ui {
 
 enum class StyleSource { File = 0, Layer = 1 };
 
+// A further painting mixed with the style, and its weight (the style's own is
+// DialogState::style_weight): the style targets are the weighted mix.
+struct ExtraStyle {
+  std::string file;
+  double weight = 1;
+  bool operator==(const ExtraStyle& o) const { return file == o.file && weight == o.weight; }
+};
+constexpr size_t kMaxExtraStyles = 4;
+constexpr double kMaxStyleWeight = 100;
+
 // Slider ranges. Strength and smoothness are 0..100; 50 is the network's
 // own balance, every 25 steps multiply or divide the weight by 10.
 constexpr double kSliderMin = 0;
@@ -33,6 +43,8 @@ struct DialogState {
   StyleSource style_source = StyleSource::File;
   std::string style_file;
   int style_drawable = -1;      // host id of the layer used as style (GIMP 2: drawable ID)
+  std::vector<ExtraStyle> more_styles;  // mixed in, at most kMaxExtraStyles
+  double style_weight = 1;      // the style's weight in the mix (with more_styles)
   double strength = kSliderNeutral;    // style/content balance
   double smoothness = kSliderNeutral;  // total variation weight; 0 = off
   int iterations = 300;

@@ -115,6 +115,8 @@ std::string serialize_state(const DialogState& s) {
   put("style-source", s.style_source == StyleSource::Layer ? "layer" : "file");
   put("style-file", s.style_file);
   put("style-drawable", std::to_string(s.style_drawable));
+  put("style-weight", number(s.style_weight));
+  for (const ExtraStyle& e : s.more_styles) put("more-style", number(e.weight) + "\t" + e.file);
   put("strength", number(s.strength));
   put("smoothness", number(s.smoothness));
   put("iterations", std::to_string(s.iterations));
@@ -143,6 +145,7 @@ bool parse_state(const std::string& text, DialogState& s) {
   std::vector<std::string> lines = split(text, '\n');
   if (lines.empty() || lines[0] != kStateHeader) return false;
   DialogState r = s;
+  bool more_seen = false;
   for (size_t i = 1; i < lines.size(); ++i) {
     const std::string& line = lines[i];
     const size_t eq = line.find('=');
@@ -153,6 +156,15 @@ bool parse_state(const std::string& text, DialogState& s) {
     if (key == "style-source") r.style_source = value == "layer" ? StyleSource::Layer : StyleSource::File;
     else if (key == "style-file") r.style_file = value;
     else if (key == "style-drawable" && parse_int(value, &iv)) r.style_drawable = iv;
+    else if (key == "style-weight" && parse_number(value, &dv) && dv >= 0 && dv <= kMaxStyleWeight) r.style_weight = dv;
+    else if (key == "more-style") {  // "weight<TAB>file", one line each
+      if (!more_seen) r.more_styles.clear();  // the stored list replaces the base's
+      more_seen = true;
+      const size_t tab = value.find('\t');
+      if (tab != std::string::npos && parse_number(value.substr(0, tab), &dv) && dv >= 0 && dv <= kMaxStyleWeight &&
+          r.more_styles.size() < kMaxExtraStyles)
+        r.more_styles.push_back({value.substr(tab + 1), dv});
+    }
     else if (key == "strength" && parse_number(value, &dv)) r.strength = std::min(kSliderMax, std::max(kSliderMin, dv));
     else if (key == "smoothness" && parse_number(value, &dv)) r.smoothness = std::min(kSliderMax, std::max(kSliderMin, dv));
     else if (key == "iterations" && parse_int(value, &iv)) r.iterations = iv;

@@ -114,6 +114,12 @@ DialogState state_from_config(GimpProcedureConfig* c) {
   gboolean mask = TRUE;
   g_object_get(c, "selection-mask", &mask, nullptr);
   s.selection_mask = mask;
+  nst_plugin::PluginParams mix;  // further paintings and the weights, as the shared logic reads them
+  mix.more_styles = get_string(c, "more-styles");
+  mix.style_blend_weights = get_string(c, "style-blend-weights");
+  const DialogState mixed = from_params(mix, nullptr);
+  s.more_styles = mixed.more_styles;
+  s.style_weight = mixed.style_weight;
   return s;
 }
 
@@ -375,8 +381,8 @@ GtkWidget* fill_procedure_widgets(SettingsUi* ui, GimpProcedureDialog* dialog) {
     if (GtkWidget* w = gimp_procedure_dialog_get_widget(dialog, name, G_TYPE_NONE))
       gtk_widget_set_name(w, (std::string("nst-") + name).c_str());
 
-  gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "iterations", "size", "output-size",
-                                 "coarse-to-fine", "seed", "style-layers", "content-layers", "optimizer",
+  gimp_procedure_dialog_fill_box(dialog, "advanced-box", "model-file", "more-styles", "style-blend-weights",
+                                 "iterations", "size", "output-size", "coarse-to-fine", "seed", "style-layers", "content-layers", "optimizer",
                                  "learning-rate", "init", "init-file", "pooling", nullptr);
   gimp_procedure_dialog_get_label(dialog, "advanced-title", _("Advanced"), FALSE, FALSE);
   gimp_procedure_dialog_fill_expander(dialog, "advanced", "advanced-title", FALSE, "advanced-box");
