@@ -73,9 +73,9 @@ double estimate_seconds(const Speed& speed, const std::vector<nst::Scale>& scale
   if (!speed.valid() || scales.empty()) return -1;
   double seconds = speed.setup_seconds;
   for (const nst::Scale& s : scales) {
-    const nst::TileRect& t = s.tiles.front();
-    seconds += estimate_seconds(speed, t.width, t.height, s.iterations) * double(s.tiles.size()) -
-               speed.setup_seconds * double(s.tiles.size());
+    const nst::TileRect& t = s.tiles.front();  // all of one size
+    const double per_iteration = speed.iteration_seconds + speed.seconds_per_mpix * (double(t.width) * t.height / 1e6);
+    seconds += double(s.tiles.size()) * s.iterations * per_iteration;
   }
   return seconds;
 }

@@ -140,8 +140,9 @@ void query() {
   gimp_install_procedure(
       kProcName,
       N_("Repaint the layer in the style of a painting (neural style transfer)"),
-      "plug-in-neural-style2 with its first 18 parameters: the result at the working size resized to the "
-      "layer, one painting, no colour preservation, full strength, no selection mask.",
+      "plug-in-neural-style2 with its first 18 parameters and the defaults of the others: the result at the "
+      "working size resized to the layer, one painting, the painting's colours, full strength, a selection "
+      "that is not a plain rectangle as the new layer's mask.",
       "Neural Style contributors", "Neural Style contributors", "2025", nullptr, "RGB*, GRAY*", GIMP_PLUGIN,
       kNumParams, G_N_ELEMENTS(g_return_vals), g_args, g_return_vals);
 
