@@ -6,6 +6,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "rows.cpp"
 #include <hwy/foreach_target.h>  // IWYU pragma: keep
+#include <hwy/aligned_allocator.h>
 #include <hwy/highway.h>
 
 #include "cpu.h"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <vector>
 
 HWY_BEFORE_NAMESPACE();
 namespace nst::rows::HWY_NAMESPACE {
@@ -217,6 +219,88 @@ void max_pool_backward(const float* g, const uint8_t* at, int64_t h, int64_t w, 
   }
 }
 
+// Pixels [x, x + P) of output row y of image_gradient: acc[p][c] sums, over
+// the three rows r[i] (g row y + 1 - i, padded with a zero pixel at each end;
+// null: outside the image) and the three columns, the products of g's k
+// channels with the packed weights; then each is summed across its lanes.
+template <int P>
+HWY_INLINE void image_gradient_pixels(const float* const r[3], const float* wv, int64_t k, int64_t x, float* out0,
+                                      float* out1, float* out2) {
+  const D df;
+  const int64_t L = int64_t(hn::Lanes(df));
+  using V = hn::Vec<D>;
+  V acc[P][3];
+  for (int p = 0; p < P; ++p)
+    for (int c = 0; c < 3; ++c) acc[p][c] = hn::Zero(df);
+  for (int i = 0; i < 3; ++i) {
+    if (!r[i]) continue;
+    for (int j = 0; j < 3; ++j) {
+      // Output pixel x + p reads g at column x + p + 1 - j: padded index x + p + 2 - j.
+      const float* gp = r[i] + (x + 2 - j) * k;
+      const float* wp = wv + (i * 3 + j) * 3 * k;
+      for (int64_t kc = 0; kc < k; kc += L) {
+        const V w0 = hn::LoadU(df, wp + kc), w1 = hn::LoadU(df, wp + k + kc), w2 = hn::LoadU(df, wp + 2 * k + kc);
+        for (int p = 0; p < P; ++p) {
+          const V gv = hn::LoadU(df, gp + p * k + kc);
+          acc[p][0] = hn::MulAdd(gv, w0, acc[p][0]);
+          acc[p][1] = hn::MulAdd(gv, w1, acc[p][1]);
+          acc[p][2] = hn::MulAdd(gv, w2, acc[p][2]);
+        }
+      }
+    }
+  }
+  for (int p = 0; p < P; ++p) {
+    out0[x + p] = hn::GetLane(hn::SumOfLanes(df, acc[p][0]));
+    out1[x + p] = hn::GetLane(hn::SumOfLanes(df, acc[p][1]));
+    out2[x + p] = hn::GetLane(hn::SumOfLanes(df, acc[p][2]));
+  }
+}
+
+void image_gradient(const float* g, const float* act, float alpha, int64_t h, int64_t w, int64_t k, const float* wv,
+                    int64_t y0, int64_t y1, float* dx) {
+  const D df;
+  const int64_t L = int64_t(hn::Lanes(df)), row = (w + 2) * k;
+  // Three g rows, each padded with a zero pixel at both ends and, where act
+  // is given, already multiplied by the activation's slope: slot r % 3 holds
+  // row r (held[]: which row it holds, -1 none).
+  auto ring = hwy::AllocateAligned<float>(size_t(3 * row));
+  int64_t held[3] = {-1, -1, -1};
+  const auto slope = hn::Set(df, alpha);
+  auto fill = [&](int64_t r) -> const float* {
+    float* dst = ring.get() + (r % 3) * row;
+    if (held[r % 3] == r) return dst;
+    held[r % 3] = r;
+    std::fill(dst, dst + k, 0.f);
+    std::fill(dst + (w + 1) * k, dst + row, 0.f);
+    const float* src = g + r * w * k;
+    if (!act) {
+      std::copy(src, src + w * k, dst + k);
+      return dst;
+    }
+    const float* a = act + r * w * k;
+    for (int64_t q = 0; q < w * k; q += L) {
+      const auto v = hn::LoadU(df, src + q);
+      hn::Store(hn::IfThenElse(hn::Gt(hn::LoadU(df, a + q), hn::Zero(df)), v, hn::Mul(v, slope)), df, dst + k + q);
+    }
+    return dst;
+  };
+  for (int64_t y = y0; y < y1; ++y) {
+    const float* r[3];
+    for (int i = 0; i < 3; ++i) {
+      const int64_t gy = y + 1 - i;
+      r[i] = gy >= 0 && gy < h ? fill(gy) : nullptr;
+    }
+    float* o0 = dx + y * w;
+    float* o1 = o0 + h * w;
+    float* o2 = o1 + h * w;
+    int64_t x = 0;
+    for (; x + 4 <= w; x += 4) image_gradient_pixels<4>(r, wv, k, x, o0, o1, o2);
+    for (; x < w; ++x) image_gradient_pixels<1>(r, wv, k, x, o0, o1, o2);
+  }
+}
+
+int64_t lanes() { return int64_t(hn::Lanes(D())); }
+
 int64_t target() { return HWY_TARGET; }
 
 }  // namespace nst::rows::HWY_NAMESPACE
@@ -232,6 +316,8 @@ HWY_EXPORT(quantize_s8);
 HWY_EXPORT(add);
 HWY_EXPORT(max_pool);
 HWY_EXPORT(max_pool_backward);
+HWY_EXPORT(image_gradient);
+HWY_EXPORT(lanes);
 HWY_EXPORT(target);
 
 void stats(const float* d, int64_t p0, int64_t p1, int64_t c, const float* shift, float* a1, float* a2, double* o1,
@@ -273,6 +359,25 @@ void max_pool_backward(const float* g, const uint8_t* at, int64_t h, int64_t w, 
                        int64_t oy0, int64_t oy1, float* dx) {
   cpu::apply_cap_to_highway();
   HWY_DYNAMIC_DISPATCH(max_pool_backward)(g, at, h, w, c, oh, ow, oy0, oy1, dx);
+}
+
+bool image_gradient_supports(int64_t k) {
+  cpu::apply_cap_to_highway();
+  return k > 0 && k % HWY_DYNAMIC_DISPATCH(lanes)() == 0;
+}
+
+std::vector<float> image_gradient_weights(const float* oihw, int64_t k) {
+  std::vector<float> wv(size_t(27) * k);
+  for (int64_t o = 0; o < k; ++o)
+    for (int c = 0; c < 3; ++c)
+      for (int t = 0; t < 9; ++t) wv[(t * 3 + c) * k + o] = oihw[(o * 3 + c) * 9 + t];
+  return wv;
+}
+
+void image_gradient(const float* g, const float* act, float alpha, int64_t h, int64_t w, int64_t k, const float* wv,
+                    int64_t y0, int64_t y1, float* dx) {
+  cpu::apply_cap_to_highway();
+  HWY_DYNAMIC_DISPATCH(image_gradient)(g, act, alpha, h, w, k, wv, y0, y1, dx);
 }
 
 const char* target_name() {

@@ -135,6 +135,11 @@ struct DnnlStep::Stage {
   // Conv: Winograd weights for the forward and the data-gradient
   // convolution where that is faster (winograd.h); empty: oneDNN.
   std::shared_ptr<const winograd::Weights> wg_fwd, wg_bwd;
+  // Conv: the first convolution's data gradient (the image's) by
+  // rows::image_gradient with these weights; empty: as above. oneDNN 2.6's
+  // kernels for 3 channels are slow: Darknet-tiny's 16 -> 3 at 512 px
+  // 4.8-7 ms under the AVX2 cap (see add_conv).
+  std::vector<float> img_wv;
 };
 
 struct DnnlStep::Build {
@@ -232,7 +237,10 @@ void DnnlStep::add_conv(Build& b, Stage st) {
   } else {
     st.w_fwd = pack(op.weight, fpd.weights_desc(), b.s);
   }
-  if (wg && use_winograd(oc, st.in_c, b.h, b.w)) {
+  if (b.i == 0 && b.t == dt::f32 && st.in_c == 3 && k == 3 && p == 1 && rows::image_gradient_supports(oc)) {
+    const at::Tensor wf = op.weight.to(at::kFloat).contiguous();
+    st.img_wv = rows::image_gradient_weights(wf.data_ptr<float>(), oc);
+  } else if (wg && use_winograd(oc, st.in_c, b.h, b.w)) {
     st.wg_bwd = winograd_weights(b.shared, b.i, true, [&] {
       const at::Tensor wb = op.weight.transpose(0, 1).flip({2, 3}).to(at::kFloat).contiguous();
       return winograd::transform(wb.data_ptr<float>(), st.in_c, oc, winograd::keep_compact(oc, st.in_c));
@@ -385,12 +393,12 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
     for (size_t j = 0; j < wanted.size(); ++j) {
       if (wanted[j] != st.op) continue;
       if (j < gram.size() && gram[j]) {
-        if (!bf16_ && gram::supports(st.c)) {
+        if (!bf16_) {
           out[j] = at::empty({st.c, st.c});
-          gram::features_gram(cur.data_ptr<float>(), st.h * st.w, st.c, float(1.0 / double(cur.numel())),
-                              out[j].data_ptr<float>());
+          step_gram::gram(cur.data_ptr<float>(), st.h * st.w, st.c, float(1.0 / double(cur.numel())),
+                          out[j].data_ptr<float>());
         } else {
-          out[j] = losses::gram(bf16_ ? cur.to(at::kFloat).contiguous(at::MemoryFormat::ChannelsLast) : cur);
+          out[j] = losses::gram(cur.to(at::kFloat).contiguous(at::MemoryFormat::ChannelsLast));
         }
         if (for_backward) gram_features_[j] = cur;
       } else {
@@ -412,6 +420,9 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
   // (Winograd), instead of a pass of its own over g.
   at::Tensor pending_mask;
   float pending_alpha = 0;
+  // The first activation's output, whose slope the image gradient applies
+  // as it reads g (instead of a pass of its own).
+  at::Tensor pending_act;
   for (size_t k = stages_.size(); k-- > 0;) {
     Stage& st = stages_[k];
     for (size_t j = 0; j < wanted.size(); ++j) {
@@ -427,12 +438,9 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
           throw Error("oneDNN step: expected channels-last activations");
         at::Tensor gm = g.permute({0, 2, 3, 1}).reshape({-1, c});
         const at::Tensor fm = f.permute({0, 2, 3, 1}).reshape({-1, c});
-        // The AVX-512 kernel against OpenBLAS's sgemm (2 threads, VGG-19 at
-        // 512 px): 1.4x with 64 channels, 1.2x with 128, 0.9x with 256 and 512.
-        if (type_ == at::kFloat && gram::supports(c) && c <= 128)
-          gram::add_gram_gradient(f.data_ptr<float>(), fm.size(0), c, k.contiguous().data_ptr<float>(),
+        if (type_ == at::kFloat)
+          step_gram::add_gradient(f.data_ptr<float>(), fm.size(0), c, k.contiguous().data_ptr<float>(),
                                   g.data_ptr<float>());
-        else if (type_ == at::kFloat) gm.addmm_(fm, k);
         else gm.add_(at::mm(fm.to(at::kFloat), k).to(type_));
         continue;
       }
@@ -456,11 +464,29 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
           else g.mul_(saved_[k].to(type_).mul_(1 - st.alpha).add_(st.alpha));
           break;
         }
+        if (k == 1 && !stages_[0].img_wv.empty() && saved_[k].scalar_type() == at::kFloat &&
+            saved_[k].is_contiguous(at::MemoryFormat::ChannelsLast) &&
+            std::find(wanted.begin(), wanted.end(), stages_[0].op) == wanted.end()) {
+          pending_act = saved_[k];
+          pending_alpha = st.alpha;
+          break;
+        }
         memory data = wrap(st.dst_md, saved_[k]);
         st.bwd.execute(s, {{DNNL_ARG_SRC, data}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, dd}});
         break;
       }
       case Stage::Conv: {
+        if (!st.img_wv.empty()) {
+          at::Tensor gi = at::empty({1, 3, st.in_h, st.in_w});
+          const float* act = pending_act.defined() ? pending_act.data_ptr<float>() : nullptr;
+          at::parallel_for(0, st.h, 8, [&](int64_t y0, int64_t y1) {
+            rows::image_gradient(g.data_ptr<float>(), act, pending_alpha, st.h, st.w, st.c, st.img_wv.data(), y0, y1,
+                                 gi.data_ptr<float>());
+          });
+          pending_act = at::Tensor();
+          g = gi;
+          break;
+        }
         at::Tensor gs = nhwc_tensor(st.in_c, st.in_h, st.in_w, type_);
         if (st.wg_bwd) {
           winograd::Masks masks;
@@ -509,3 +535,19 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
 }
 
 }  // namespace nst
+
+namespace nst::step_gram {
+
+void gram(const float* f, int64_t rows, int64_t c, float scale, float* g) {
+  if (gram::supports(c)) return gram::features_gram(f, rows, c, scale, g);
+  // Row-major, as cblas: g = scale f^T f.
+  if (dnnl::sgemm('T', 'N', c, c, rows, scale, f, c, f, c, 0.f, g, c) != dnnl::status::success)
+    throw Error("oneDNN's sgemm failed on a " + std::to_string(rows) + " x " + std::to_string(c) + " Gram matrix");
+}
+
+void add_gradient(const float* f, int64_t rows, int64_t c, const float* k, float* d) {
+  if (dnnl::sgemm('N', 'N', rows, c, c, 1.f, f, c, k, c, 1.f, d, c) != dnnl::status::success)
+    throw Error("oneDNN's sgemm failed on a " + std::to_string(rows) + " x " + std::to_string(c) + " Gram gradient");
+}
+
+}  // namespace nst::step_gram

@@ -401,18 +401,6 @@ void gram_rows(const float* f, int64_t r0, int64_t r1, int64_t c, float* gt) {
   }
 }
 
-// d (rows x c) += f k for the row blocks [b0, b1) of kRows rows; k in panels of 32 columns.
-void gram_gradient_rows(const float* f, int64_t rows, int64_t c, const float* panels, float* d, int64_t b0,
-                        int64_t b1) {
-  for (int64_t b = b0; b < b1; ++b) {
-    const int64_t r = b * kRows;
-    for (int64_t j = 0; j < c; j += 32)
-      panel_rows(int(std::min<int64_t>(kRows, rows - r)), f + r * c, c, 1, panels + j * c, 32, c, d + r * c + j, c,
-                 true);
-  }
-}
-
-int64_t rows_per_kernel() { return kRows; }
 int64_t target() { return HWY_TARGET; }
 
 }  // namespace nst::winograd::HWY_NAMESPACE
@@ -424,8 +412,6 @@ namespace nst::winograd {
 HWY_EXPORT(conv_blocks);
 HWY_EXPORT(expand);
 HWY_EXPORT(gram_rows);
-HWY_EXPORT(gram_gradient_rows);
-HWY_EXPORT(rows_per_kernel);
 HWY_EXPORT(target);
 
 std::string target_name() {
@@ -471,11 +457,6 @@ size_t positions(int tile) { return size_t(tile + 2) * (tile + 2); }
 void gram_rows_best(const float* f, int64_t r0, int64_t r1, int64_t c, float* gt) {
   HWY_DYNAMIC_DISPATCH(gram_rows)(f, r0, r1, c, gt);
 }
-void gram_gradient_rows_best(const float* f, int64_t rows, int64_t c, const float* panels, float* d, int64_t b0,
-                             int64_t b1) {
-  HWY_DYNAMIC_DISPATCH(gram_gradient_rows)(f, rows, c, panels, d, b0, b1);
-}
-int64_t rows_per_kernel_best() { return HWY_DYNAMIC_DISPATCH(rows_per_kernel)(); }
 
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact, int tile) {
   cpu::apply_cap_to_highway();
@@ -558,17 +539,6 @@ void features_gram(const float* f, int64_t rows, int64_t c, float scale, float* 
       for (int64_t t = 0; t < threads; ++t) sum += part[(t * c + i) * c + j];
       g[i * c + j] = g[j * c + i] = sum * scale;
     }
-}
-
-void add_gram_gradient(const float* f, int64_t rows, int64_t c, const float* k, float* d) {
-  if (!supports(c) || rows < 1) throw std::invalid_argument("gram::add_gram_gradient: unsupported CPU or shape");
-  std::vector<float> panels(size_t(c) * c);  // k in panels of 32 columns, as the Winograd weights
-  for (int64_t j = 0; j < c; j += 32)
-    for (int64_t i = 0; i < c; ++i) std::copy(k + i * c + j, k + i * c + j + 32, panels.data() + j * c + i * 32);
-  const int64_t rows_per = winograd::rows_per_kernel_best();
-  at::parallel_for(0, (rows + rows_per - 1) / rows_per, 16, [&](int64_t b0, int64_t b1) {
-    winograd::gram_gradient_rows_best(f, rows, c, panels.data(), d, b0, b1);
-  });
 }
 
 }  // namespace nst::gram

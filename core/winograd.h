@@ -72,15 +72,14 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
 
 // Gram matrices of channels-last features with the same product kernel. On
 // VGG-19's loss layers at 512 px (2 threads) features_gram takes 0.5-0.95x the
-// time of OpenBLAS's sgemm (only the blocks on and above the diagonal);
-// add_gram_gradient 0.7x with 64 channels, 1.1x with 256 and 512.
+// time of OpenBLAS's sgemm and 0.6-0.9x that of oneDNN's (only the blocks on
+// and above the diagonal). (The gradients, F k, are oneDNN's sgemm: see
+// step_gram in step_dnnl.h.)
 namespace nst::gram {
 
 // Whether these kernels run here for `channels` (winograd::available(), channels % 32 == 0).
 bool supports(int64_t channels);
 // g (c x c) = scale F^T F for F (rows x c) row-major.
 void features_gram(const float* f, int64_t rows, int64_t c, float scale, float* g);
-// d (rows x c) += F k for F (rows x c) and k (c x c), all row-major.
-void add_gram_gradient(const float* f, int64_t rows, int64_t c, const float* k, float* d);
 
 }  // namespace nst::gram

@@ -1070,6 +1070,43 @@ TEST(Cpu, MaxPoolingMatchesLibTorch) {
   });
 }
 
+// The image gradient of the step's first convolution (rows.h) against
+// LibTorch's: sizes with a remainder after the kernel's 4 pixels, one row or
+// column, channel counts of one and several vectors, with and without the
+// activation's slope (leaky ReLU, ReLU), work split into row ranges.
+TEST(Cpu, ImageGradientMatchesLibTorch) {
+  for_each_simd_target([] {
+    struct Case {
+      int64_t k, h, w;
+      float alpha;
+      bool act;
+    };
+    for (const Case& t : {Case{16, 9, 7, 0.1f, true}, Case{16, 1, 1, 0.1f, true}, Case{64, 6, 13, 0.f, true},
+                          Case{32, 11, 1, 0.f, false}, Case{16, 4, 4, 0.f, false}}) {
+      if (!nst::rows::image_gradient_supports(t.k)) continue;
+      SCOPED_TRACE(testing::Message() << t.k << " channels, " << t.h << "x" << t.w << ", act " << t.act);
+      at::manual_seed(t.k + t.h);
+      const at::Tensor weight = at::randn({t.k, 3, 3, 3}), bias = at::randn({t.k});
+      const at::Tensor x = at::randn({1, 3, t.h, t.w}).requires_grad_(true);
+      at::Tensor y = at::conv2d(x, weight, bias, {1, 1}, {1, 1});
+      const at::Tensor pre = y.detach();
+      if (t.act) y = at::leaky_relu(y, t.alpha);
+      const at::Tensor g = at::randn(y.sizes());
+      y.backward(g);
+      const at::Tensor gn = g[0].permute({1, 2, 0}).contiguous();
+      const at::Tensor an = at::leaky_relu(pre, t.alpha)[0].permute({1, 2, 0}).contiguous();
+      const std::vector<float> wv = nst::rows::image_gradient_weights(weight.data_ptr<float>(), t.k);
+      at::Tensor dx = at::full({1, 3, t.h, t.w}, 7.f);
+      for (const auto& [a, b] : {std::pair<int64_t, int64_t>{0, t.h / 2}, std::pair<int64_t, int64_t>{t.h / 2, t.h}})
+        nst::rows::image_gradient(gn.data_ptr<float>(), t.act ? an.data_ptr<float>() : nullptr, t.alpha, t.h, t.w, t.k,
+                                  wv.data(), a, b, dx.data_ptr<float>());
+      const double scale = x.grad().abs().max().item<double>();
+      EXPECT_LT((dx - x.grad()).abs().max().item<double>(), 1e-5 * scale);
+    }
+    EXPECT_FALSE(nst::rows::image_gradient_supports(0));
+  });
+}
+
 // The step's Winograd F(4x4, 3x3) and F(6x6, 3x3) convolutions against
 // LibTorch's: edge tiles (sizes not a multiple of 4 or 6, one row/column),
 // bias, ReLU and leaky ReLU. F(6x6)'s larger transform constants round more
@@ -1143,29 +1180,37 @@ TEST(DirectStep, WinogradConvolutionMatchesLibTorch) {
 #endif
 }
 
-// The step's Gram kernels (winograd.cpp) against LibTorch's matrix products.
+// The step's Gram products (winograd.cpp's kernel, oneDNN's sgemm) against LibTorch's matrix products.
 TEST(DirectStep, GramKernelsMatchLibTorch) {
 #ifdef NST_HAVE_DNNL
-  if (!nst::gram::supports(32)) GTEST_SKIP() << "the Gram kernels are not used here: " << nst::winograd::target_name();
   for_each_simd_target([] {
-  EXPECT_FALSE(nst::gram::supports(16));
-  EXPECT_FALSE(nst::gram::supports(48));
-  // Row counts that are not multiples of the kernel's 12 rows or of the 256-row pieces.
-  for (auto [rows, c] : {std::pair<int64_t, int64_t>{1, 32}, {13, 64}, {1000, 96}, {4099, 512}}) {
+  if (nst::gram::supports(32)) {
+    EXPECT_FALSE(nst::gram::supports(16));
+    EXPECT_FALSE(nst::gram::supports(48));
+    float x = 0;
+    EXPECT_THROW(nst::gram::features_gram(&x, 1, 16, 1.f, &x), std::invalid_argument);
+  }
+  // Row counts that are not multiples of the kernel's 12 rows or of the
+  // 256-row pieces; 16 and 48 channels take oneDNN's sgemm.
+  for (auto [rows, c] : {std::pair<int64_t, int64_t>{1, 32}, {13, 64}, {1000, 96}, {4099, 512}, {3001, 16}, {77, 48}}) {
     SCOPED_TRACE(testing::Message() << rows << " x " << c);
     const at::Tensor f = at::randn({rows, c}), k = at::randn({c, c}), d = at::randn({rows, c});
     at::Tensor g = at::empty({c, c});
-    nst::gram::features_gram(f.data_ptr<float>(), rows, c, 0.5f, g.data_ptr<float>());
+    nst::step_gram::gram(f.data_ptr<float>(), rows, c, 0.5f, g.data_ptr<float>());
     const at::Tensor want = at::mm(f.t(), f) * 0.5;
     EXPECT_LT((g - want).abs().max().item<double>(), 1e-5 * want.abs().max().item<double>());
-    EXPECT_TRUE(at::equal(g, g.t()));
+    EXPECT_LT((g - g.t()).abs().max().item<double>(), 1e-6 * want.abs().max().item<double>());
+    if (nst::gram::supports(c)) {
+      at::Tensor own = at::empty({c, c});
+      nst::gram::features_gram(f.data_ptr<float>(), rows, c, 0.5f, own.data_ptr<float>());
+      EXPECT_TRUE(at::equal(own, g)) << "the kernel where it takes c";
+      EXPECT_TRUE(at::equal(own, own.t()));
+    }
     at::Tensor out = d.clone();
-    nst::gram::add_gram_gradient(f.data_ptr<float>(), rows, c, k.data_ptr<float>(), out.data_ptr<float>());
+    nst::step_gram::add_gradient(f.data_ptr<float>(), rows, c, k.data_ptr<float>(), out.data_ptr<float>());
     const at::Tensor want_d = d + at::mm(f, k);
     EXPECT_LT((out - want_d).abs().max().item<double>(), 1e-5 * want_d.abs().max().item<double>());
   }
-  float x = 0;
-  EXPECT_THROW(nst::gram::features_gram(&x, 1, 16, 1.f, &x), std::invalid_argument);
   });
 #else
   GTEST_SKIP() << "built without the direct oneDNN path";
