@@ -482,34 +482,53 @@ StateDict load_tfjs(const std::string& model_json, const KeyFilter& want) {
   if (!j.is_object() || !j.contains("weightsManifest") || !j["weightsManifest"].is_array())
     throw Error("model file '" + model_json + "' is not a TensorFlow.js model (no weightsManifest)");
   const std::filesystem::path dir = std::filesystem::path(model_json).parent_path();
+  auto malformed = [&](const std::string& why) {
+    return Error("model file '" + model_json + "' is not a TensorFlow.js model: " + why);
+  };
   StateDict sd;
   for (const auto& group : j["weightsManifest"]) {
+    if (!group.is_object() || !group.contains("paths") || !group["paths"].is_array() || !group.contains("weights") ||
+        !group["weights"].is_array())
+      throw malformed("a weightsManifest group lacks its \"paths\" or \"weights\" list");
     std::string blob;
-    for (const auto& p : group.at("paths")) {
+    for (const auto& p : group["paths"]) {
+      if (!p.is_string()) throw malformed("a weight shard's path is not a string");
       const std::string shard = (dir / p.get<std::string>()).string();
       std::ifstream s(shard, std::ios::binary | std::ios::ate);
-      if (!s) throw Error("weight shard '" + shard + "' is missing");
-      const auto n = size_t(s.tellg());
+      const std::streamoff n = s ? std::streamoff(s.tellg()) : -1;
+      if (!s || n < 0 || std::filesystem::is_directory(shard)) throw Error("weight shard '" + shard + "' is missing");
       s.seekg(0);
-      std::string part(n, '\0');
+      std::string part(size_t(n), '\0');
       s.read(&part[0], std::streamsize(n));
       blob += part;
     }
     size_t pos = 0;
-    for (const auto& w : group.at("weights")) {
+    for (const auto& w : group["weights"]) {
+      if (!w.is_object() || !w.contains("name") || !w["name"].is_string() || !w.contains("shape") ||
+          !w["shape"].is_array())
+        throw malformed("a weight lacks its name or shape");
       Entry e;
-      e.name = w.at("name").get<std::string>();
-      e.shape = w.at("shape").get<std::vector<int64_t>>();
-      if (w.value("dtype", "float32") != "float32")
+      e.name = w["name"].get<std::string>();
+      if (w.contains("dtype") && !(w["dtype"].is_string() && w["dtype"].get<std::string>() == "float32"))
         throw Error("model '" + model_json + "': weight '" + e.name + "' is not float32");
-      int64_t n = 1;
-      for (auto d : e.shape) n *= d;
-      const size_t bytes = size_t(n) * 4;
-      if (pos + bytes > blob.size())
+      // Values: the product of the dimensions, at most what the shards still hold.
+      const size_t left = (blob.size() - pos) / 4;
+      size_t n = 1;
+      bool fits = true;
+      for (const auto& d : w["shape"]) {
+        if (!d.is_number_integer() || d.get<int64_t>() < 0)
+          throw malformed("weight '" + e.name + "' has an invalid shape");
+        const auto v = size_t(d.get<int64_t>());
+        e.shape.push_back(int64_t(v));
+        if (v != 0 && n > left / v) fits = false;
+        n = fits ? n * v : n;
+      }
+      if (!fits || n > left)
         throw Error("model '" + model_json + "': weight shards are too short for '" + e.name + "' (truncated download?)");
+      const size_t bytes = n * 4;
       if (!want || want(e.name)) {
         e.tensor = at::empty(e.shape, at::kFloat);
-        std::memcpy(e.tensor.data_ptr<float>(), blob.data() + pos, bytes);
+        if (bytes) std::memcpy(e.tensor.data_ptr<float>(), blob.data() + pos, bytes);
       }
       pos += bytes;
       sd.push_back(std::move(e));

@@ -19,7 +19,7 @@
 #      of the other open image is offered, its thumbnail shown; Apply Now adds
 #      a layer named after it.
 #   5. Neural Style (Fast): the gallery of installed styles with thumbnails of
-#      the layer and the preview; choosing Wave and "keep colours"; Start adds
+#      the layer and the preview; choosing Wave and the layer's colours; Start adds
 #      the layer; Repeat runs without the dialog with the same style.
 # Exit 77 (meson: skipped) when GIMP 3, Xvfb, xdotool or ../shared is absent.
 set -euo pipefail
@@ -218,8 +218,9 @@ check "fast: strength starts at 100" value_is fast-settings nst-strength 100
 click_item fast-settings nst-styles 4
 wait_for 10 "Wave to be chosen" value_matches fast-settings nst-styles '^items=5 selected=Wave '
 wait_for 30 "the Wave preview" previews_are "preview=ready model=wave"
-click fast-settings nst-keep-colors
-wait_for 10 "keep colours" value_is fast-settings nst-keep-colors 1
+check "fast: the painting's colours at first" value_matches fast-settings nst-colors '^0 '
+scroll_down fast-settings nst-colors
+wait_for 10 "keep the layer's colours" value_matches fast-settings nst-colors '^1 '
 # A picture of the dialog, drawn by the dialog itself (ui/test_hook_gtk.h).
 xdotool mousemove 1279 1023
 sleep 0.5

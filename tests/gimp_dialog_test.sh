@@ -18,7 +18,7 @@
 #   6. a new GIMP session: the latest recent style is preselected; the
 #      dialog in German;
 #   7. Neural Style (Fast): the gallery of installed styles with thumbnails
-#      of the layer, the live preview, choosing a style and "keep colours",
+#      of the layer, the live preview, choosing a style and the layer's colours,
 #      Cancel adds nothing, Start adds the layer, Repeat runs without the
 #      dialog.
 # Screenshots of the dialogs go to SCREENSHOT_DIR.
@@ -327,7 +327,7 @@ wait_for 90 "the fast settings dialog" has fast-settings nst-start
 wait_for 60 "the thumbnails and the preview" previews_are "thumbnails=5/5 preview=ready"
 check "fast: five installed styles, the first chosen" value_matches fast-settings nst-styles '^items=5 selected=La Muse '
 check "fast: the preview shows the layer in that style" value_matches fast-settings nst-preview '^[0-9]+x[0-9]+$'
-for w in nst-network-file nst-strength nst-keep-colors nst-advanced nst-reset nst-cancel; do
+for w in nst-network-file nst-strength nst-colors nst-advanced nst-reset nst-cancel; do
   check "fast dialog has $w" has fast-settings $w
 done
 check "fast: strength starts at 100" value_is fast-settings nst-strength 100
@@ -340,8 +340,9 @@ wait_for 60 "the thumbnails (2)" previews_are "thumbnails=5/5 preview=ready"
 click_item fast-settings nst-styles 4
 wait_for 10 "Wave to be chosen" value_matches fast-settings nst-styles '^items=5 selected=Wave '
 wait_for 30 "the Wave preview" previews_are "preview=ready model=wave"
-click fast-settings nst-keep-colors
-wait_for 10 "keep colours" value_is fast-settings nst-keep-colors 1
+check "fast: the painting's colours at first" value_matches fast-settings nst-colors '^0 '
+scroll_down fast-settings nst-colors
+wait_for 10 "keep the layer's colours" value_matches fast-settings nst-colors '^1 '
 shoot fast-settings "$shots/fast-settings-dialog.png"
 click fast-settings nst-start
 wait_for 60 "the fast run to finish" grep -q "outcome=completed" "$ui/result.txt"

@@ -87,6 +87,14 @@ click() {  # click DUMP WIDGET: the middle of the widget
   [ "$(prop "$1" "$2" visible)" = 1 ] || die "$2 is not visible"
   click_at "$win" $((x + w / 2)) $((y + h / 2))
 }
+scroll_down() {  # scroll_down DUMP WIDGET: one wheel step down over the widget (a combo box: the next item)
+  local win x y w h
+  win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y); w=$(prop "$1" "$2" w); h=$(prop "$1" "$2" h)
+  [ "$(prop "$1" "$2" visible)" = 1 ] || die "$2 is not visible"
+  xdotool mousemove --window "$win" $((x + w / 2)) $((y + h / 2))
+  sleep 0.3
+  xdotool mousemove --window "$win" $((x + w / 2 + 1)) $((y + h / 2)) click 5
+}
 # Icon views list their items' centres in their value: at=<i>:<x>,<y>;...
 item_at() {  # item_at DUMP WIDGET INDEX: "x,y" of the item, or nothing
   { value "$1" "$2" | grep -o "at=.*" | tr ';' '\n' | sed 's/^at=//' | grep "^$3:" | cut -d: -f2; } || true

@@ -61,7 +61,7 @@ struct FastUi {
 #else
   GtkObject* strength = nullptr;  // its adjustment
 #endif
-  GtkWidget* keep_colors = nullptr;
+  GtkWidget* colors = nullptr;  // GtkComboBoxText: preserve_colors 0-2
   GtkWidget* size = nullptr;
   GtkWidget* tile = nullptr;
   GtkWidget* problem = nullptr;
@@ -171,7 +171,7 @@ void apply_params(FastUi* ui) {
 #else
   gtk_adjustment_set_value(GTK_ADJUSTMENT(ui->strength), ui->p.strength);
 #endif
-  gtk_toggle_button_set_active(GTK_TOGGLE_BUTTON(ui->keep_colors), ui->p.preserve_colors == 1);
+  gtk_combo_box_set_active(GTK_COMBO_BOX(ui->colors), ui->p.preserve_colors);
   gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->size), ui->p.size);
   gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->tile), ui->p.tile);
   ui->updating = false;
@@ -225,10 +225,10 @@ void on_strength(GtkAdjustment* adj, gpointer data) {
 }
 #endif
 
-void on_keep_colors(GtkToggleButton* b, gpointer data) {
+void on_colors(GtkComboBox* combo, gpointer data) {
   FastUi* ui = static_cast<FastUi*>(data);
   if (ui->updating) return;
-  ui->p.preserve_colors = gtk_toggle_button_get_active(b) ? 1 : 0;
+  ui->p.preserve_colors = std::max(0, gtk_combo_box_get_active(combo));
   refresh(ui);
 }
 
@@ -341,12 +341,22 @@ GtkWidget* build_result_frame(FastUi* ui) {
 #endif
   g_signal_connect(ui->strength, "value-changed", G_CALLBACK(on_strength), ui);
 
-  ui->keep_colors = named(gtk_check_button_new_with_mnemonic(_("_Keep the layer's colours")), "nst-keep-colors");
-  gtk_widget_set_tooltip_text(ui->keep_colors,
-                              _("Take only the brushwork and light from the style; the colours stay "
-                                "those of the layer."));
-  g_signal_connect(ui->keep_colors, "toggled", G_CALLBACK(on_keep_colors), ui);
-  gtk_table_attach(GTK_TABLE(table), ui->keep_colors, 0, 3, 1, 2, GTK_FILL, GTK_FILL, 0, 0);
+  ui->colors = named(gtk_combo_box_text_new(), "nst-colors");
+  for (const char* item : {_("The painting's"), _("The layer's: only the brightness is painted"),
+                           _("The layer's: the result is recoloured")})
+    gtk_combo_box_text_append_text(GTK_COMBO_BOX_TEXT(ui->colors), item);
+  gtk_combo_box_set_active(GTK_COMBO_BOX(ui->colors), ui->p.preserve_colors);
+  gtk_widget_set_tooltip_text(ui->colors,
+                              _("Whose colours the result has. Keeping the layer's colours takes only the "
+                                "brushwork and light from the style: painting only the brightness keeps the "
+                                "layer's colours exactly; recolouring gives the result the layer's range of "
+                                "colours."));
+  g_signal_connect(ui->colors, "changed", G_CALLBACK(on_colors), ui);
+  GtkWidget* colors_label = gtk_label_new_with_mnemonic(_("C_olours:"));
+  gtk_misc_set_alignment(GTK_MISC(colors_label), 0.0, 0.5);
+  gtk_label_set_mnemonic_widget(GTK_LABEL(colors_label), ui->colors);
+  gtk_table_attach(GTK_TABLE(table), colors_label, 0, 1, 1, 2, GTK_FILL, GTK_FILL, 0, 0);
+  gtk_table_attach(GTK_TABLE(table), ui->colors, 1, 3, 1, 2, GTK_FILL, GTK_FILL, 0, 0);
 
   GtkWidget* expander = named(gtk_expander_new_with_mnemonic(_("_Advanced")), "nst-advanced");
   GtkWidget* adv = gtk_table_new(2, 2, FALSE);
