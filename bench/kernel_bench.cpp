@@ -7,8 +7,7 @@
 //   gradient F k by OpenBLAS's and oneDNN's sgemm (the step uses
 //   step_gram in step_dnnl.h);
 // - the first layer's data gradient into 3 channels at 512 and 1024 px:
-//   rows::image_gradient (with the first activation's slope) against oneDNN's
-//   backward-data primitive plus its ReLU backward.
+//   rows::image_gradient against oneDNN's backward-data primitive.
 // Run under ONEDNN_MAX_CPU_ISA=AVX2 to see an AVX2 CPU (the cap applies to
 // Highway's targets too), with OPENBLAS_CORETYPE=HASWELL then.
 #include "rows.h"
@@ -70,20 +69,19 @@ void grams() {
 }
 
 void image_gradients() {
-  std::printf("\n| channels | size | image_gradient | oneDNN ReLU backward + backward-data | (its kernel) |\n");
+  std::printf("\n| channels | size | image_gradient | oneDNN backward-data | (its kernel) |\n");
   std::printf("|---:|---:|---:|---:|---|\n");
   engine eng(engine::kind::cpu, 0);
   stream s(eng);
   for (int64_t k : {16, 64})
     for (int64_t h : {512, 1024}) {
       if (!nst::rows::image_gradient_supports(k)) continue;
-      const at::Tensor g = at::randn({h, h, k}), act = at::randn({h, h, k}), w = at::randn({k, 3, 3, 3});
+      const at::Tensor g = at::randn({h, h, k}), w = at::randn({k, 3, 3, 3});
       at::Tensor dx = at::empty({1, 3, h, h});
       const std::vector<float> wv = nst::rows::image_gradient_weights(w.data_ptr<float>(), k);
       const double ours = fastest_ms([&] {
         at::parallel_for(0, h, 8, [&](int64_t y0, int64_t y1) {
-          nst::rows::image_gradient(g.data_ptr<float>(), act.data_ptr<float>(), 0.1f, h, h, k, wv.data(), y0, y1,
-                                    dx.data_ptr<float>());
+          nst::rows::image_gradient(g.data_ptr<float>(), h, h, k, wv.data(), y0, y1, dx.data_ptr<float>());
         });
       });
       const memory::desc smd({1, 3, h, h}, dt::f32, tag::nhwc), dmd({1, k, h, h}, dt::f32, tag::nhwc),
@@ -95,16 +93,9 @@ void image_gradients() {
       convolution_backward_data::primitive_desc bpd(
           convolution_backward_data::desc(algorithm::convolution_direct, smd, wmd, dmd, {1, 1}, {1, 1}, {1, 1}), eng,
           fpd);
-      eltwise_forward::primitive_desc efpd(
-          eltwise_forward::desc(prop_kind::forward_training, algorithm::eltwise_relu, dmd, 0.1f), eng);
-      eltwise_backward::primitive_desc ebpd(eltwise_backward::desc(algorithm::eltwise_relu, dmd, dmd, 0.1f), eng, efpd);
       const convolution_backward_data bwd(bpd);
-      const eltwise_backward relu(ebpd);
-      at::Tensor gg = g.clone();
-      memory am(dmd, eng, act.data_ptr<float>()), gm(dmd, eng, gg.data_ptr<float>()), wm(bpd.weights_desc(), eng),
-          dsm(bpd.diff_src_desc(), eng);
+      memory gm(dmd, eng, g.data_ptr<float>()), wm(bpd.weights_desc(), eng), dsm(bpd.diff_src_desc(), eng);
       const double lib = fastest_ms([&] {
-        relu.execute(s, {{DNNL_ARG_SRC, am}, {DNNL_ARG_DIFF_DST, gm}, {DNNL_ARG_DIFF_SRC, gm}});
         bwd.execute(s, {{DNNL_ARG_DIFF_DST, gm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, dsm}});
         s.wait();
       });

@@ -256,32 +256,20 @@ HWY_INLINE void image_gradient_pixels(const float* const r[3], const float* wv, 
   }
 }
 
-void image_gradient(const float* g, const float* act, float alpha, int64_t h, int64_t w, int64_t k, const float* wv,
-                    int64_t y0, int64_t y1, float* dx) {
-  const D df;
-  const int64_t L = int64_t(hn::Lanes(df)), row = (w + 2) * k;
-  // Three g rows, each padded with a zero pixel at both ends and, where act
-  // is given, already multiplied by the activation's slope: slot r % 3 holds
-  // row r (held[]: which row it holds, -1 none).
+void image_gradient(const float* g, int64_t h, int64_t w, int64_t k, const float* wv, int64_t y0, int64_t y1,
+                    float* dx) {
+  const int64_t row = (w + 2) * k;
+  // Three g rows, each padded with a zero pixel at both ends: slot r % 3
+  // holds row r (held[]: which row it holds, -1 none).
   auto ring = hwy::AllocateAligned<float>(size_t(3 * row));
   int64_t held[3] = {-1, -1, -1};
-  const auto slope = hn::Set(df, alpha);
   auto fill = [&](int64_t r) -> const float* {
     float* dst = ring.get() + (r % 3) * row;
     if (held[r % 3] == r) return dst;
     held[r % 3] = r;
     std::fill(dst, dst + k, 0.f);
     std::fill(dst + (w + 1) * k, dst + row, 0.f);
-    const float* src = g + r * w * k;
-    if (!act) {
-      std::copy(src, src + w * k, dst + k);
-      return dst;
-    }
-    const float* a = act + r * w * k;
-    for (int64_t q = 0; q < w * k; q += L) {
-      const auto v = hn::LoadU(df, src + q);
-      hn::Store(hn::IfThenElse(hn::Gt(hn::LoadU(df, a + q), hn::Zero(df)), v, hn::Mul(v, slope)), df, dst + k + q);
-    }
+    std::copy(g + r * w * k, g + (r + 1) * w * k, dst + k);
     return dst;
   };
   for (int64_t y = y0; y < y1; ++y) {
@@ -374,10 +362,10 @@ std::vector<float> image_gradient_weights(const float* oihw, int64_t k) {
   return wv;
 }
 
-void image_gradient(const float* g, const float* act, float alpha, int64_t h, int64_t w, int64_t k, const float* wv,
-                    int64_t y0, int64_t y1, float* dx) {
+void image_gradient(const float* g, int64_t h, int64_t w, int64_t k, const float* wv, int64_t y0, int64_t y1,
+                    float* dx) {
   cpu::apply_cap_to_highway();
-  HWY_DYNAMIC_DISPATCH(image_gradient)(g, act, alpha, h, w, k, wv, y0, y1, dx);
+  HWY_DYNAMIC_DISPATCH(image_gradient)(g, h, w, k, wv, y0, y1, dx);
 }
 
 const char* target_name() {

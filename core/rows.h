@@ -42,15 +42,13 @@ void max_pool_backward(const float* g, const uint8_t* at, int64_t h, int64_t w, 
 
 // The data gradient of a network's first convolution (3x3, padding 1, 3
 // input channels): dx (3 planes of h x w, the image's NCHW layout) for output
-// rows [y0, y1) from g (h x w x k), where act (laid out as g; null: none) is
-// the activation after the convolution, whose slope (1 above zero, alpha
-// below) g is multiplied by first. wv: image_gradient_weights of the
+// rows [y0, y1) from g (h x w x k). wv: image_gradient_weights of the
 // (k, 3, 3, 3) weights. Needs image_gradient_supports(k) (k a multiple of the
 // SIMD width).
 bool image_gradient_supports(int64_t k);
 std::vector<float> image_gradient_weights(const float* oihw, int64_t k);
-void image_gradient(const float* g, const float* act, float alpha, int64_t h, int64_t w, int64_t k, const float* wv,
-                    int64_t y0, int64_t y1, float* dx);
+void image_gradient(const float* g, int64_t h, int64_t w, int64_t k, const float* wv, int64_t y0, int64_t y1,
+                    float* dx);
 
 // The SIMD target these loops run on here (e.g. "AVX2", "AVX3").
 const char* target_name();

@@ -137,8 +137,8 @@ struct DnnlStep::Stage {
   std::shared_ptr<const winograd::Weights> wg_fwd, wg_bwd;
   // Conv: the first convolution's data gradient (the image's) by
   // rows::image_gradient with these weights; empty: as above. oneDNN 2.6's
-  // kernels for 3 channels are slow: Darknet-tiny's 16 -> 3 at 512 px
-  // 4.8-7 ms under the AVX2 cap (see add_conv).
+  // kernels for 3 channels are slow (bench/kernel_bench: VGG-19's 64 -> 3 at
+  // 512 px 30.7 ms against 6.6 under the AVX2 cap on Zen 4).
   std::vector<float> img_wv;
 };
 
@@ -420,9 +420,6 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
   // (Winograd), instead of a pass of its own over g.
   at::Tensor pending_mask;
   float pending_alpha = 0;
-  // The first activation's output, whose slope the image gradient applies
-  // as it reads g (instead of a pass of its own).
-  at::Tensor pending_act;
   for (size_t k = stages_.size(); k-- > 0;) {
     Stage& st = stages_[k];
     for (size_t j = 0; j < wanted.size(); ++j) {
@@ -464,13 +461,6 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
           else g.mul_(saved_[k].to(type_).mul_(1 - st.alpha).add_(st.alpha));
           break;
         }
-        if (k == 1 && !stages_[0].img_wv.empty() && saved_[k].scalar_type() == at::kFloat &&
-            saved_[k].is_contiguous(at::MemoryFormat::ChannelsLast) &&
-            std::find(wanted.begin(), wanted.end(), stages_[0].op) == wanted.end()) {
-          pending_act = saved_[k];
-          pending_alpha = st.alpha;
-          break;
-        }
         memory data = wrap(st.dst_md, saved_[k]);
         st.bwd.execute(s, {{DNNL_ARG_SRC, data}, {DNNL_ARG_DIFF_DST, dd}, {DNNL_ARG_DIFF_SRC, dd}});
         break;
@@ -478,12 +468,9 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
       case Stage::Conv: {
         if (!st.img_wv.empty()) {
           at::Tensor gi = at::empty({1, 3, st.in_h, st.in_w});
-          const float* act = pending_act.defined() ? pending_act.data_ptr<float>() : nullptr;
           at::parallel_for(0, st.h, 8, [&](int64_t y0, int64_t y1) {
-            rows::image_gradient(g.data_ptr<float>(), act, pending_alpha, st.h, st.w, st.c, st.img_wv.data(), y0, y1,
-                                 gi.data_ptr<float>());
+            rows::image_gradient(g.data_ptr<float>(), st.h, st.w, st.c, st.img_wv.data(), y0, y1, gi.data_ptr<float>());
           });
-          pending_act = at::Tensor();
           g = gi;
           break;
         }
