@@ -47,20 +47,17 @@ std::string widget_value(GtkWidget* w) {
     v << gtk_combo_box_get_active(GTK_COMBO_BOX(w));
     GtkTreeIter iter;
     GtkTreeModel* model = gtk_combo_box_get_model(GTK_COMBO_BOX(w));
-    if (model && gtk_combo_box_get_active_iter(GTK_COMBO_BOX(w), &iter) &&
-        gtk_tree_model_get_n_columns(model) > 1 &&
-        gtk_tree_model_get_column_type(model, 1) == G_TYPE_STRING) {
-      gchar* text = nullptr;  // GimpIntStore: column 1 is the label
-      gtk_tree_model_get(model, &iter, 1, &text, -1);
-      if (text) v << " " << text;
-      g_free(text);
-    } else if (model && gtk_combo_box_get_active_iter(GTK_COMBO_BOX(w), &iter) &&
-               gtk_tree_model_get_column_type(model, 0) == G_TYPE_STRING) {
-      gchar* text = nullptr;
-      gtk_tree_model_get(model, &iter, 0, &text, -1);
-      if (text) v << " " << text;
-      g_free(text);
+    // The label: column 1 of a GimpIntStore, else column 0 (GtkComboBoxText;
+    // GTK 3 gives it a second column, the ids, which are unset here).
+    gchar* text = nullptr;
+    if (model && gtk_combo_box_get_active_iter(GTK_COMBO_BOX(w), &iter)) {
+      if (gtk_tree_model_get_n_columns(model) > 1 && gtk_tree_model_get_column_type(model, 1) == G_TYPE_STRING)
+        gtk_tree_model_get(model, &iter, 1, &text, -1);
+      if (!text && gtk_tree_model_get_column_type(model, 0) == G_TYPE_STRING)
+        gtk_tree_model_get(model, &iter, 0, &text, -1);
     }
+    if (text) v << " " << text;
+    g_free(text);
   } else if (GTK_IS_TOGGLE_BUTTON(w)) {
     v << (gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w)) ? 1 : 0);
   } else if (GTK_IS_BUTTON(w)) {
