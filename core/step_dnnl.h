@@ -70,10 +70,10 @@ class DnnlStep {
 // g (c x c) = scale f^T f, and d (rows x c) += f k for k (c x c) row-major.
 // The Gram matrix is gram::features_gram (winograd.cpp) where that kernel
 // takes c and oneDNN's sgemm elsewhere (Darknet-tiny's 16 channels at 512 px:
-// 1.0-1.5 ms against 4.4-5.8 for OpenBLAS's); the gradient is oneDNN's sgemm
-// for every c, which measured as fast as or faster than both OpenBLAS's and
-// our own kernel on the step's shapes, AVX2 and AVX-512 (and, unlike
-// OpenBLAS, runs on the same OpenMP threads as the rest of the step).
+// ~1 ms against ~4 for OpenBLAS's); the gradient is oneDNN's sgemm for every
+// c, as fast as or faster than OpenBLAS's on the step's shapes, AVX2 and
+// AVX-512 (bench/kernel_bench), and on the same OpenMP threads as the rest of
+// the step (OpenBLAS has threads of its own).
 namespace step_gram {
 void gram(const float* f, int64_t rows, int64_t c, float scale, float* g);
 void add_gradient(const float* f, int64_t rows, int64_t c, const float* k, float* d);
