@@ -59,7 +59,7 @@ const char* kUsage =
     "                           content's own size; default work: the working size, resized)\n"
     "  --scale-iterations N     iterations at each larger scale (default: half the scale\n"
     "                           before's, at least 20)\n"
-    "  --tile PX                scales larger than PX x PX run in overlapping tiles (default 1024)\n"
+    "  --tile PX                scales larger than PX x PX run in overlapping tiles (default 1280)\n"
     "  --tile-overlap PX        pixels shared by neighbouring tiles (default 128)\n"
     "  --style A.jpg,B.jpg      several paintings (a value naming an existing file is one)\n"
     "  --style-blend-weights W,..  one weight per painting (default: equal)\n"

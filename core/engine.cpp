@@ -1,6 +1,7 @@
 // Optimisation-based style transfer (Gatys et al.) on a FeatureNet.
 #include "losses.h"
 #include "networks.h"
+#include "process.h"
 #include "nst.h"
 
 #include <ATen/ATen.h>
@@ -38,13 +39,6 @@ Image to_image(const at::Tensor& x) {
   Image img(int(t.size(1)), int(t.size(0)), 3);
   std::copy(t.data_ptr<float>(), t.data_ptr<float>() + img.data.size(), img.data.begin());
   return img;
-}
-
-std::string gib(double bytes) {
-  std::ostringstream s;
-  s.precision(bytes < 10.0 * (1 << 30) ? 2 : 3);
-  s << bytes / double(1 << 30) << " GiB";
-  return s.str();
 }
 
 // What the options come to on a network: the layers, the weights of the

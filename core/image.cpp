@@ -1,5 +1,6 @@
 // Pixel conversions, resizing and image files for the core library.
 #include "nst.h"
+#include "process.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -204,34 +206,121 @@ Image keep_colors(const Image& original, const Image& stylized) {
   return out;
 }
 
-// "W x H" from a PNG file's header (IHDR), or "" when it is not a PNG.
-static std::string png_size(std::istream& in) {
-  unsigned char b[24];
+namespace {
+
+// What a PNG's or JPEG's header says the decoded image will be (the other
+// formats are left to OpenCV's own size check): 0 x 0 when it is neither or
+// the header cannot be read.
+struct HeaderSize {
+  int64_t width = 0, height = 0;
+  int channels = 0, bytes = 1;  // per pixel, as OpenCV's IMREAD_UNCHANGED decodes it; bytes per sample
+};
+
+HeaderSize png_header(const unsigned char* b, size_t n) {
+  HeaderSize h;
+  if (n < 26 || std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0 || std::memcmp(b + 12, "IHDR", 4) != 0) return h;
+  auto be32 = [&](int at) { return (uint32_t(b[at]) << 24) | (uint32_t(b[at + 1]) << 16) | (uint32_t(b[at + 2]) << 8) | b[at + 3]; };
+  h.width = be32(16);
+  h.height = be32(20);
+  h.bytes = b[24] == 16 ? 2 : 1;
+  // Colour type 0 grey, 2 RGB; a palette (3, perhaps with transparency), grey
+  // + alpha (4) and RGBA (6) are counted as RGBA.
+  const int type = b[25];
+  h.channels = type == 0 ? 1 : type == 2 ? 3 : 4;
+  return h;
+}
+
+HeaderSize jpeg_header(std::istream& in) {
+  HeaderSize h;
   in.clear();
   in.seekg(0);
-  if (!in.read(reinterpret_cast<char*>(b), sizeof b) || std::memcmp(b, "\x89PNG\r\n\x1a\n", 8) != 0 ||
-      std::memcmp(b + 12, "IHDR", 4) != 0)
-    return "";
-  auto be32 = [&](int at) { return (uint32_t(b[at]) << 24) | (uint32_t(b[at + 1]) << 16) | (uint32_t(b[at + 2]) << 8) | b[at + 3]; };
-  return std::to_string(be32(16)) + " x " + std::to_string(be32(20));
+  if (in.get() != 0xff || in.get() != 0xd8) return h;
+  // Walk the marker segments up to the first start-of-frame (SOF0-SOF15 but
+  // DHT C4, JPG C8 and DAC CC): precision, height, width, components.
+  for (int segments = 0; segments < 4096 && in; ++segments) {
+    int c = in.get();
+    if (c != 0xff) return h;
+    int marker;
+    do marker = in.get();
+    while (marker == 0xff);
+    if (marker == std::char_traits<char>::eof()) return h;
+    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue;  // no length
+    const int hi = in.get(), lo = in.get();
+    if (lo == std::char_traits<char>::eof()) return h;
+    const int length = (hi << 8) | lo;
+    if (length < 2) return h;
+    if (marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc) {
+      unsigned char f[6];
+      if (!in.read(reinterpret_cast<char*>(f), sizeof f)) return h;
+      h.bytes = f[0] > 8 ? 2 : 1;
+      h.height = (f[1] << 8) | f[2];
+      h.width = (f[3] << 8) | f[4];
+      h.channels = f[5] == 1 ? 1 : 3;
+      return h;
+    }
+    in.seekg(length - 2, std::ios::cur);
+  }
+  return h;
 }
+
+HeaderSize header_size(std::istream& in) {
+  unsigned char b[26];
+  in.clear();
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(b), sizeof b);
+  const HeaderSize png = png_header(b, size_t(in.gcount()));
+  return png.width > 0 ? png : jpeg_header(in);
+}
+
+// OpenCV's limit on the pixels of an image it decodes (its environment
+// variable, as OpenCV reads it; 2^30 by default).
+double pixel_limit() {
+  const char* e = std::getenv("OPENCV_IO_MAX_IMAGE_PIXELS");
+  char* end = nullptr;
+  const double v = e && *e ? std::strtod(e, &end) : 0;
+  return v > 0 && end && *end == '\0' ? v : double(1 << 30);
+}
+
+std::string pixel_limit_text() {
+  const double limit = pixel_limit();
+  if (limit == double(1 << 30)) return "the 1 gigapixel limit (1073741824 pixels)";
+  return "the limit of " + std::to_string(int64_t(limit)) + " pixels (OPENCV_IO_MAX_IMAGE_PIXELS)";
+}
+
+}  // namespace
 
 Image load_image(const std::string& path) {
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw Error("cannot open image '" + path + "': file does not exist or is not readable");
   probe.seekg(0, std::ios::end);
   if (probe.tellg() <= 0) throw Error("image '" + path + "' is empty");
+  // A small file may claim a huge image: refuse before decoding one that
+  // would not fit in memory (the decoded samples, their RGB copy and our
+  // float image).
+  const HeaderSize head = header_size(probe);
+  const std::string size_text = std::to_string(head.width) + " x " + std::to_string(head.height) + " pixels";
+  const auto too_many_pixels = [&](const std::string& size) {
+    return Error("image '" + path + "'" + (size.empty() ? " has" : " is " + size + ",") + " more than " +
+                 pixel_limit_text() + " this program reads");
+  };
+  if (head.width > 0 && head.height > 0) {
+    if (double(head.width) * head.height > pixel_limit()) throw too_many_pixels(size_text);
+    if (std::max(head.width, head.height) > (1 << 20))  // OpenCV's limit on either side
+      throw Error("image '" + path + "' is " + size_text + ", more than the 1048576 pixels a side this program reads");
+    const double need = double(head.width) * head.height * head.channels * (2.0 * head.bytes + 4);
+    const double avail = double(available_memory_bytes());
+    if (avail > 0 && need > avail)
+      throw Error("image '" + path + "' is " + size_text + ": reading it needs about " + gib(need) +
+                  " of memory, but only " + gib(avail) + " is available");
+  }
   cv::Mat m;
   try {
     m = cv::imread(path, cv::IMREAD_UNCHANGED);
   } catch (const cv::Exception& e) {
-    // OpenCV refuses images of more than CV_IO_MAX_IMAGE_PIXELS (2^30) pixels
-    // from their header, in its own words: say it in ours.
-    if (std::string(e.what()).find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos) {
-      const std::string size = png_size(probe);
-      throw Error("image '" + path + "'" + (size.empty() ? " has" : " is " + size + " pixels,") +
-                  " more than the 1 gigapixel limit (1073741824 pixels) this program reads");
-    }
+    // OpenCV refuses images of more than pixel_limit() pixels from their
+    // header, in its own words: say it in ours.
+    if (std::string(e.what()).find("CV_IO_MAX_IMAGE_PIXELS") != std::string::npos)
+      throw too_many_pixels(head.width > 0 ? size_text : "");
     throw Error("cannot decode image '" + path + "': " + e.what());
   }
   if (m.empty()) throw Error("cannot decode image '" + path + "': not an image format OpenCV can read, or the file is corrupt");

@@ -179,7 +179,7 @@ struct TransferOptions {
   // Scales of more than tile x tile pixels are optimised in overlapping tiles
   // of at most tile x tile, one after another against the style statistics
   // of the whole painting, so that memory stays bounded whatever the size.
-  int tile = 1024;
+  int tile = 1280;
   int tile_overlap = 128;  // pixels shared by neighbouring tiles (blended)
   // Several paintings: the target Gram matrices are their mix with these
   // weights (one per style image, at least one > 0; empty: all equal).

@@ -28,6 +28,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -201,6 +202,13 @@ int64_t proc_status_bytes(const std::string& key) {
 
 int64_t resident_memory_bytes() { return proc_status_bytes("VmRSS:"); }
 int64_t peak_memory_bytes() { return proc_status_bytes("VmHWM:"); }
+
+std::string gib(double bytes) {
+  std::ostringstream s;
+  s.precision(bytes < 10.0 * (1 << 30) ? 2 : 3);
+  s << bytes / double(1 << 30) << " GiB";
+  return s.str();
+}
 
 int64_t available_memory_bytes() {
   std::ifstream f("/proc/meminfo");

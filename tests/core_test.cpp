@@ -234,6 +234,23 @@ TEST(Pixels, KeepColorsTakesLumaFromTheStyleAndHueFromTheOriginal) {
   EXPECT_NE(error_of([&] { nst::keep_colors(orig, g2); }).find("differ in size or channels"), std::string::npos);
 }
 
+// A PNG file of only a signature, an IHDR chunk claiming WIDTH x HEIGHT px
+// (BITS per sample, colour TYPE), an empty IDAT and IEND.
+std::string png_header_only(uint32_t width, uint32_t height, int bits, int type) {
+  auto crc32 = [](const std::string& data) {
+    uint32_t c = 0xffffffffu;
+    for (unsigned char ch : data) {
+      c ^= ch;
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xffffffffu;
+  };
+  auto be32 = [](uint32_t v) { return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; };
+  const std::string ihdr = "IHDR" + be32(width) + be32(height) + char(bits) + char(type) + std::string(3, '\0');
+  return std::string("\x89PNG\r\n\x1a\n", 8) + be32(13) + ihdr + be32(crc32(ihdr)) + be32(0) + "IDAT" +
+         be32(crc32("IDAT")) + be32(0) + "IEND" + be32(crc32("IEND"));
+}
+
 TEST(Pixels, PngFileRoundTripAndErrors) {
   nst::Image img = gradient_image(17, 9, 4);
   const std::string dir = fresh_dir("png");
@@ -252,24 +269,35 @@ TEST(Pixels, PngFileRoundTripAndErrors) {
 
   // A PNG whose header claims 100000 x 100000 pixels (a valid signature, IHDR
   // chunk and an empty IDAT).
-  auto crc32 = [](const std::string& data) {
-    uint32_t c = 0xffffffffu;
-    for (unsigned char ch : data) {
-      c ^= ch;
-      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-    }
-    return c ^ 0xffffffffu;
-  };
-  auto be32 = [](uint32_t v) {
-    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-  };
-  const std::string ihdr = "IHDR" + be32(100000) + be32(100000) + std::string("\x08\x02\x00\x00\x00", 5);
   const std::string huge = dir + "/huge.png";
-  std::ofstream(huge, std::ios::binary) << std::string("\x89PNG\r\n\x1a\n", 8) << be32(13) << ihdr << be32(crc32(ihdr))
-                                        << be32(0) << "IDAT" << be32(crc32("IDAT")) << be32(0) << "IEND"
-                                        << be32(crc32("IEND"));
+  std::ofstream(huge, std::ios::binary) << png_header_only(100000, 100000, 8, 2);
   EXPECT_EQ(error_of([&] { nst::load_image(huge); }),
             "image '" + huge + "' is 100000 x 100000 pixels, more than the 1 gigapixel limit (1073741824 pixels) this program reads");
+
+  // The same from a JPEG's header (SOI, an APP0 segment, then SOF0 claiming
+  // 65000 x 65000 px, 8-bit, 3 components).
+  const std::string huge_jpeg = dir + "/huge.jpg";
+  std::ofstream(huge_jpeg, std::ios::binary)
+      << std::string("\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00", 20)
+      << std::string("\xff\xc0\x00\x11\x08\xfd\xe8\xfd\xe8\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01", 19)
+      << std::string("\xff\xd9", 2);
+  EXPECT_EQ(error_of([&] { nst::load_image(huge_jpeg); }),
+            "image '" + huge_jpeg + "' is 65000 x 65000 pixels, more than the 1 gigapixel limit (1073741824 pixels) this program reads");
+}
+
+TEST(Pixels, ImageTooLargeForMemoryIsRefusedBeforeDecoding) {
+  // Under the pixel limit but too large for this computer's memory: 32768 x
+  // 32767 px of 16-bit RGBA need 32 GiB to read (the samples, their RGB copy
+  // and the float image).
+  const std::string big = fresh_dir("png-big") + "/big.png";
+  std::ofstream(big, std::ios::binary) << png_header_only(32768, 32767, 16, 6);
+  const double need = 32768.0 * 32767 * 4 * 8;
+  if (nst::available_memory_bytes() <= 0 || nst::available_memory_bytes() >= need)
+    GTEST_SKIP() << "this computer has 32 GiB free or does not tell: the memory refusal is not reached";
+  const std::string msg = error_of([&] { nst::load_image(big); });
+  EXPECT_EQ(msg.rfind("image '" + big + "' is 32768 x 32767 pixels: reading it needs about 32 GiB of memory, but only ", 0), 0u)
+      << msg;
+  EXPECT_NE(msg.find(" GiB is available"), std::string::npos) << msg;
 }
 
 // ---------------------------------------------------------------- VGG loaders
@@ -665,9 +693,11 @@ TEST(Scales, GrowBySqrtTwoAtMostUpToTheOutputSize) {
     EXPECT_LE(ratio, std::sqrt(2.0) + 1e-3) << i;
     EXPECT_NEAR(double(s[i].width) / s[i].height, 3001.0 / 1999, 0.01) << i;
   }
-  // Tiled where larger than 1024 x 1024: 3001 x 1999 in 4 x 3 tiles of 1024.
-  EXPECT_EQ(s[2].tiles.size(), 1u);  // 923 x 615
-  EXPECT_EQ(s.back().tiles.size(), 12u);
+  // Tiled where larger than 1280 x 1280 (the default tile): 1239 x 826 whole,
+  // 1664 x 1109 in 2 x 1 tiles, 3001 x 1999 in 3 x 2.
+  EXPECT_EQ(s[3].tiles.size(), 1u);
+  EXPECT_EQ(s[4].tiles.size(), 2u);
+  EXPECT_EQ(s.back().tiles.size(), 6u);
   // A set size ends there; iterations fixed per scale; sizes at or below the
   // working size and a content smaller than the working size add nothing.
   o.output_size = 1000;
@@ -699,7 +729,7 @@ TEST(Scales, GrowBySqrtTwoAtMostUpToTheOutputSize) {
   o.tile = 16;
   EXPECT_NE(error_of([&] { nst::transfer_scales(100, 100, o); }).find("tiles must be at least 64"), std::string::npos);
   o = nst::TransferOptions();
-  o.tile_overlap = 600;
+  o.tile_overlap = 700;  // more than half the default tile
   EXPECT_NE(error_of([&] { nst::transfer_scales(100, 100, o); }).find("tile overlap"), std::string::npos);
 }
 

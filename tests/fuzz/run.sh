@@ -20,6 +20,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp}  # a leak inside LibTorch (see there)
 export OMP_NUM_THREADS=1
+# Images of up to 16 megapixels (OpenCV's limit, which load_image also
+# applies from PNG and JPEG headers): a few hundred bytes can claim a
+# 258-megapixel JPEG, whose decoding (~4 GiB) is within what load_image lets
+# a real run use but beyond -malloc_limit_mb below.
+export OPENCV_IO_MAX_IMAGE_PIXELS=${OPENCV_IO_MAX_IMAGE_PIXELS:-16777216}
 failed=0
 for h in "${harnesses[@]}"; do
   exe=$build/tests/fuzz/fuzz_$h
