@@ -290,6 +290,8 @@ std::string pixel_limit_text() {
 }  // namespace
 
 Image load_image(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error("cannot open image '" + path + "': it is a folder, not a file");
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw Error("cannot open image '" + path + "': file does not exist or is not readable");
   probe.seekg(0, std::ios::end);

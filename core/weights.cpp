@@ -39,9 +39,38 @@ struct PyObj {
   std::vector<int64_t> sizes, strides;
 };
 
+// Every object the pickle machine makes while a weight file loads: a hostile
+// pickle can make reference cycles (a list appended to itself, a dict that
+// holds itself), which shared pointers alone would leak. When the load ends,
+// the arena empties every object still alive, which breaks them.
+class Arena {
+ public:
+  Arena() : outer_(current) { current = this; }
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+  ~Arena() {
+    current = outer_;
+    for (const std::weak_ptr<PyObj>& w : objects_)
+      if (Obj o = w.lock()) {
+        o->items.clear();
+        o->storage.reset();
+      }
+  }
+  static void add(const Obj& o) {
+    if (current) current->objects_.push_back(o);
+  }
+
+ private:
+  static thread_local Arena* current;
+  Arena* outer_;
+  std::vector<std::weak_ptr<PyObj>> objects_;
+};
+thread_local Arena* Arena::current = nullptr;
+
 Obj make(PyObj::Kind k) {
   auto o = std::make_shared<PyObj>();
   o->kind = k;
+  Arena::add(o);
   return o;
 }
 
@@ -453,6 +482,7 @@ StateDict load_legacy(const std::string& path, std::istream& file, const KeyFilt
 }  // namespace
 
 StateDict load_torch(const std::string& path, const KeyFilter& want) {
+  const Arena arena;  // outlives every object of the load
   std::ifstream f(path, std::ios::binary);
   if (!f) throw Error("cannot open weight file '" + path + "': file does not exist or is not readable");
   char head[4] = {0, 0, 0, 0};

@@ -260,6 +260,7 @@ TEST(Pixels, PngFileRoundTripAndErrors) {
   ASSERT_EQ(back.channels, 4);
   EXPECT_EQ(nst::to_u8(back), nst::to_u8(img));
   EXPECT_NE(error_of([] { nst::load_image("/nonexistent/x.png"); }).find("does not exist"), std::string::npos);
+  EXPECT_EQ(error_of([&] { nst::load_image(dir); }), "cannot open image '" + dir + "': it is a folder, not a file");
   const std::string junk = dir + "/junk.png";
   std::ofstream(junk) << "this is not a PNG";
   EXPECT_NE(error_of([&] { nst::load_image(junk); }).find("cannot decode"), std::string::npos);
@@ -364,6 +365,11 @@ TEST(VggLoader, RejectsBadFilesWithPreciseMessages) {
     EXPECT_NE(msg.find(c.expect), std::string::npos) << c.file << ": got '" << msg << "'";
   }
   EXPECT_NE(error_of([] { nst::load_network("/nonexistent/vgg19.pth"); }).find("does not exist"), std::string::npos);
+  // A legacy pickle whose first object is a list that holds itself (no
+  // leak under LeakSanitizer, see "sanitized core VggLoader").
+  const std::string cycle = fresh_dir("pickle-cycle") + "/cycle.pth";
+  std::ofstream(cycle, std::ios::binary) << std::string("\x80\x02]q\x00h\x00a.", 9);
+  EXPECT_NE(error_of([&] { nst::load_network(cycle); }).find("cycle.pth"), std::string::npos);
   EXPECT_NE(error_of([] { nst::load_network(fixture("vgg19-zip.pth"), "bgr"); }).find("unknown VGG input convention"),
             std::string::npos);
 }
@@ -781,6 +787,10 @@ TEST(Scales, TilesCoverOddSizesWithTheirOverlap) {
 TEST(Engine, TiledScaleComesCloseToTheWholeImage) {
   const nst::Image content = gradient_image(224, 160, 3), style = stripes_image(64, 64);
   nst::TransferOptions o = fixture_options(20);
+  // fp32 on every CPU (with AMX, Auto means bf16). The two optimisations
+  // follow different paths, so how far apart they end depends on rounding:
+  // 6 % in the gcc build, 10 % in the clang sanitizer build, 12 % in bf16.
+  o.precision = nst::Precision::Float32;
   o.size = 112;
   o.output_size = -1;
   o.scale_iterations = 20;
@@ -823,7 +833,7 @@ TEST(Engine, TiledScaleComesCloseToTheWholeImage) {
   const auto [cs, cc] = losses(content);
   EXPECT_LT(ws, 0.5 * cs);  // the style moved in both
   EXPECT_LT(ts, 0.5 * cs);
-  EXPECT_NEAR(ts + tc, ws + wc, 0.1 * (ws + wc)) << "tiled " << ts << " + " << tc << ", whole " << ws << " + " << wc;
+  EXPECT_NEAR(ts + tc, ws + wc, 0.15 * (ws + wc)) << "tiled " << ts << " + " << tc << ", whole " << ws << " + " << wc;
   std::printf("whole-image losses: tiled %.4g + %.4g, whole %.4g + %.4g, content %.4g + %.4g\n", ts, tc, ws, wc, cs, cc);
 
   // Seams: the mean step between neighbouring columns (rows) at the tiles'
