@@ -8,7 +8,7 @@
 #           packages added to that list since
 #   build   configure (-Dgimp=3) and build the project inside the root
 #   test    run the tests that matter on Debian 13 inside the root: the GIMP 3 plug-in
-#           through script-fu (tests/gimp3_batch_test.sh), its dialogs under Xvfb
+#           through script-fu (tests/gimp3_batch_test.sh, tests/gimp3_hostile_test.sh), its dialogs under Xvfb
 #           (tests/gimp3_dialog_test.sh) and the core's tests on LibTorch 2.6
 #   all     create + build + test
 #   shell   an interactive shell inside the root, with the mounts below
@@ -155,7 +155,7 @@ build() {
 }
 
 # The tests run in the root: the GIMP 3 plug-in end to end, and the core on LibTorch 2.6.
-root_tests=("gimp3 plug-in batch" "gimp3 dialogs (Xvfb)" "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader"
+root_tests=("gimp3 plug-in batch" "gimp3 plug-in hostile inputs" "gimp3 dialogs (Xvfb)" "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader"
             "core Engine" "core Models")
 
 run_tests() {
