@@ -33,17 +33,7 @@ make_models_folder "$shared" "$tmp/models" wave
 export NST_MODELS_DIR=$tmp/models
 style=$shared/testdata/style/starry_night.jpg
 
-echo "this is not a painting" >"$tmp/text.jpg"
-: >"$tmp/empty.png"
-mkdir -p "$tmp/folder.jpg"
-/usr/bin/python3 - "$tmp/huge.png" <<'EOF'
-import struct, sys, zlib
-def chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-with open(sys.argv[1], "wb") as f:
-    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", b"") + chunk(b"IEND", b""))
-EOF
+make_hostile_files "$tmp"  # text.jpg, empty.png, folder.jpg, huge.png
 
 # Saves one layer as PAM (through a one-layer image; GIMP 3 exports images).
 save_layer='(define (save-layer layer file)

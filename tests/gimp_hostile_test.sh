@@ -31,19 +31,7 @@ make_models_folder "$shared" "$tmp/models" wave
 export NST_MODELS_DIR=$tmp/models
 style=$shared/testdata/style/starry_night.jpg
 
-# Hostile files: a text file named like a JPEG, an empty file, a folder, a PNG
-# whose header claims 100000 x 100000 pixels (made by the core test's recipe).
-echo "this is not a painting" >"$tmp/text.jpg"
-: >"$tmp/empty.png"
-mkdir -p "$tmp/folder.jpg"
-/usr/bin/python3 - "$tmp/huge.png" <<'EOF'
-import struct, sys, zlib
-def chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-with open(sys.argv[1], "wb") as f:
-    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", b"") + chunk(b"IEND", b""))
-EOF
+make_hostile_files "$tmp"  # text.jpg, empty.png, folder.jpg, huge.png
 
 # Image 1: 80 x 60, a "Photo" layer (RGBA, 40 x 30 at offsets 5, 7) over a background.
 setup='(let* ((img (car (gimp-image-new 80 60 RGB)))

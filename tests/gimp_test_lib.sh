@@ -1,5 +1,5 @@
-# Shared by the GIMP tests (gimp_batch_test.sh and gimp_dialog_test.sh for
-# GIMP 2.10, gimp3_batch_test.sh and gimp3_dialog_test.sh for GIMP 3);
+# Shared by the GIMP tests (gimp_batch_test.sh, gimp_hostile_test.sh and gimp_dialog_test.sh for
+# GIMP 2.10, gimp3_batch_test.sh, gimp3_hostile_test.sh and gimp3_dialog_test.sh for GIMP 3);
 # sourced after the script has set tmp (its temporary folder). The dialog
 # tests also set ui (NST_UI_TEST_DIR), gimp_pid, xvfb_pid and define die().
 # The dialogs describe their widgets in $ui/<dialog>.txt
@@ -26,6 +26,23 @@ make_models_folder() {  # make_models_folder SHARED DIR [STYLE...]
   else
     for d in "$@"; do ln -s "$shared/models/fast-style-ml5/$d" "$dir/fast-style/$d"; done
   fi
+}
+
+# The painting files of the hostile-input tests, in DIR: text.jpg (a text
+# file), empty.png, folder.jpg (a folder) and huge.png (a PNG whose header
+# claims 100000 x 100000 pixels).
+make_hostile_files() {  # make_hostile_files DIR
+  echo "this is not a painting" >"$1/text.jpg"
+  : >"$1/empty.png"
+  mkdir -p "$1/folder.jpg"
+  /usr/bin/python3 - "$1/huge.png" <<'EOF'
+import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", b"") + chunk(b"IEND", b""))
+EOF
 }
 
 # A virtual display of our own (exit 77 = skipped when none can be had).
