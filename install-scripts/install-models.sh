@@ -152,6 +152,20 @@ fetch() {   # fetch URL OUTFILE
     fi
 }
 
+# The models folder, created if needed, or a sentence on why it cannot be used:
+# checked before anything is downloaded or copied.
+prepare_models_dir() {
+    local dir
+    dir=$(models_dir)
+    if [[ -e "$dir" && ! -d "$dir" ]]; then
+        die "the models folder '$dir' is a file, not a folder (set NST_MODELS_DIR to another place)"
+    fi
+    mkdir -p -- "$dir" 2>/dev/null ||
+        die "cannot create the models folder '$dir': a part of that path is a file or is not writable (set NST_MODELS_DIR to a folder you may write to)"
+    [[ -w "$dir" && -x "$dir" ]] ||
+        die "the models folder '$dir' is not writable by $(id -un) (make it writable, or set NST_MODELS_DIR to a folder you may write to)"
+}
+
 # Install one file (path relative to the models folder) from SOURCE (a URL, or with
 # --from a local file), verifying its checksum when the table has one.
 install_file() {
@@ -193,6 +207,7 @@ install_file() {
 
 download_components() {
     local comp rel dir
+    prepare_models_dir
     dir=$(models_dir)
     note "Installing into $dir"
     for comp in "$@"; do
@@ -207,6 +222,7 @@ download_components() {
 install_from_dir() {
     local src=$1 dir f name style styledir n=0
     [[ -d "$src" ]] || die "--from: '$src' is not a folder"
+    prepare_models_dir
     dir=$(models_dir)
     note "Installing from $src into $dir"
     if [[ -d "$src/darknet-tiny" ]]; then

@@ -14,21 +14,9 @@
 set -euo pipefail
 plugin=$1
 shared=$2
-if ! command -v gimp-console-3.0 >/dev/null; then echo "SKIP: gimp-console-3.0 is not installed"; exit 77; fi
-if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"
-  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
-  exit 77
-fi
-shared=$(cd "$shared" && pwd)
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# Never touch the real profile: GIMP writes to $HOME/.cache whatever GIMP3_DIRECTORY says.
-export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME"
 # shellcheck source=gimp_test_lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+begin_gimp_test "$shared" "gimp-console-3.0" models/darknet-tiny/model.json models/fast-style-ml5/wave/manifest.json
 private_plugin "$plugin"
 # The default network (model-file "") and the fast style "wave" come from a
 # models folder laid out as install-models.sh installs it.
@@ -43,18 +31,6 @@ run_gimp() {
     --batch-interpreter=plug-in-script-fu-eval "$@" >"$tmp/out.txt" 2>&1 || true
   cat "$tmp/out.txt"
 }
-
-# Saves one layer as PAM (through a one-layer image; GIMP 3 exports images).
-# PAM holds the pixels and no time stamp, so equal pixels give equal files.
-save_layer='(define (save-layer layer file)
-  (let* ((w (car (gimp-drawable-get-width layer))) (h (car (gimp-drawable-get-height layer)))
-         (tmpimg (car (gimp-image-new w h (car (gimp-image-get-base-type (car (gimp-item-get-image layer)))))))
-         (copy (car (gimp-layer-new-from-drawable layer tmpimg))))
-    (gimp-image-insert-layer tmpimg copy 0 0)
-    (gimp-layer-set-offsets copy 0 0)
-    (gimp-file-save RUN-NONINTERACTIVE tmpimg file -1)
-    (gimp-image-delete tmpimg)))'
-n_layers='(define (n-layers img) (vector-length (car (gimp-image-get-layers img))))'
 
 # Image 1: white background, a gradient "Photo" layer at offsets (10, 5), a "Top" layer.
 setup="(begin $save_layer

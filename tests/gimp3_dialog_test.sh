@@ -26,31 +26,9 @@ set -euo pipefail
 plugin=$1
 shared=$2
 localedir=$(cd "$3" && pwd)
-for tool in gimp-3.0 Xvfb xdotool; do
-  if ! command -v $tool >/dev/null; then echo "SKIP: $tool is not installed (apt-get install gimp xvfb xdotool)"; exit 77; fi
-done
-if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"
-  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
-  exit 77
-fi
-shared=$(cd "$shared" && pwd)
-
-tmp=$(mktemp -d)
-gimp_pid=
-xvfb_pid=
-cleanup() {
-  [ -z "$gimp_pid" ] || kill "$gimp_pid" 2>/dev/null || true
-  [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME" "$tmp/ui"
-ui=$tmp/ui
 # shellcheck source=gimp_test_lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+begin_gimp_test "$shared" "gimp-3.0 Xvfb xdotool" models/darknet-tiny/model.json testdata/style/starry_night.jpg models/fast-style-ml5/wave/manifest.json
 private_plugin "$plugin"
 make_models_folder "$shared" "$tmp/models"
 export NST_MODELS_DIR=$tmp/models NST_UI_TEST_DIR=$tmp/ui

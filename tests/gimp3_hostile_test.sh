@@ -14,20 +14,9 @@ set -euo pipefail
 plugin=$1
 shared=$2
 fixtures=$3
-if ! command -v gimp-console-3.0 >/dev/null; then echo "SKIP: gimp-console-3.0 is not installed"; exit 77; fi
-if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"
-  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
-  exit 77
-fi
-shared=$(cd "$shared" && pwd)
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home GIMP3_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME"
 # shellcheck source=gimp_test_lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+begin_gimp_test "$shared" "gimp-console-3.0" models/darknet-tiny/model.json testdata/style/starry_night.jpg
 private_plugin "$plugin"
 make_models_folder "$shared" "$tmp/models" wave
 export NST_MODELS_DIR=$tmp/models
@@ -35,29 +24,8 @@ style=$shared/testdata/style/starry_night.jpg
 
 make_hostile_files "$tmp"  # text.jpg, empty.png, folder.jpg, huge.png
 
-# Saves one layer as PAM (through a one-layer image; GIMP 3 exports images).
-save_layer='(define (save-layer layer file)
-  (let* ((w (car (gimp-drawable-get-width layer))) (h (car (gimp-drawable-get-height layer)))
-         (tmpimg (car (gimp-image-new w h RGB)))
-         (copy (car (gimp-layer-new-from-drawable layer tmpimg))))
-    (gimp-image-insert-layer tmpimg copy 0 0)
-    (gimp-layer-set-offsets copy 0 0)
-    (gimp-file-save RUN-NONINTERACTIVE tmpimg file -1)
-    (gimp-image-delete tmpimg)))'
-n_layers='(define (n-layers img) (vector-length (car (gimp-image-get-layers img))))'
-
-setup="(begin $save_layer
-(let* ((img (car (gimp-image-new 80 60 RGB)))
-       (bg (car (gimp-layer-new img \"Background\" 80 60 RGB-IMAGE 100 LAYER-MODE-NORMAL)))
-       (src (car (gimp-layer-new img \"Photo\" 40 30 RGBA-IMAGE 100 LAYER-MODE-NORMAL))))
-  (gimp-image-insert-layer img bg 0 0)
-  (gimp-image-insert-layer img src 0 0)
-  (gimp-drawable-fill bg FILL-WHITE)
-  (gimp-layer-set-offsets src 5 7)
-  (gimp-context-set-foreground '(230 40 20))
-  (gimp-context-set-background '(20 60 220))
-  (gimp-drawable-edit-gradient-fill src GRADIENT-LINEAR 0 FALSE 1 0 FALSE 0 0 40 30)
-  (save-layer src \"$tmp/before.pam\")))"
+# Image 1: 80 x 60, a "Photo" layer (RGBA, 40 x 30 at offsets 5, 7) over a background.
+setup="(begin $save_layer $(photo_image 3 "(save-layer src \"$tmp/before.pam\")"))"
 
 nst2() {  # nst2 IMAGE DRAWABLE STYLE MODEL ITERATIONS SIZE CW SW TV OUTPUT_SIZE
   echo "(plug-in-neural-style2 RUN-NONINTERACTIVE $1 (vector $2) \"$3\" \"$4\" $5 $6 $7 $8 $9 0 0 \"\" 0 \"\" \"\" 0 0 ${10} 0 0 100 0 1 \"\" \"\" 1)"

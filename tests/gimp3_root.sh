@@ -8,7 +8,8 @@
 #           packages added to that list since
 #   build   configure (-Dgimp=3) and build the project inside the root
 #   test    run the tests that matter on Debian 13 inside the root: the GIMP 3 plug-in
-#           through script-fu (tests/gimp3_batch_test.sh, tests/gimp3_hostile_test.sh), its dialogs under Xvfb
+#           through script-fu (tests/gimp3_batch_test.sh, tests/gimp3_hostile_test.sh,
+#           tests/gimp3_cycles_test.sh), its dialogs under Xvfb
 #           (tests/gimp3_dialog_test.sh) and the core's tests on LibTorch 2.6
 #   all     create + build + test
 #   shell   an interactive shell inside the root, with the mounts below
@@ -17,6 +18,7 @@
 #   NST_TRIXIE_ROOT    the root's folder (default /var/cache/nst-trixie)
 #   NST_TRIXIE_MIRROR  Debian mirror (default http://deb.debian.org/debian)
 #   NST_BUILD_LOCK     lock file every compilation on this machine takes (default /tmp/nst-build.lock)
+#   NST_ROOT_TESTS     the meson tests that `test` runs, separated by commas (default: the list below)
 #
 # Inside the root the source tree is mounted read-only at /work/src and ../shared (when it
 # exists) read-only at /work/shared, so the tests find ../shared as on the host. The build
@@ -155,8 +157,10 @@ build() {
 }
 
 # The tests run in the root: the GIMP 3 plug-in end to end, and the core on LibTorch 2.6.
-root_tests=("gimp3 plug-in batch" "gimp3 plug-in hostile inputs" "gimp3 dialogs (Xvfb)" "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader"
+root_tests=("gimp3 plug-in batch" "gimp3 plug-in hostile inputs" "gimp3 plug-in cancel cycles" "gimp3 dialogs (Xvfb)" "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader"
             "core Engine" "core Models")
+
+[[ -z "${NST_ROOT_TESTS:-}" ]] || IFS=, read -ra root_tests <<<"$NST_ROOT_TESTS"
 
 run_tests() {
     local t0 log rc counts

@@ -12,21 +12,9 @@
 set -euo pipefail
 plugin=$1
 shared=$2
-if ! command -v gimp-console-2.10 >/dev/null; then echo "SKIP: gimp-console-2.10 is not installed"; exit 77; fi
-if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"
-  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
-  exit 77
-fi
-shared=$(cd "$shared" && pwd)
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# Never touch the real profile: GIMP writes to $HOME/.cache whatever GIMP2_DIRECTORY says.
-export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME"
 # shellcheck source=gimp_test_lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+begin_gimp_test "$shared" "gimp-console-2.10" models/darknet-tiny/model.json models/fast-style-ml5/wave/manifest.json
 private_plugin "$plugin"
 # The default network (model-file "") and the fast style "wave" come from a
 # models folder laid out as install-models.sh installs it.

@@ -29,36 +29,10 @@ closer=$2
 shared=$3
 localedir=$4
 shots=$5
-
-for tool in gimp-2.10 Xvfb xdotool import compare; do
-  if ! command -v $tool >/dev/null; then echo "SKIP: $tool is not installed (apt-get install gimp xvfb xdotool imagemagick)"; exit 77; fi
-done
-if [ ! -f "$shared/models/darknet-tiny/model.json" ] || [ ! -f "$shared/testdata/style/starry_night.jpg" ] ||
-   [ ! -f "$shared/models/fast-style-ml5/wave/manifest.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"
-  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
-  exit 77
-fi
-shared=$(cd "$shared" && pwd)
-mkdir -p "$shots"
-
-tmp=$(mktemp -d)
-xvfb_pid=
-gimp_pid=
-cleanup() {
-  if [ -n "$gimp_pid" ] && kill -0 "$gimp_pid" 2>/dev/null; then kill "$gimp_pid" 2>/dev/null || true; fi
-  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; fi
-  wait 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# Never touch the real profile; GIMP writes to $HOME/.cache whatever GIMP2_DIRECTORY says.
-export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME" "$tmp/ui"
-ui=$tmp/ui
 # shellcheck source=gimp_test_lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+begin_gimp_test "$shared" "gimp-2.10 Xvfb xdotool import compare" models/darknet-tiny/model.json testdata/style/starry_night.jpg models/fast-style-ml5/wave/manifest.json
+mkdir -p "$shots"
 private_plugin "$plugin"
 make_models_folder "$shared" "$tmp/models"
 export NST_MODELS_DIR=$tmp/models NST_UI_TEST_DIR=$tmp/ui NST_LOCALEDIR=$localedir

@@ -12,20 +12,9 @@ set -euo pipefail
 plugin=$1
 shared=$2
 fixtures=$3
-if ! command -v gimp-console-2.10 >/dev/null; then echo "SKIP: gimp-console-2.10 is not installed"; exit 77; fi
-if [ ! -f "$shared/models/darknet-tiny/model.json" ]; then
-  echo "SKIP: $shared is absent: the real network and test images live there"
-  [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
-  exit 77
-fi
-shared=$(cd "$shared" && pwd)
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile
-mkdir -p "$HOME"
 # shellcheck source=gimp_test_lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
+begin_gimp_test "$shared" "gimp-console-2.10" models/darknet-tiny/model.json testdata/style/starry_night.jpg
 private_plugin "$plugin"
 make_models_folder "$shared" "$tmp/models" wave
 export NST_MODELS_DIR=$tmp/models
@@ -34,17 +23,7 @@ style=$shared/testdata/style/starry_night.jpg
 make_hostile_files "$tmp"  # text.jpg, empty.png, folder.jpg, huge.png
 
 # Image 1: 80 x 60, a "Photo" layer (RGBA, 40 x 30 at offsets 5, 7) over a background.
-setup='(let* ((img (car (gimp-image-new 80 60 RGB)))
-       (bg (car (gimp-layer-new img 80 60 RGB-IMAGE "Background" 100 LAYER-MODE-NORMAL)))
-       (src (car (gimp-layer-new img 40 30 RGBA-IMAGE "Photo" 100 LAYER-MODE-NORMAL))))
-  (gimp-image-insert-layer img bg 0 0)
-  (gimp-image-insert-layer img src 0 0)
-  (gimp-drawable-fill bg FILL-WHITE)
-  (gimp-layer-set-offsets src 5 7)
-  (gimp-context-set-foreground (quote (230 40 20)))
-  (gimp-context-set-background (quote (20 60 220)))
-  (gimp-drawable-edit-gradient-fill src GRADIENT-LINEAR 0 FALSE 1 0 FALSE 0 0 40 30)
-  (file-png-save RUN-NONINTERACTIVE img src "'$tmp'/before.png" "before.png" 0 9 0 0 0 0 0))'
+setup=$(photo_image 2 "(file-png-save RUN-NONINTERACTIVE img src \"$tmp/before.png\" \"before.png\" 0 9 0 0 0 0 0)")
 
 # plug-in-neural-style2 on IMAGE's DRAWABLE (script-fu expressions) with a
 # painting, a model, iterations, size, content/style/tv weights and output size.

@@ -1,10 +1,45 @@
-# Shared by the GIMP tests (gimp_batch_test.sh, gimp_hostile_test.sh and gimp_dialog_test.sh for
+# Shared by the GIMP tests (gimp_batch_test.sh, gimp_hostile_test.sh, gimp_cycles_test.sh and gimp_dialog_test.sh for
 # GIMP 2.10, gimp3_batch_test.sh, gimp3_hostile_test.sh and gimp3_dialog_test.sh for GIMP 3);
-# sourced after the script has set tmp (its temporary folder). The dialog
-# tests also set ui (NST_UI_TEST_DIR), gimp_pid, xvfb_pid and define die().
+# sourced first; each test then calls begin_gimp_test. The dialog tests
+# also define die().
 # The dialogs describe their widgets in $ui/<dialog>.txt
 # (ui/test_hook_gtk.h): lines
 #   widget NAME TYPE x=.. y=.. w=.. h=.. visible=0|1 sensitive=0|1 value=...
+
+# The start of every GIMP test. Skips (exit 77, meson's "skipped") unless every
+# TOOL is installed and SHARED (../shared) holds every FILE; a missing ../shared
+# fails instead when NST_REQUIRE_SHARED is set. Then sets shared (made
+# absolute), tmp (a new folder, removed at exit together with the GIMP and Xvfb
+# of gimp_pid and xvfb_pid), ui=$tmp/ui (for NST_UI_TEST_DIR) and a HOME and
+# GIMP profile inside tmp: GIMP writes to $HOME/.cache whatever
+# GIMP2_DIRECTORY / GIMP3_DIRECTORY say, and the user's profile is never touched.
+begin_gimp_test() {  # begin_gimp_test SHARED "TOOL..." FILE...
+  local tool file
+  for tool in $2; do
+    command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (install-scripts/install-deps.sh installs it)"; exit 77; }
+  done
+  for file in "${@:3}"; do
+    if [ ! -f "$1/$file" ]; then
+      echo "SKIP: $1 is absent (no $file): the real networks and test images live there"
+      [ -z "${NST_REQUIRE_SHARED:-}" ] || { echo "FAIL: NST_REQUIRE_SHARED is set, so ../shared must be complete"; exit 1; }
+      exit 77
+    fi
+  done
+  shared=$(cd "$1" && pwd)
+  tmp=$(mktemp -d)
+  ui=$tmp/ui
+  gimp_pid=
+  xvfb_pid=
+  trap end_gimp_test EXIT
+  export HOME=$tmp/home GIMP2_DIRECTORY=$tmp/home/gimp-profile GIMP3_DIRECTORY=$tmp/home/gimp-profile
+  mkdir -p "$HOME" "$ui"
+}
+end_gimp_test() {
+  if [ -n "$gimp_pid" ] && kill -0 "$gimp_pid" 2>/dev/null; then kill "$gimp_pid" 2>/dev/null || true; fi
+  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; fi
+  wait 2>/dev/null || true
+  rm -rf "$tmp"
+}
 
 # The plug-in under test in a plug-in folder of its own, and a gimprc that
 # adds it to GIMP's search path ($tmp/gimprc).
@@ -42,6 +77,43 @@ def chunk(kind, data):
 with open(sys.argv[1], "wb") as f:
     f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", b"") + chunk(b"IEND", b""))
+EOF
+}
+
+# Script-fu for GIMP 3: (save-layer LAYER FILE) writes one drawable as PAM
+# through a one-layer image (GIMP 3 exports images); PAM holds the pixels and
+# no time stamp, so equal pixels give equal files. (n-layers IMAGE) counts the
+# image's top-level layers. Every -b runs in a script-fu process of its own:
+# each command that uses them starts with these definitions.
+save_layer='(define (save-layer layer file)
+  (let* ((w (car (gimp-drawable-get-width layer))) (h (car (gimp-drawable-get-height layer)))
+         (tmpimg (car (gimp-image-new w h (car (gimp-image-get-base-type (car (gimp-item-get-image layer)))))))
+         (copy (car (gimp-layer-new-from-drawable layer tmpimg))))
+    (gimp-image-insert-layer tmpimg copy 0 0)
+    (gimp-layer-set-offsets copy 0 0)
+    (gimp-file-save RUN-NONINTERACTIVE tmpimg file -1)
+    (gimp-image-delete tmpimg)))'
+n_layers='(define (n-layers img) (vector-length (car (gimp-image-get-layers img))))'
+
+# Script-fu that makes image 1 of the hostile-input and cancel tests: 80 x 60,
+# a white "Background" and a gradient "Photo" (RGBA, 40 x 30 at offsets 5, 7),
+# then runs BODY with img, bg and src bound. For GIMP 2.10 or 3 (their
+# gimp-layer-new take the name at different places).
+photo_image() {  # photo_image 2|3 BODY
+  local bg='img 80 60 RGB-IMAGE "Background"' src='img 40 30 RGBA-IMAGE "Photo"'
+  [ "$1" = 2 ] || { bg='img "Background" 80 60 RGB-IMAGE'; src='img "Photo" 40 30 RGBA-IMAGE'; }
+  cat <<EOF
+(let* ((img (car (gimp-image-new 80 60 RGB)))
+       (bg (car (gimp-layer-new $bg 100 LAYER-MODE-NORMAL)))
+       (src (car (gimp-layer-new $src 100 LAYER-MODE-NORMAL))))
+  (gimp-image-insert-layer img bg 0 0)
+  (gimp-image-insert-layer img src 0 0)
+  (gimp-drawable-fill bg FILL-WHITE)
+  (gimp-layer-set-offsets src 5 7)
+  (gimp-context-set-foreground (quote (230 40 20)))
+  (gimp-context-set-background (quote (20 60 220)))
+  (gimp-drawable-edit-gradient-fill src GRADIENT-LINEAR 0 FALSE 1 0 FALSE 0 0 40 30)
+  $2)
 EOF
 }
 

@@ -11,9 +11,11 @@
 #include <algorithm>
 #include <chrono>
 #include <clocale>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <thread>
 
@@ -642,6 +644,48 @@ TEST(RealEngine, RepeatedStartCancelCyclesNeitherLeakNorHang) {
   EXPECT_LT(after - before, 20 * 1024) << "RSS grew from " << before << " to " << after << " kB";
   // One 64 px Darknet iteration is a few milliseconds; allow a loaded machine.
   EXPECT_LT(worst, 2.0);
+}
+
+// The paintings are read once, before the first iteration: a painting file
+// that is overwritten and one that is deleted while the run goes on change
+// nothing in its result.
+TEST(RealEngine, PaintingFilesThatChangeOrVanishDuringARunChangeNothing) {
+  REQUIRE_REAL_MODELS();
+  TempDir dir;
+  std::ifstream in(kStarry, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string first = dir.file("first.jpg", bytes), second = dir.file("second.jpg", bytes);
+  nst_plugin::PluginParams p;
+  p.model_file = kDarknet;
+  p.iterations = 5;
+  p.size = 64;
+  p.style_file = first;
+  p.more_styles = second;
+  const nst::Image content = gradient(80, 60);
+  const nst::TransferResult calm = nst_plugin::run_neural_style(content, nst::Image(), p, {});
+
+  nst_plugin::RunControl rc;
+  int changed_at = 0;
+  rc.progress = [&](const nst::Progress& pr) {
+    if (changed_at == 0 && pr.iteration >= 1) {
+      changed_at = pr.iteration;
+      std::ofstream(first, std::ios::trunc) << "no longer a painting";
+      ASSERT_EQ(std::remove(second.c_str()), 0);
+    }
+  };
+  const nst::TransferResult disturbed = nst_plugin::run_neural_style(content, nst::Image(), p, rc);
+  ASSERT_EQ(changed_at, 1);
+  EXPECT_EQ(disturbed.iterations, calm.iterations);
+  ASSERT_EQ(disturbed.image.width, calm.image.width);
+  ASSERT_EQ(disturbed.image.height, calm.image.height);
+  float worst = 0;
+  for (size_t i = 0; i < calm.image.data.size(); ++i)
+    worst = std::max(worst, std::abs(disturbed.image.data[i] - calm.image.data[i]));
+  EXPECT_LT(worst, 1e-5f);
+  // And a new run sees what the files are now.
+  EXPECT_NE(error_of([&] { nst_plugin::run_neural_style(content, nst::Image(), p, {}); })
+                .find("cannot decode image '" + first + "'"),
+            std::string::npos);
 }
 
 TEST(RealEngine, CalibrationMeasuresASpeed) {

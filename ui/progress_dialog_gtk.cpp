@@ -316,13 +316,30 @@ nst::TransferResult transfer_in_progress_window(const nst::Image& content, const
 nst::TransferResult transfer_in_batch(const nst::Image& content, const nst::Image& style,
                                       const nst_plugin::PluginParams& p) {
   nst_plugin::RunControl control;
-  control.progress = [](const nst::Progress& pr) {
+  std::atomic<bool> cancel{false};
+  const int cancel_at = test_hook_cancel_at();
+  int reached = 0;
+  control.progress = [&](const nst::Progress& pr) {
     if (pr.scales > 1) gimp_progress_update(pr.work_done);
     else if (pr.iterations > 0) gimp_progress_update(double(pr.iteration) / pr.iterations);
     gimp_progress_set_text_printf(_("Neural style: iteration %d of %d, loss %.4g"), pr.iteration, pr.iterations,
                                   pr.losses.total);
+    reached = pr.iteration;
+    if (cancel_at > 0 && pr.iteration >= cancel_at) cancel = true;
   };
-  return nst_plugin::run_neural_style(content, style, p, control);
+  control.cancel = &cancel;
+  const auto log = [&](const char* outcome) {
+    test_hook_log("batch", std::string("outcome=") + outcome + " iteration=" + std::to_string(reached) +
+                               " gimp_rss_kb=" + std::to_string(test_hook_host_rss_kb()));
+  };
+  try {
+    nst::TransferResult result = nst_plugin::run_neural_style(content, style, p, control);
+    log("done");
+    return result;
+  } catch (const nst::Cancelled&) {
+    log("cancelled");
+    throw;
+  }
 }
 
 nst::Image stylize_in_progress_window(const nst::Image& content, const nst_plugin::FastParams& p,

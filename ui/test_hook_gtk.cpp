@@ -4,7 +4,12 @@
 #include <gdk/gdkx.h>
 #include <glib/gstdio.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <sstream>
 #include <vector>
 
@@ -183,5 +188,32 @@ void test_hook_dump(GtkWidget* dialog, const char* name) {
 }
 
 void test_hook_note(const char* name, const std::string& text) { write_atomically(name, text); }
+
+void test_hook_log(const char* name, const std::string& line) {
+  const char* dir = test_dir();
+  if (!dir) return;
+  gchar* path = g_strdup_printf("%s/%s.txt", dir, name);
+  std::ofstream(path, std::ios::app) << line << "\n";
+  g_free(path);
+}
+
+int test_hook_cancel_at() {
+  const char* n = g_getenv("NST_UI_TEST_CANCEL_AT");
+  return test_dir() && n ? std::max(0, std::atoi(n)) : 0;
+}
+
+long test_hook_host_rss_kb() {
+  std::ifstream status("/proc/" + std::to_string(getppid()) + "/status");
+  std::string key;
+  long kb = -1;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      status >> kb;
+      break;
+    }
+    status.ignore(1 << 20, '\n');
+  }
+  return kb;
+}
 
 }  // namespace nst_ui

@@ -22,4 +22,17 @@ void test_hook_dump(GtkWidget* dialog, const char* name);
 // Writes DIR/<name>.txt with `text`.
 void test_hook_note(const char* name, const std::string& text);
 
+// Appends `line` and a newline to DIR/<name>.txt.
+void test_hook_log(const char* name, const std::string& line);
+
+// The batch runs' stand-in for a user's Cancel (a batch call has no button):
+// with NST_UI_TEST_DIR set, NST_UI_TEST_CANCEL_AT=N cancels every batch
+// optimisation when it reaches iteration N (runs of fewer iterations finish).
+// 0 when unset.
+int test_hook_cancel_at();
+
+// The resident memory of the process that started this plug-in (GIMP), in
+// KiB, from /proc; -1 where it cannot be read.
+long test_hook_host_rss_kb();
+
 }  // namespace nst_ui
