@@ -28,7 +28,7 @@ shared=$2
 localedir=$(cd "$3" && pwd)
 # shellcheck source=gimp_test_lib.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/gimp_test_lib.sh"
-begin_gimp_test "$shared" "gimp-3.0 Xvfb xdotool" models/darknet-tiny/model.json testdata/style/starry_night.jpg models/fast-style-ml5/wave/manifest.json
+begin_gimp_test "$shared" "gimp-3.0 Xvfb xdotool" models/darknet-tiny/model.json testdata/style/starry_night.jpg testdata/style/great_wave.jpg models/fast-style-ml5/wave/manifest.json
 private_plugin "$plugin"
 make_models_folder "$shared" "$tmp/models"
 export NST_MODELS_DIR=$tmp/models NST_UI_TEST_DIR=$tmp/ui
@@ -45,6 +45,8 @@ die() {
 }
 reported() { grep -q "REPORT $1 " "$tmp/gimp.log"; }
 report_field() { grep -o "REPORT $1 .*" "$tmp/gimp.log" | grep -o " $2=[^ ]*" | cut -d= -f2; }
+
+wave_painting=$shared/testdata/style/great_wave.jpg
 
 # --- the script-fu side: one GIMP session, each -b waits for the dialogs ------
 setup='(begin (gimp-message-set-handler CONSOLE)
@@ -89,6 +91,33 @@ check "style chosen: a thumbnail (at most 176 x 132)" value_matches settings nst
 wait_for 90 "the speed measurement (time estimate before the first run)" \
   value_matches settings nst-estimate '^Time needed: (about [0-9]+ (min|h)|less than a minute)'
 echo "estimate: $(value settings nst-estimate)"
+# A second painting in the list under the style: an empty row blocks Start
+# until its file is chosen.
+check "one painting: the style's weight is hidden" prop_is settings nst-style-weight visible 0
+click settings nst-add-painting
+wait_for 10 "an empty painting row" has settings nst-more-style-0
+wait_for 10 "the empty row to be named" value_is settings nst-problem \
+  "Choose a file for each further painting, or remove the empty one."
+check "Start waits for the empty row" prop_is settings nst-start sensitive 0
+check "two paintings: the style's weight is shown" prop_is settings nst-style-weight visible 1
+click settings nst-more-style-0
+wait_for 20 "the further painting's chooser" bash -c "xdotool search --name 'Choose a Further Painting' >/dev/null"
+chooser=$(xdotool search --name 'Choose a Further Painting' | head -1)
+sleep 1
+xdotool windowfocus "$chooser" 2>/dev/null || true
+xdotool key ctrl+l
+sleep 0.5
+xdotool type --delay 10 "$wave_painting"
+sleep 0.5
+xdotool key Return
+wait_for 20 "the further painting to be accepted" prop_is settings nst-start sensitive 1
+check "the row shows the further painting" value_is settings nst-more-style-0 "$wave_painting"
+check "its weight is 1" value_is settings nst-more-weight-0 1
+if [ -n "${NST_SHOTS_DIR:-}" ]; then  # a picture of the dialog, drawn by GTK (ui/test_hook_gtk.cpp)
+  touch "$ui/settings.shot"
+  wait_for 10 "the screenshot" test -f "$ui/settings.png"
+  mkdir -p "$NST_SHOTS_DIR" && cp "$ui/settings.png" "$NST_SHOTS_DIR/gimp3-settings-two-paintings.png"
+fi
 click settings nst-start
 wait_for 60 "the progress window" has progress nst-apply-now
 wait_for 120 "2 iterations" iteration_at_least 2
@@ -98,6 +127,7 @@ click progress nst-apply-now
 wait_for 60 "the plug-in to return after Apply Now" grep -q "outcome=applied-early" "$ui/result.txt"
 wait_for 30 "the first report" reported first
 check "Apply Now: stopped early" bash -c "grep -q 'of=300' '$ui/result.txt' && ! grep -q 'iterations=300 ' '$ui/result.txt'"
+check "the run mixed the two paintings" grep -q " paintings=2" "$ui/result.txt"
 check "Apply Now: one layer added (1 -> 2)" test "$(report_field first layers)" = 2
 finish_scenario
 
@@ -117,6 +147,10 @@ wait_for 60 "the settings dialog (again)" has settings nst-start
 wait_for 10 "the remembered style" value_is settings nst-style-file "$style"
 check "again: Start is sensitive" prop_is settings nst-start sensitive 1
 check "again: the style is among the recent styles" has settings nst-recent-0
+check "again: the further painting is remembered" value_is settings nst-more-style-0 "$wave_painting"
+click settings nst-more-remove-0
+wait_for 10 "the row to go" bash -c "! grep -q '^widget nst-more-style-0 ' '$ui/settings.txt'"
+check "one painting again: the style's weight is hidden" prop_is settings nst-style-weight visible 0
 click settings nst-cancel
 wait_for 30 "the plug-in to return after the dialog's Cancel" grep -q "outcome=settings-cancelled" "$ui/result.txt"
 wait_for 30 "the third report" reported again
@@ -146,7 +180,6 @@ else
 fi
 # 6. A layer of another open image as the style.
 finish_scenario
-wave_painting=$shared/testdata/style/great_wave.jpg
 two_images="(begin $setup
   (let* ((art (car (gimp-file-load RUN-NONINTERACTIVE \"$wave_painting\"))))
     (gimp-item-set-name (vector-ref (car (gimp-image-get-layers art)) 0) \"Great Wave\")))"

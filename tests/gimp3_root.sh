@@ -18,6 +18,7 @@
 #   NST_TRIXIE_ROOT    the root's folder (default /var/cache/nst-trixie)
 #   NST_TRIXIE_MIRROR  Debian mirror (default http://deb.debian.org/debian)
 #   NST_BUILD_LOCK     lock file every compilation on this machine takes (default /tmp/nst-build.lock)
+#   NST_SHOTS_DIR      a folder inside the root for the dialog test's screenshot (none when unset)
 #   NST_ROOT_TESTS     the meson tests that `test` runs, separated by commas (default: the list below)
 #
 # Inside the root the source tree is mounted read-only at /work/src and ../shared (when it
@@ -169,7 +170,7 @@ run_tests() {
     mount_all
     log=$root$build_dir/gimp3-root-test.log
     set +e
-    in_root env NST_REQUIRE_SHARED="${NST_REQUIRE_SHARED:-}" \
+    in_root env NST_REQUIRE_SHARED="${NST_REQUIRE_SHARED:-}" NST_SHOTS_DIR="${NST_SHOTS_DIR:-}" \
         meson test -C "$build_dir" --print-errorlogs --no-rebuild "${root_tests[@]}" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     set -e

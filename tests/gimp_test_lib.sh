@@ -170,8 +170,10 @@ click_at() {  # click_at WINDOW X Y
   sleep 0.3
   xdotool mousemove --window "$1" $(($2 + 1)) "$3" click 1
 }
-click() {  # click DUMP WIDGET: the middle of the widget
+placed() { [ "$(prop "$1" "$2" x)" -ge 0 ] && [ "$(prop "$1" "$2" visible)" = 1 ]; }
+click() {  # click DUMP WIDGET: the middle of the widget (once it is laid out and shown)
   local win x y w h
+  wait_for 10 "$2 to be shown" placed "$1" "$2"
   win=$(window_of "$1"); x=$(prop "$1" "$2" x); y=$(prop "$1" "$2" y); w=$(prop "$1" "$2" w); h=$(prop "$1" "$2" h)
   [ "$(prop "$1" "$2" visible)" = 1 ] || die "$2 is not visible"
   click_at "$win" $((x + w / 2)) $((y + h / 2))

@@ -109,15 +109,19 @@ nst_plugin::PluginParams to_params(const DialogState& s, const nst::ModelInfo& i
   p.preserve_colors = s.preserve_colors;
   p.style_scale = s.style_scale;
   p.selection_mask = s.selection_mask ? 1 : 0;
-  // More paintings: their files and one weight per painting, the style's first.
-  if (!s.more_styles.empty()) {
-    p.style_blend_weights = printf_string("%.6g", s.style_weight);
-    for (const ExtraStyle& e : s.more_styles) {
-      p.more_styles += (p.more_styles.empty() ? "" : ":") + e.file;
-      p.style_blend_weights += printf_string(",%.6g", e.weight);
-    }
-  }
+  put_painting_mix(s, p);
   return p;
+}
+
+void put_painting_mix(const DialogState& s, nst_plugin::PluginParams& p) {
+  p.more_styles.clear();
+  p.style_blend_weights.clear();
+  if (s.more_styles.empty()) return;
+  p.style_blend_weights = printf_string("%.6g", s.style_weight);
+  for (const ExtraStyle& e : s.more_styles) {
+    p.more_styles += (p.more_styles.empty() ? "" : ":") + e.file;
+    p.style_blend_weights += printf_string(",%.6g", e.weight);
+  }
 }
 
 DialogState from_params(const nst_plugin::PluginParams& p, const nst::ModelInfo* info,

@@ -100,6 +100,11 @@ double slider_from_factor(double factor);
 // default x slider_factor(strength), content weight = default, TV weight =
 // 0 at smoothness 0, else default x slider_factor(smoothness).
 nst_plugin::PluginParams to_params(const DialogState& s, const nst::ModelInfo& info);
+
+// The further paintings and the weights of s as the procedure's more-styles
+// (files separated by ':') and style-blend-weights (the style's first), into p;
+// both empty without further paintings.
+void put_painting_mix(const DialogState& s, nst_plugin::PluginParams& p);
 // Dialog values for engine parameters (a script-fu call or old last values);
 // negative weights mean the network's default. Other fields of `base` (recent
 // styles, expander) are kept.

@@ -301,7 +301,8 @@ nst::TransferResult transfer_in_progress_window(const nst::Image& content, const
   if (outcome == ProgressOutcome::Failed) throw nst::Error(error);
   nst::TransferResult result = job.take_result();
   test_hook_note("result", std::string("outcome=") + outcome_name(outcome) + " iterations=" +
-                               std::to_string(result.iterations) + " of=" + std::to_string(p.iterations));
+                               std::to_string(result.iterations) + " of=" + std::to_string(p.iterations) +
+                               " paintings=" + std::to_string(1 + nst_plugin::split_style_files(p.more_styles).size()));
   if (!model_path.empty() && last.scales <= 1) {  // the speed at one size
     const Timing t =
         timing_from_progress(last.elapsed_first, last.elapsed, last.iteration, result.work_width, result.work_height);
