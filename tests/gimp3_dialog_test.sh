@@ -43,6 +43,20 @@ die() {
   for f in "$ui"/*.txt; do [ -e "$f" ] && { echo "--- $f ---"; cat "$f"; }; done
   exit 1
 }
+# A file chooser button: its own dialog, the file typed into its location field.
+choose_file() {  # choose_file DUMP WIDGET DIALOG_TITLE PATH
+  local chooser
+  click "$1" "$2"
+  wait_for 20 "the chooser '$3'" bash -c "xdotool search --name '$3' >/dev/null"
+  chooser=$(xdotool search --name "$3" | head -1)
+  sleep 1
+  xdotool windowfocus "$chooser" 2>/dev/null || true
+  xdotool key ctrl+l
+  sleep 0.5
+  xdotool type --delay 10 "$4"
+  sleep 0.5
+  xdotool key Return
+}
 reported() { grep -q "REPORT $1 " "$tmp/gimp.log"; }
 report_field() { grep -o "REPORT $1 .*" "$tmp/gimp.log" | grep -o " $2=[^ ]*" | cut -d= -f2; }
 
@@ -74,16 +88,7 @@ check "no style yet: the problem is said above the buttons" prop_is settings nst
 check "no style yet: Start is insensitive" prop_is settings nst-start sensitive 0
 check "the quality line describes the default (Good) for this layer" value_is settings nst-quality-detail "300 iterations at 120 × 90 pixels"
 # Choose the style: the chooser's own dialog, its location field.
-click settings nst-style-file
-wait_for 20 "the file chooser" bash -c "xdotool search --name 'Choose the style painting' >/dev/null"
-chooser=$(xdotool search --name 'Choose the style painting' | head -1)
-sleep 1
-xdotool windowfocus "$chooser" 2>/dev/null || true
-xdotool key ctrl+l
-sleep 0.5
-xdotool type --delay 10 "$style"
-sleep 0.5
-xdotool key Return
+choose_file settings nst-style-file "Choose the style painting" "$style"
 wait_for 20 "the style to be accepted" prop_is settings nst-start sensitive 1
 check "style chosen: the problem is gone" prop_is settings nst-problem visible 0
 check "style chosen: the chooser shows it" value_is settings nst-style-file "$style"
@@ -100,16 +105,7 @@ wait_for 10 "the empty row to be named" value_is settings nst-problem \
   "Choose a file for each further painting, or remove the empty one."
 check "Start waits for the empty row" prop_is settings nst-start sensitive 0
 check "two paintings: the style's weight is shown" prop_is settings nst-style-weight visible 1
-click settings nst-more-style-0
-wait_for 20 "the further painting's chooser" bash -c "xdotool search --name 'Choose a Further Painting' >/dev/null"
-chooser=$(xdotool search --name 'Choose a Further Painting' | head -1)
-sleep 1
-xdotool windowfocus "$chooser" 2>/dev/null || true
-xdotool key ctrl+l
-sleep 0.5
-xdotool type --delay 10 "$wave_painting"
-sleep 0.5
-xdotool key Return
+choose_file settings nst-more-style-0 "Choose a Further Painting" "$wave_painting"
 wait_for 20 "the further painting to be accepted" prop_is settings nst-start sensitive 1
 check "the row shows the further painting" value_is settings nst-more-style-0 "$wave_painting"
 check "its weight is 1" value_is settings nst-more-weight-0 1
