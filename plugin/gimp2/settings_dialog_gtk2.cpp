@@ -16,6 +16,7 @@
 
 #include "calibration.h"
 #include "i18n.h"
+#include "painting_list_gtk.h"
 #include "test_hook_gtk.h"
 
 namespace nst_ui {
@@ -43,9 +44,7 @@ struct SettingsUi {
   GtkWidget* radio_layer = nullptr;
   GtkWidget* file_button = nullptr;
   GtkWidget* layer_combo = nullptr;
-  GtkWidget* more_box = nullptr;       // the rows of further paintings (rebuilt from state)
-  GtkWidget* add_painting = nullptr;
-  GtkWidget* style_weight = nullptr;   // the style's weight, shown with further paintings
+  std::unique_ptr<PaintingList> paintings;  // further paintings and the style's weight
   GtkWidget* thumbnail = nullptr;
   std::string thumbnail_key;
   GtkObject* strength = nullptr;
@@ -84,7 +83,6 @@ struct SettingsUi {
 };
 
 void refresh(SettingsUi* ui);
-void rebuild_more_styles(SettingsUi* ui);
 
 // --- small helpers ------------------------------------------------------------
 
@@ -213,9 +211,8 @@ void apply_state(SettingsUi* ui) {
   set_chooser_file(ui->init_file, s.init_file);
   gtk_combo_box_set_active(GTK_COMBO_BOX(ui->pooling), s.pooling);
   gtk_expander_set_expanded(GTK_EXPANDER(ui->expander), s.advanced_expanded);
-  gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->style_weight), s.style_weight);
+  ui->paintings->set(s.more_styles, s.style_weight);
   ui->updating = false;
-  rebuild_more_styles(ui);
 }
 
 // --- thumbnail ------------------------------------------------------------------
@@ -488,90 +485,12 @@ void on_toggled(GtkToggleButton* b, gpointer data) {
   refresh(ui);
 }
 
-// --- further paintings ------------------------------------------------------------
-
-// The row index a widget of the painting list belongs to.
-size_t row_of(GtkWidget* w) { return size_t(GPOINTER_TO_INT(g_object_get_data(G_OBJECT(w), "nst-row"))); }
-
-void on_more_file_set(GtkFileChooserButton* b, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  const size_t i = row_of(GTK_WIDGET(b));
-  if (ui->updating || i >= ui->state.more_styles.size()) return;
-  ui->state.more_styles[i].file = chooser_file(GTK_WIDGET(b));
-  refresh(ui);
-}
-
-void on_more_weight(GtkSpinButton* spin, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
+// The list's changes into the state.
+void on_paintings_changed(SettingsUi* ui) {
   if (ui->updating) return;
-  if (GTK_WIDGET(spin) == ui->style_weight) {
-    ui->state.style_weight = gtk_spin_button_get_value(spin);
-  } else {
-    const size_t i = row_of(GTK_WIDGET(spin));
-    if (i < ui->state.more_styles.size()) ui->state.more_styles[i].weight = gtk_spin_button_get_value(spin);
-  }
+  ui->state.more_styles = ui->paintings->paintings();
+  ui->state.style_weight = ui->paintings->style_weight();
   refresh(ui);
-}
-
-gboolean rebuild_later(gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  rebuild_more_styles(ui);
-  refresh(ui);
-  return FALSE;
-}
-
-void on_more_remove(GtkButton* b, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  const size_t i = row_of(GTK_WIDGET(b));
-  if (i < ui->state.more_styles.size()) ui->state.more_styles.erase(ui->state.more_styles.begin() + long(i));
-  g_idle_add(rebuild_later, ui);  // not while the clicked button is in its handler
-}
-
-void on_add_painting(GtkButton*, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  if (ui->state.more_styles.size() >= kMaxExtraStyles) return;
-  ui->state.more_styles.push_back({});
-  rebuild_more_styles(ui);
-  refresh(ui);
-}
-
-GtkWidget* weight_spin(double value, const char* name) {
-  GtkWidget* spin = named(gtk_spin_button_new_with_range(0, kMaxStyleWeight, 0.1), name);
-  gtk_spin_button_set_digits(GTK_SPIN_BUTTON(spin), 2);
-  gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), value);
-  gtk_widget_set_tooltip_text(spin, _("This painting's share of the style: the paintings' looks are mixed in "
-                                      "proportion to their weights."));
-  return spin;
-}
-
-// One row per further painting (file, weight, remove), from the state.
-void rebuild_more_styles(SettingsUi* ui) {
-  GList* children = gtk_container_get_children(GTK_CONTAINER(ui->more_box));
-  for (GList* c = children; c; c = c->next) gtk_widget_destroy(GTK_WIDGET(c->data));
-  g_list_free(children);
-  ui->updating = true;
-  for (size_t i = 0; i < ui->state.more_styles.size(); ++i) {
-    const ExtraStyle& e = ui->state.more_styles[i];
-    GtkWidget* row = gtk_hbox_new(FALSE, 6);
-    const std::string n = std::to_string(i);
-    GtkWidget* file = named(image_chooser_button(_("Choose a Further Painting")), ("nst-more-style-" + n).c_str());
-    set_chooser_file(file, e.file);
-    GtkWidget* weight = weight_spin(e.weight, ("nst-more-weight-" + n).c_str());
-    GtkWidget* remove = named(gtk_button_new_with_label(_("Remove")), ("nst-more-remove-" + n).c_str());
-    for (GtkWidget* w : {file, weight, remove}) g_object_set_data(G_OBJECT(w), "nst-row", GINT_TO_POINTER(int(i)));
-    g_signal_connect(file, "file-set", G_CALLBACK(on_more_file_set), ui);
-    g_signal_connect(weight, "value-changed", G_CALLBACK(on_more_weight), ui);
-    g_signal_connect(remove, "clicked", G_CALLBACK(on_more_remove), ui);
-    gtk_box_pack_start(GTK_BOX(row), file, TRUE, TRUE, 0);
-    gtk_box_pack_start(GTK_BOX(row), left_label(_("weight:"), weight), FALSE, FALSE, 0);
-    gtk_box_pack_start(GTK_BOX(row), weight, FALSE, FALSE, 0);
-    gtk_box_pack_start(GTK_BOX(row), remove, FALSE, FALSE, 0);
-    gtk_box_pack_start(GTK_BOX(ui->more_box), row, FALSE, FALSE, 0);
-  }
-  ui->updating = false;
-  gtk_widget_show_all(ui->more_box);
-  gtk_widget_set_visible(gtk_widget_get_parent(ui->style_weight), !ui->state.more_styles.empty());
-  gtk_widget_set_sensitive(ui->add_painting, ui->state.more_styles.size() < kMaxExtraStyles);
 }
 
 void on_expanded(GObject* expander, GParamSpec*, gpointer data) {
@@ -650,23 +569,8 @@ GtkWidget* build_style_frame(SettingsUi* ui) {
   g_signal_connect(ui->radio_layer, "toggled", G_CALLBACK(on_source_toggled), ui);
 
   // Further paintings mixed in, each with a weight (the style's own beside them).
-  GtkWidget* weight_row = gtk_hbox_new(FALSE, 6);
-  ui->style_weight = weight_spin(1, "nst-style-weight");
-  g_signal_connect(ui->style_weight, "value-changed", G_CALLBACK(on_more_weight), ui);
-  gtk_box_pack_start(GTK_BOX(weight_row), left_label(_("Weight of the style above:"), ui->style_weight), FALSE,
-                     FALSE, 0);
-  gtk_box_pack_start(GTK_BOX(weight_row), ui->style_weight, FALSE, FALSE, 0);
-  gtk_box_pack_start(GTK_BOX(vbox), weight_row, FALSE, FALSE, 0);
-  ui->more_box = gtk_vbox_new(FALSE, 4);
-  gtk_box_pack_start(GTK_BOX(vbox), ui->more_box, FALSE, FALSE, 0);
-  ui->add_painting = named(gtk_button_new_with_mnemonic(_("_Add a painting to the style…")), "nst-add-painting");
-  gtk_widget_set_tooltip_text(ui->add_painting,
-                              _("Blend the look of several paintings: each further painting gets a weight, "
-                                "and the style is their weighted mix."));
-  g_signal_connect(ui->add_painting, "clicked", G_CALLBACK(on_add_painting), ui);
-  GtkWidget* add_align = gtk_alignment_new(0, 0.5, 0, 0);
-  gtk_container_add(GTK_CONTAINER(add_align), ui->add_painting);
-  gtk_box_pack_start(GTK_BOX(vbox), add_align, FALSE, FALSE, 0);
+  ui->paintings = std::make_unique<PaintingList>([ui] { on_paintings_changed(ui); });
+  gtk_box_pack_start(GTK_BOX(vbox), ui->paintings->widget(), FALSE, FALSE, 0);
 
   GtkWidget* thumb_frame = gtk_frame_new(nullptr);
   gtk_frame_set_shadow_type(GTK_FRAME(thumb_frame), GTK_SHADOW_IN);

@@ -9,11 +9,13 @@
 
 #include <libgimp/gimpui.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "calibration.h"
 #include "i18n.h"
+#include "painting_list_gtk.h"
 #include "test_hook_gtk.h"
 
 namespace nst_ui {
@@ -39,14 +41,8 @@ struct SettingsUi {
   Calibrator calibration;  // the network's speed, measured in the background once
   guint calibration_timer = 0;
   Estimator estimator;     // time and memory of the chosen settings
-  // Further paintings (the "more-styles" and "style-blend-weights" arguments
-  // as a list of rows: file, weight, remove).
-  GtkWidget* weight_row = nullptr;     // the style's own weight, shown with further paintings
-  GtkWidget* style_weight = nullptr;
-  GtkWidget* more_box = nullptr;
-  GtkWidget* add_painting = nullptr;
-  std::vector<ExtraStyle> more;
-  double style_weight_value = 1;
+  // Further paintings: the "more-styles" and "style-blend-weights" arguments as a list.
+  std::unique_ptr<PaintingList> paintings;
   bool mix_from_here = false;  // the list is writing the config: do not rebuild it from there
 };
 
@@ -184,9 +180,9 @@ void default_style_layer(SettingsUi* ui) {
 void refresh(SettingsUi* ui) {
   default_style_layer(ui);
   DialogState s = state_from_config(ui->config);
-  if (ui->more_box) {  // the list as it is, empty rows too (the config's strings cannot hold those)
-    s.more_styles = ui->more;
-    s.style_weight = ui->style_weight_value;
+  if (ui->paintings) {  // the list as it is, empty rows too (the config's strings cannot hold those)
+    s.more_styles = ui->paintings->paintings();
+    s.style_weight = ui->paintings->style_weight();
   }
 
   // Quality preset <-> iterations and size.
@@ -250,16 +246,13 @@ gboolean dump_for_tests(gpointer data) {
 }
 
 void load_mix(SettingsUi* ui);
-void rebuild_more_styles(SettingsUi* ui);
 
 void on_config_changed(GObject*, GParamSpec* pspec, gpointer data) {
   SettingsUi* ui = static_cast<SettingsUi*>(data);
   if (ui->updating) return;
   const std::string name = pspec->name;
-  if ((name == "more-styles" || name == "style-blend-weights") && !ui->mix_from_here && ui->more_box) {
+  if ((name == "more-styles" || name == "style-blend-weights") && !ui->mix_from_here && ui->paintings)
     load_mix(ui);  // e.g. the dialog's Reset
-    rebuild_more_styles(ui);
-  }
   if (name == "quality") {
     const int q = get_int(ui->config, "quality");
     if (q >= 0 && q < custom_quality()) {
@@ -415,142 +408,21 @@ GtkWidget* fill_procedure_widgets(SettingsUi* ui, GimpProcedureDialog* dialog) {
 
 void load_mix(SettingsUi* ui) {
   const DialogState s = state_from_config(ui->config);
-  ui->more = s.more_styles;
-  ui->style_weight_value = s.style_weight;
+  ui->paintings->set(s.more_styles, s.style_weight);
 }
 
 // The list into the config's more-styles and style-blend-weights (refresh()
 // follows through the config's notify).
 void store_mix(SettingsUi* ui) {
   DialogState s;
-  s.more_styles = ui->more;
-  s.style_weight = ui->style_weight_value;
+  s.more_styles = ui->paintings->paintings();
+  s.style_weight = ui->paintings->style_weight();
   nst_plugin::PluginParams p;
   put_painting_mix(s, p);
   ui->mix_from_here = true;
   g_object_set(ui->config, "more-styles", p.more_styles.c_str(), "style-blend-weights",
                p.style_blend_weights.c_str(), nullptr);
   ui->mix_from_here = false;
-}
-
-size_t row_of(GtkWidget* w) { return size_t(GPOINTER_TO_INT(g_object_get_data(G_OBJECT(w), "nst-row"))); }
-
-void on_more_file_set(GtkFileChooserButton* b, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  const size_t i = row_of(GTK_WIDGET(b));
-  if (i >= ui->more.size()) return;
-  gchar* file = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(b));
-  ui->more[i].file = file ? file : "";
-  g_free(file);
-  store_mix(ui);
-}
-
-void on_more_weight(GtkSpinButton* spin, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  if (GTK_WIDGET(spin) == ui->style_weight) {
-    ui->style_weight_value = gtk_spin_button_get_value(spin);
-  } else {
-    const size_t i = row_of(GTK_WIDGET(spin));
-    if (i >= ui->more.size()) return;
-    ui->more[i].weight = gtk_spin_button_get_value(spin);
-  }
-  store_mix(ui);
-}
-
-gboolean rebuild_later(gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  rebuild_more_styles(ui);
-  store_mix(ui);
-  return FALSE;
-}
-
-void on_more_remove(GtkButton* b, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  const size_t i = row_of(GTK_WIDGET(b));
-  if (i < ui->more.size()) ui->more.erase(ui->more.begin() + long(i));
-  g_idle_add(rebuild_later, ui);  // not while the clicked button is in its handler
-}
-
-void on_add_painting(GtkButton*, gpointer data) {
-  SettingsUi* ui = static_cast<SettingsUi*>(data);
-  if (ui->more.size() >= kMaxExtraStyles) return;
-  ui->more.push_back({});
-  rebuild_more_styles(ui);
-  store_mix(ui);
-}
-
-GtkWidget* weight_spin(double value, const std::string& name) {
-  GtkWidget* spin = gtk_spin_button_new_with_range(0, kMaxStyleWeight, 0.1);
-  gtk_widget_set_name(spin, name.c_str());
-  gtk_spin_button_set_digits(GTK_SPIN_BUTTON(spin), 2);
-  gtk_spin_button_set_value(GTK_SPIN_BUTTON(spin), value);
-  gtk_widget_set_tooltip_text(spin, _("This painting's share of the style: the paintings' looks are mixed in "
-                                      "proportion to their weights."));
-  return spin;
-}
-
-// One row per further painting (file, weight, remove), from ui->more.
-void rebuild_more_styles(SettingsUi* ui) {
-  GList* children = gtk_container_get_children(GTK_CONTAINER(ui->more_box));
-  for (GList* c = children; c; c = c->next) gtk_widget_destroy(GTK_WIDGET(c->data));
-  g_list_free(children);
-  for (size_t i = 0; i < ui->more.size(); ++i) {
-    const ExtraStyle& e = ui->more[i];
-    const std::string n = std::to_string(i);
-    GtkWidget* row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-    GtkWidget* file = gtk_file_chooser_button_new(_("Choose a Further Painting"), GTK_FILE_CHOOSER_ACTION_OPEN);
-    gtk_widget_set_name(file, ("nst-more-style-" + n).c_str());
-    GtkFileFilter* images = gtk_file_filter_new();
-    gtk_file_filter_set_name(images, _("Images"));
-    gtk_file_filter_add_pixbuf_formats(images);
-    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(file), images);
-    if (!e.file.empty()) gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(file), e.file.c_str());
-    GtkWidget* weight = weight_spin(e.weight, "nst-more-weight-" + n);
-    GtkWidget* remove = gtk_button_new_with_label(_("Remove"));
-    gtk_widget_set_name(remove, ("nst-more-remove-" + n).c_str());
-    for (GtkWidget* w : {file, weight, remove}) g_object_set_data(G_OBJECT(w), "nst-row", GINT_TO_POINTER(int(i)));
-    g_signal_connect(file, "file-set", G_CALLBACK(on_more_file_set), ui);
-    g_signal_connect(weight, "value-changed", G_CALLBACK(on_more_weight), ui);
-    g_signal_connect(remove, "clicked", G_CALLBACK(on_more_remove), ui);
-    GtkWidget* weight_label = gtk_label_new_with_mnemonic(_("weight:"));
-    gtk_label_set_mnemonic_widget(GTK_LABEL(weight_label), weight);
-    gtk_box_pack_start(GTK_BOX(row), file, TRUE, TRUE, 0);
-    gtk_box_pack_start(GTK_BOX(row), weight_label, FALSE, FALSE, 0);
-    gtk_box_pack_start(GTK_BOX(row), weight, FALSE, FALSE, 0);
-    gtk_box_pack_start(GTK_BOX(row), remove, FALSE, FALSE, 0);
-    gtk_box_pack_start(GTK_BOX(ui->more_box), row, FALSE, FALSE, 0);
-  }
-  gtk_widget_show_all(ui->more_box);
-  g_signal_handlers_block_by_func(ui->style_weight, reinterpret_cast<gpointer>(on_more_weight), ui);
-  gtk_spin_button_set_value(GTK_SPIN_BUTTON(ui->style_weight), ui->style_weight_value);
-  g_signal_handlers_unblock_by_func(ui->style_weight, reinterpret_cast<gpointer>(on_more_weight), ui);
-  gtk_widget_set_visible(ui->weight_row, !ui->more.empty());
-  gtk_widget_set_sensitive(ui->add_painting, ui->more.size() < kMaxExtraStyles);
-}
-
-// The list under the style: the style's weight, a row per further painting,
-// and the button that adds one.
-GtkWidget* painting_list(SettingsUi* ui) {
-  GtkWidget* box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
-  ui->weight_row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-  ui->style_weight = weight_spin(1, "nst-style-weight");
-  g_signal_connect(ui->style_weight, "value-changed", G_CALLBACK(on_more_weight), ui);
-  GtkWidget* label = gtk_label_new_with_mnemonic(_("Weight of the style above:"));
-  gtk_label_set_mnemonic_widget(GTK_LABEL(label), ui->style_weight);
-  gtk_box_pack_start(GTK_BOX(ui->weight_row), label, FALSE, FALSE, 0);
-  gtk_box_pack_start(GTK_BOX(ui->weight_row), ui->style_weight, FALSE, FALSE, 0);
-  gtk_box_pack_start(GTK_BOX(box), ui->weight_row, FALSE, FALSE, 0);
-  ui->more_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
-  gtk_box_pack_start(GTK_BOX(box), ui->more_box, FALSE, FALSE, 0);
-  ui->add_painting = gtk_button_new_with_mnemonic(_("_Add a painting to the style…"));
-  gtk_widget_set_name(ui->add_painting, "nst-add-painting");
-  gtk_widget_set_tooltip_text(ui->add_painting,
-                              _("Blend the look of several paintings: each further painting gets a weight, "
-                                "and the style is their weighted mix."));
-  gtk_widget_set_halign(ui->add_painting, GTK_ALIGN_START);
-  g_signal_connect(ui->add_painting, "clicked", G_CALLBACK(on_add_painting), ui);
-  gtk_box_pack_start(GTK_BOX(box), ui->add_painting, FALSE, FALSE, 0);
-  return box;
 }
 
 // The style: a file chooser, the recent styles and a thumbnail, with the
@@ -583,8 +455,8 @@ void add_style_header(SettingsUi* ui, GtkWidget* from_layer) {
   gtk_box_pack_start(GTK_BOX(style_col), ui->style_button, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), from_layer, FALSE, FALSE, 0);
   if (ui->layer_chooser) gtk_box_pack_start(GTK_BOX(style_col), ui->layer_chooser, FALSE, FALSE, 0);
-  GtkWidget* paintings = painting_list(ui);
-  gtk_box_pack_start(GTK_BOX(style_col), paintings, FALSE, FALSE, 0);
+  ui->paintings = std::make_unique<PaintingList>([ui] { store_mix(ui); });
+  gtk_box_pack_start(GTK_BOX(style_col), ui->paintings->widget(), FALSE, FALSE, 0);
   if (ui->ctx.profile)
     if (GtkWidget* recent = recent_styles_row(ui)) gtk_box_pack_start(GTK_BOX(style_col), recent, FALSE, FALSE, 0);
   gtk_box_pack_start(GTK_BOX(style_col), ui->quality_detail, FALSE, FALSE, 0);
@@ -600,7 +472,6 @@ void add_style_header(SettingsUi* ui, GtkWidget* from_layer) {
   gtk_box_reorder_child(GTK_BOX(content), style_row, 0);
   gtk_widget_show_all(style_row);
   load_mix(ui);
-  rebuild_more_styles(ui);
 }
 
 // What is wrong, above the buttons.
