@@ -46,21 +46,6 @@ void update_preview(GtkFileChooser* chooser, gpointer data) {
   gtk_file_chooser_set_preview_widget_active(chooser, pb != nullptr);
 }
 
-// A file chooser button for images, with a preview in its dialog.
-GtkWidget* painting_chooser(const std::string& file) {
-  GtkWidget* b = gtk_file_chooser_button_new(_("Choose a Further Painting"), GTK_FILE_CHOOSER_ACTION_OPEN);
-  GtkFileFilter* images = gtk_file_filter_new();
-  gtk_file_filter_set_name(images, _("Images"));
-  gtk_file_filter_add_pixbuf_formats(images);
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), images);
-  GtkWidget* preview = gtk_image_new();
-  gtk_file_chooser_set_preview_widget(GTK_FILE_CHOOSER(b), preview);
-  gtk_file_chooser_set_use_preview_label(GTK_FILE_CHOOSER(b), FALSE);
-  g_signal_connect(b, "update-preview", G_CALLBACK(update_preview), preview);
-  if (!file.empty()) gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(b), file.c_str());
-  return b;
-}
-
 GtkWidget* weight_spin(double value, const std::string& name) {
   GtkWidget* spin = named(gtk_spin_button_new_with_range(0, kMaxStyleWeight, 0.1), name);
   gtk_spin_button_set_digits(GTK_SPIN_BUTTON(spin), 2);
@@ -73,6 +58,23 @@ GtkWidget* weight_spin(double value, const std::string& name) {
 size_t row_of(GtkWidget* w) { return size_t(GPOINTER_TO_INT(g_object_get_data(G_OBJECT(w), "nst-row"))); }
 
 }  // namespace
+
+GtkWidget* image_chooser_button(const char* title) {
+  GtkWidget* b = gtk_file_chooser_button_new(title, GTK_FILE_CHOOSER_ACTION_OPEN);
+  GtkFileFilter* images = gtk_file_filter_new();
+  gtk_file_filter_set_name(images, _("Images"));
+  gtk_file_filter_add_pixbuf_formats(images);
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), images);
+  GtkFileFilter* all = gtk_file_filter_new();
+  gtk_file_filter_set_name(all, _("All files"));
+  gtk_file_filter_add_pattern(all, "*");
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), all);
+  GtkWidget* preview = gtk_image_new();
+  gtk_file_chooser_set_preview_widget(GTK_FILE_CHOOSER(b), preview);
+  gtk_file_chooser_set_use_preview_label(GTK_FILE_CHOOSER(b), FALSE);
+  g_signal_connect(b, "update-preview", G_CALLBACK(update_preview), preview);
+  return b;
+}
 
 PaintingList::PaintingList(std::function<void()> changed) : changed_(std::move(changed)) {
   box_ = vbox(4);
@@ -113,7 +115,8 @@ void PaintingList::rebuild() {
   for (size_t i = 0; i < more_.size(); ++i) {
     const std::string n = std::to_string(i);
     GtkWidget* row = hbox(6);
-    GtkWidget* file = named(painting_chooser(more_[i].file), "nst-more-style-" + n);
+    GtkWidget* file = named(image_chooser_button(_("Choose a Further Painting")), "nst-more-style-" + n);
+    if (!more_[i].file.empty()) gtk_file_chooser_set_filename(GTK_FILE_CHOOSER(file), more_[i].file.c_str());
     GtkWidget* weight = weight_spin(more_[i].weight, "nst-more-weight-" + n);
     GtkWidget* remove = named(gtk_button_new_with_label(_("Remove")), "nst-more-remove-" + n);
     for (GtkWidget* w : {file, weight, remove}) g_object_set_data(G_OBJECT(w), "nst-row", GINT_TO_POINTER(int(i)));

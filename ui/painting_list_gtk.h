@@ -1,5 +1,6 @@
-// The list of further paintings mixed into the style, one source for both
-// settings dialogs (GTK2 in GIMP 2.10, GTK3 in GIMP 3): the style's own
+// The settings dialogs' painting widgets, one source for both (GTK2 in GIMP
+// 2.10, GTK3 in GIMP 3): a file chooser for images, and the list of further
+// paintings mixed into the style: the style's own
 // weight (shown while there are further paintings), one row per further
 // painting (file chooser, weight, Remove) and "Add a painting to the style…"
 // (at most kMaxExtraStyles). Widget names for the tests: nst-style-weight,
@@ -14,6 +15,10 @@
 #include "dialog_logic.h"
 
 namespace nst_ui {
+
+// A file chooser button for images ("Images" and "All files" filters), with a
+// preview of the highlighted file in its dialog.
+GtkWidget* image_chooser_button(const char* title);
 
 class PaintingList {
  public:

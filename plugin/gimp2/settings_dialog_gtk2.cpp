@@ -108,40 +108,11 @@ GtkWidget* attach_row(GtkWidget* table, int row, const char* label, GtkWidget* w
   return l;
 }
 
-GtkFileFilter* image_filter() {
-  GtkFileFilter* f = gtk_file_filter_new();
-  gtk_file_filter_set_name(f, _("Images"));
-  gtk_file_filter_add_pixbuf_formats(f);
-  return f;
-}
-
 GtkFileFilter* all_files_filter() {
   GtkFileFilter* f = gtk_file_filter_new();
   gtk_file_filter_set_name(f, _("All files"));
   gtk_file_filter_add_pattern(f, "*");
   return f;
-}
-
-// A preview of the highlighted file inside the chooser's own dialog.
-void chooser_update_preview(GtkFileChooser* chooser, gpointer data) {
-  GtkWidget* preview = GTK_WIDGET(data);
-  gchar* file = gtk_file_chooser_get_preview_filename(chooser);
-  GdkPixbuf* pb = file ? gdk_pixbuf_new_from_file_at_scale(file, 160, 160, TRUE, nullptr) : nullptr;
-  g_free(file);
-  gtk_image_set_from_pixbuf(GTK_IMAGE(preview), pb);
-  if (pb) g_object_unref(pb);
-  gtk_file_chooser_set_preview_widget_active(chooser, pb != nullptr);
-}
-
-GtkWidget* image_chooser_button(const char* title) {
-  GtkWidget* b = gtk_file_chooser_button_new(title, GTK_FILE_CHOOSER_ACTION_OPEN);
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), image_filter());
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), all_files_filter());
-  GtkWidget* preview = gtk_image_new();
-  gtk_file_chooser_set_preview_widget(GTK_FILE_CHOOSER(b), preview);
-  gtk_file_chooser_set_use_preview_label(GTK_FILE_CHOOSER(b), FALSE);
-  g_signal_connect(b, "update-preview", G_CALLBACK(chooser_update_preview), preview);
-  return b;
 }
 
 void set_chooser_file(GtkWidget* chooser, const std::string& path) {

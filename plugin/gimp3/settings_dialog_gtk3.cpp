@@ -433,13 +433,9 @@ void add_style_header(SettingsUi* ui, GtkWidget* from_layer) {
   GtkWidget* style_col = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
   GtkWidget* style_label = gtk_label_new_with_mnemonic(_("Style _image:"));
   gtk_label_set_xalign(GTK_LABEL(style_label), 0.0);
-  ui->style_button = gtk_file_chooser_button_new(_("Choose the style painting"), GTK_FILE_CHOOSER_ACTION_OPEN);
+  ui->style_button = image_chooser_button(_("Choose the style painting"));
   gtk_widget_set_name(ui->style_button, "nst-style-file");
   gtk_label_set_mnemonic_widget(GTK_LABEL(style_label), ui->style_button);
-  GtkFileFilter* images = gtk_file_filter_new();
-  gtk_file_filter_set_name(images, _("Images"));
-  gtk_file_filter_add_pixbuf_formats(images);
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(ui->style_button), images);
   if (ui->ctx.profile)
     for (const std::string& recent : existing_styles(ui->ctx.profile->recent_styles)) {
       gchar* dir = g_path_get_dirname(recent.c_str());
