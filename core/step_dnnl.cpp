@@ -22,6 +22,8 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -61,6 +63,18 @@ bool use_winograd(int64_t c, int64_t k, int64_t h, int64_t w) {
   }();
   return !off && winograd::available() && winograd::supports(c, k) &&
          (!winograd::keep_compact(c, k) || h * w >= 32 * 32);
+}
+
+// NST_STEP_PROFILE=1: each stage's time in the forward and backward pass
+// (milliseconds, Gram products included), printed to stderr after every
+// backward pass, for benchmarks.
+bool profiling() {
+  static const bool on = std::getenv("NST_STEP_PROFILE") != nullptr;
+  return on;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
 // The Winograd weights of op `op` (bwd: its data gradient's) from `shared`,
@@ -329,7 +343,9 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
   std::vector<at::Tensor> out(wanted.size());
   at::Tensor cur = x.to(type_).contiguous(at::MemoryFormat::ChannelsLast);
   at::Tensor fused_mask;  // the next activation's mask, written by a Winograd convolution
+  if (profiling()) fwd_ms_.assign(stages_.size(), 0.0);
   for (size_t k = 0; k < stages_.size(); ++k) {
+    const auto t0 = std::chrono::steady_clock::now();
     Stage& st = stages_[k];
     if (st.kind == Stage::Act && k > 0 && stages_[k - 1].kind == Stage::Conv && stages_[k - 1].fused_act) {
       // computed by the convolution's post-op
@@ -405,9 +421,31 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
         out[j] = bf16_ ? cur.to(at::kFloat) : cur;
       }
     }
+    if (profiling()) fwd_ms_[k] = ms_since(t0);
   }
   forwarded_ = for_backward;
   return out;
+}
+
+void DnnlStep::print_profile(const std::vector<double>& bwd_ms) const {
+  double fwd_sum = 0, bwd_sum = 0;
+  std::fprintf(stderr, "stage  op  kind         channels  size        path        fwd ms   bwd ms\n");
+  for (size_t k = 0; k < stages_.size(); ++k) {
+    const Stage& st = stages_[k];
+    const char* kind = st.kind == Stage::Conv ? "conv" : st.kind == Stage::Act ? "activation" : "pool";
+    const char* path = st.kind != Stage::Conv  ? (st.own_max_pool ? "own" : "oneDNN")
+                       : st.wg_fwd            ? (st.wg_bwd ? "wino/wino" : !st.img_wv.empty() ? "wino/image" : "wino/dnnl")
+                       : st.wg_bwd            ? "dnnl/wino"
+                       : !st.img_wv.empty()   ? "dnnl/image"
+                                              : "dnnl/dnnl";
+    const double f = k < fwd_ms_.size() ? fwd_ms_[k] : 0;
+    fwd_sum += f;
+    bwd_sum += bwd_ms[k];
+    std::fprintf(stderr, "%5zu %3zu  %-11s %4lld->%-4lld %5lldx%-5lld %-10s %7.2f  %7.2f\n", k, st.op, kind,
+                 static_cast<long long>(st.in_c), static_cast<long long>(st.c), static_cast<long long>(st.h),
+                 static_cast<long long>(st.w), path, f, bwd_ms[k]);
+  }
+  std::fprintf(stderr, "total forward %.1f ms, backward %.1f ms\n", fwd_sum, bwd_sum);
 }
 
 at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vector<bool>& gram,
@@ -420,7 +458,9 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
   // (Winograd), instead of a pass of its own over g.
   at::Tensor pending_mask;
   float pending_alpha = 0;
+  std::vector<double> bwd_ms(stages_.size(), 0.0);
   for (size_t k = stages_.size(); k-- > 0;) {
+    const auto t0 = std::chrono::steady_clock::now();
     Stage& st = stages_[k];
     for (size_t j = 0; j < wanted.size(); ++j) {
       if (wanted[j] != st.op || !grads[j].defined()) continue;
@@ -515,8 +555,10 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
     s.wait();
     saved_[k] = at::Tensor();  // free as we go
     workspaces_[k] = at::Tensor();
+    bwd_ms[k] = ms_since(t0);
   }
   forwarded_ = false;
+  if (profiling()) print_profile(bwd_ms);
   if (!g.defined()) return at::zeros({1, 3, h_, w_});
   return g.to(at::kFloat).contiguous();
 }

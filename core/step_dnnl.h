@@ -64,6 +64,8 @@ class DnnlStep {
   std::vector<at::Tensor> saved_, workspaces_;
   std::vector<at::Tensor> gram_features_;  // by output: the features behind a Gram output
   bool forwarded_ = false;
+  std::vector<double> fwd_ms_;  // NST_STEP_PROFILE: each stage's forward time
+  void print_profile(const std::vector<double>& bwd_ms) const;
 };
 
 // The step's Gram products in float32, for features f (rows x c) row-major:
