@@ -555,7 +555,7 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
     s.wait();
     saved_[k] = at::Tensor();  // free as we go
     workspaces_[k] = at::Tensor();
-    bwd_ms[k] = ms_since(t0);
+    if (profiling()) bwd_ms[k] = ms_since(t0);
   }
   forwarded_ = false;
   if (profiling()) print_profile(bwd_ms);

@@ -68,11 +68,6 @@ struct FastUi {
   guint timer = 0;
 };
 
-GtkWidget* named(GtkWidget* w, const char* name) {
-  gtk_widget_set_name(w, name);
-  return w;
-}
-
 bool is_installed_name(const FastUi* ui, const std::string& model) {
   for (const auto& m : ui->installed)
     if (m.name == model) return true;

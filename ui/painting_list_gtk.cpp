@@ -4,6 +4,7 @@
 #include <string>
 
 #include "i18n.h"
+#include "test_hook_gtk.h"
 
 namespace nst_ui {
 
@@ -23,11 +24,6 @@ GtkWidget* vbox(int spacing) {
 #else
   return gtk_vbox_new(FALSE, spacing);
 #endif
-}
-
-GtkWidget* named(GtkWidget* w, const std::string& name) {
-  gtk_widget_set_name(w, name.c_str());
-  return w;
 }
 
 GtkWidget* label_for(const char* mnemonic_text, GtkWidget* target) {

@@ -216,4 +216,9 @@ long test_hook_host_rss_kb() {
   return kb;
 }
 
+GtkWidget* named(GtkWidget* w, const std::string& name) {
+  gtk_widget_set_name(w, name.c_str());
+  return w;
+}
+
 }  // namespace nst_ui

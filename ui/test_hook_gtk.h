@@ -13,6 +13,10 @@ namespace nst_ui {
 
 bool test_hook_enabled();
 
+// Gives `w` the name the dialog tests find it by (names starting with "nst-"
+// are described by test_hook_dump) and returns it.
+GtkWidget* named(GtkWidget* w, const std::string& name);
+
 // Writes DIR/<name>.txt (atomically): the X window id and one line for every
 // widget whose name starts with "nst-":
 //   widget <name> <type> x=<x> y=<y> w=<w> h=<h> visible=<0|1> sensitive=<0|1> value=<text>

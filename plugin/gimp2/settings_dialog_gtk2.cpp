@@ -86,11 +86,6 @@ void refresh(SettingsUi* ui);
 
 // --- small helpers ------------------------------------------------------------
 
-GtkWidget* named(GtkWidget* w, const char* name) {
-  gtk_widget_set_name(w, name);
-  return w;
-}
-
 GtkWidget* left_label(const char* mnemonic_text, GtkWidget* target) {
   GtkWidget* l = gtk_label_new_with_mnemonic(mnemonic_text);
   gtk_misc_set_alignment(GTK_MISC(l), 0.0, 0.5);
