@@ -154,7 +154,7 @@ echo "| run | iterations | seconds | final loss | peak RSS MB | time vs referenc
 echo "|---|---:|---:|---:|---:|---:|"
 printf '| python3-torch reference, %s L-BFGS iterations | %s | %.0f | %.5g | %.0f | 1.00 |\n' "$iters" "$iters" "$ref_s" "$target" \
   "$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak_rss_mb"])' "$work/ref_ttl.json")"
-IFS=';' read -r -a ttl_variants <<<"${TTL_VARIANTS:---precision auto --lbfgs-history 100;--precision auto;--precision auto --coarse-to-fine 100}"
+IFS=';' read -r -a ttl_variants <<<"${TTL_VARIANTS:---precision auto --coarse-to-fine 0 --lbfgs-history 100;--precision auto --coarse-to-fine 0;--precision auto}"
 for opts in "${ttl_variants[@]}"; do
   read -r -a o <<<"$opts"
   # The engine stops as soon as its loss is at or below the reference's (at most 3x the iterations).

@@ -51,7 +51,7 @@ const char* kUsage =
     "                           losses stay fp32)\n"
     "  --threads N              (default: all cores)\n"
     "  --coarse-to-fine N       first N iterations at a quarter, then N at half the\n"
-    "                           working size (default 0: off)\n"
+    "                           working size (default -1: a third of --iterations; 0: off)\n"
     "  --target-loss L          stop once the total loss at full size is <= L (benchmarks)\n"
     "  --lbfgs-history N        L-BFGS memory in iterations (default 20)\n"
     "  --output-size PX|full|work  the size the optimisation ends at: above the working size\n"

@@ -26,6 +26,12 @@ using Clock = std::chrono::steady_clock;
 // Coarser sizes of coarse-to-fine (TransferOptions::coarse_iterations): measured in
 // bench/run_step_bench.sh's time to loss (docs/performance.md).
 constexpr int kCoarseLevels = 2;
+// The outer pixels of a smaller scale's change that are replaced by the ones
+// next to them before it is upsampled: the convolutions' zero padding makes the
+// optimisation paint a band of dark and light lines along the image's edges,
+// which upsampling would widen (4x from the coarsest level) beyond what the
+// next scale repaints (docs/performance.md, "Coarse-to-fine").
+constexpr int kEdgeBand = 3;
 // The fewest iterations a scale above the working size gets by default.
 constexpr int kMinScaleIterations = 20;
 
@@ -95,6 +101,9 @@ void check_scale_options(const TransferOptions& opt) {
   if (opt.size < 32) throw Error("working size must be at least 32 pixels (got " + std::to_string(opt.size) + ")");
   if (opt.output_size < -1) throw Error("output size must be -1 (full), 0 (the working size) or a size in pixels");
   if (opt.scale_iterations < 0) throw Error("iterations per scale must not be negative");
+  if (opt.coarse_iterations < kAutoCoarse)
+    throw Error("coarse-to-fine iterations must be -1 (a third of the iterations), 0 (off) or more (got " +
+                std::to_string(opt.coarse_iterations) + ")");
   if (opt.tile < 64) throw Error("tiles must be at least 64 pixels (got " + std::to_string(opt.tile) + ")");
   if (opt.tile_overlap < 0 || opt.tile_overlap > opt.tile / 2)
     throw Error("the tile overlap must be between 0 and half the tile size (got " + std::to_string(opt.tile_overlap) +
@@ -333,10 +342,11 @@ class Optimisation {
 
   // The scale's start: its own start image (content, noise or the init image at
   // this size) or, after a smaller scale, that scale's change to its own start
-  // image, upsampled, on this scale's start image. The fine detail of the content
-  // (or init image) stays; upsampling the coarse result itself blurs it and the
-  // first fine iterations spend themselves on restoring it. A noise start is not
-  // kept: the coarse result is upsampled as it is.
+  // image (its edge band replaced, kEdgeBand), upsampled, on this scale's start
+  // image. The fine detail of the content (or init image) stays; upsampling the
+  // coarse result itself blurs it and the first fine iterations spend themselves
+  // on restoring it. A noise start is not kept: the coarse result is upsampled
+  // as it is.
   void start_scale(const at::Tensor& content_t, int w, int h) {
     torch::NoGradGuard no_grad;
     at::Tensor start;
@@ -350,6 +360,10 @@ class Optimisation {
     if (x_.defined()) {
       at::Tensor change = opt_.init == Init::Noise ? x_.detach() : x_.detach() - prev_start_;
       x_ = at::Tensor();  // the smaller scale's image is not needed any more
+      const int64_t b = kEdgeBand;
+      if (change.size(2) > 4 * b && change.size(3) > 4 * b)
+        change = at::replication_pad2d(change.narrow(2, b, change.size(2) - 2 * b).narrow(3, b, change.size(3) - 2 * b),
+                                       {b, b, b, b});
       change = at::upsample_bicubic2d(change, {h, w}, false);
       x_ = opt_.init == Init::Noise ? change.clamp_(0, 1) : change.add_(start).clamp_(0, 1);
     } else {
@@ -575,16 +589,17 @@ std::vector<Scale> transfer_scales(int content_width, int content_height, const 
   // Working size: the longest side becomes opt.size; never upscale the content.
   const auto [ww, wh] = with_longest_side(content_width, content_height, std::min(opt.size, full));
   std::vector<Scale> out;
-  // Coarse-to-fine: first opt.coarse_iterations at each of up to kCoarseLevels
+  // Coarse-to-fine: first `coarse_n` iterations at each of up to kCoarseLevels
   // coarser sizes (halving, while the shorter side stays >= 32 px), coarsest
   // first; an iteration at half size costs about a quarter.
+  const int coarse_n = opt.coarse_iterations == kAutoCoarse ? opt.iterations / 3 : opt.coarse_iterations;
   std::vector<std::pair<int, int>> coarse;
-  for (int f = 2; opt.coarse_iterations > 0 && int(coarse.size()) < kCoarseLevels; f *= 2) {
+  for (int f = 2; coarse_n > 0 && int(coarse.size()) < kCoarseLevels; f *= 2) {
     const int w = (ww + f - 1) / f, h = (wh + f - 1) / f;
     if (std::min(w, h) < 32) break;
     coarse.emplace_back(w, h);
   }
-  for (auto c = coarse.rbegin(); c != coarse.rend(); ++c) out.push_back(whole(c->first, c->second, opt.coarse_iterations, opt));
+  for (auto c = coarse.rbegin(); c != coarse.rend(); ++c) out.push_back(whole(c->first, c->second, coarse_n, opt));
   out.push_back(whole(ww, wh, opt.iterations, opt));
   out.back().working = true;
   // Larger scales up to the output size, each at most sqrt(2) larger than the

@@ -138,6 +138,9 @@ ModelInfo inspect_model(const std::string& path);
 // match_colors).
 enum class PreserveColors { Off, Luminance, ColorMatch };
 
+// TransferOptions::coarse_iterations: a third of the iterations at each coarser level.
+constexpr int kAutoCoarse = -1;
+
 struct TransferOptions {
   std::string model;            // file or folder; empty: default_model()
   int size = 512;               // working size: longest side in pixels (content is never upscaled)
@@ -158,10 +161,11 @@ struct TransferOptions {
   int threads = 0;              // 0: all cores
   std::string preprocess;       // "" (auto), "torchvision" or "caffe": VGG weight convention
   Precision precision = Precision::Auto;  // convolution precision (losses are always fp32)
-  // > 0: coarse-to-fine: first this many iterations at a quarter and at half the
+  // Coarse-to-fine: first this many iterations at a quarter and at half the
   // working size (each level while its shorter side is >= 32 px), each level's change
-  // to its start image upsampled onto the next level's start image.
-  int coarse_iterations = 0;
+  // to its start image upsampled onto the next level's start image. -1: a third of
+  // `iterations` (kAutoCoarse); 0: off.
+  int coarse_iterations = kAutoCoarse;
   double target_loss = 0;       // > 0: stop at the first full-size iteration whose total loss is <= this
   // L-BFGS memory: pairs of image-sized vectors (2 x 12 MB each at 1024 px). 20 reached
   // the same loss in fewer iterations than PyTorch's default 100 here (docs/performance.md,

@@ -31,6 +31,7 @@ nst::TransferOptions options(int iterations, int size = 64) {
   o.model = fixture("darknet-random");
   o.size = size;
   o.iterations = iterations;
+  o.coarse_iterations = 0;  // one level: these tests are about the controls
   return o;
 }
 

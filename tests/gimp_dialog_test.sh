@@ -161,7 +161,8 @@ t_start=$SECONDS
 wait_for 120 "30 iterations" iteration_at_least 30
 shoot progress "$shots/progress-dialog.png"
 check "progress dialog shows the evolving result" value_matches progress nst-preview '^[0-9]+x[0-9]+$'
-check "iteration of 1000" value_matches progress nst-status '^Iteration [0-9]+ of 1000$'
+# 1000 iterations at 256 x 170 after a third of them at 64 x 43 and at 128 x 85 (coarse-to-fine).
+check "iteration of 1666 and the scale" value_matches progress nst-status '^Iteration [0-9]+ of 1666, scale [1-3] of 3 \('
 check "progress bar moved" awk -v f="$(value progress nst-progress)" 'BEGIN { exit !(f > 0 && f < 1) }'
 check "elapsed time and time left" value_matches progress nst-times '^Elapsed [0-9]+:[0-9][0-9](, .* left)?$'
 check "losses" value_matches progress nst-losses '^Loss [0-9.e+-]+ \(content .*, style .*, smoothness .*\)$'
@@ -183,6 +184,7 @@ check "speed is remembered: estimate at once" value_matches settings nst-estimat
 click settings nst-advanced
 wait_for 10 "the Advanced section" prop_is settings nst-iterations visible 1
 check "Advanced shows the network" value_matches settings nst-network-info '^Darknet-tiny from '
+check "coarse-to-fine shows Automatic" value_is settings nst-coarse "-1 Automatic"
 shoot settings "$shots/settings-advanced.png"
 click settings nst-start
 wait_for 60 "the progress dialog (3)" iteration_at_least 3
@@ -195,7 +197,7 @@ finish_scenario
 # 4. Repeat (last values): progress dialog only; closing its window cancels.
 wait_for 60 "the progress dialog (4)" iteration_at_least 2
 check "no settings dialog for last values" test ! -e "$ui/settings.txt"
-check "last values: 1000 iterations" value_matches progress nst-status ' of 1000$'
+check "last values: 1000 iterations" value_matches progress nst-status ' of 1666, scale [1-3] of 3 \('
 "$closer" "$(window_of progress)"
 wait_for 30 "the plug-in to return after closing the window" grep -q "outcome=cancelled" "$ui/result.txt"
 finish_scenario

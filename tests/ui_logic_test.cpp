@@ -230,9 +230,13 @@ TEST(Estimate, TheDialogsEstimateRunsTheEnginesScales) {
   EXPECT_EQ(detail(300, 900), "300 iterations at 171 × 512 pixels");
   EXPECT_EQ(detail(100, 50), "300 iterations at 100 × 50 pixels");  // never upscaled
   EXPECT_EQ(detail(3, 400), "300 iterations at 32 × 400 pixels");   // the engine's thinnest side
+  // Coarse-to-fine by default: 100 iterations at 128 x 64 and at 256 x 128 first.
   RunEstimate one = estimator.estimate(1000, 500, p, "", speed);
-  ASSERT_EQ(one.scales.size(), 1u);
-  EXPECT_NEAR(one.seconds, estimate_seconds(speed, 512, 256, 300), 1e-9);
+  ASSERT_EQ(one.scales.size(), 3u);
+  EXPECT_NEAR(one.seconds,
+              estimate_seconds(speed, 128, 64, 100) + estimate_seconds(speed, 256, 128, 100) +
+                  estimate_seconds(speed, 512, 256, 300) - 2 * speed.setup_seconds,
+              1e-9);
   EXPECT_EQ(one.bytes, 0) << "no network file: memory unknown";
   EXPECT_TRUE(one.fits());
 

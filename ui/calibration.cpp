@@ -43,6 +43,7 @@ TransferJob::Engine calibration_engine(const std::string& model, std::shared_ptr
       o.model = model;
       o.size = sizes[i];
       o.iterations = kCalibrationIterations;
+      o.coarse_iterations = 0;  // every iteration at the measured size
       double first = -1, end = -1;
       int done = 0;
       auto record = [&](const nst::Progress& p) {

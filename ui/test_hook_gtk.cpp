@@ -46,6 +46,11 @@ std::string widget_value(GtkWidget* w) {
     g_free(f);
   } else if (GTK_IS_SPIN_BUTTON(w)) {
     v << gtk_spin_button_get_value(GTK_SPIN_BUTTON(w));
+    // A value shown as a word ("Automatic") follows the number.
+    const gchar* text = gtk_entry_get_text(GTK_ENTRY(w));
+    gchar* end = nullptr;
+    g_ascii_strtod(text, &end);
+    if (end == text) v << " " << text;
   } else if (GTK_IS_RANGE(w)) {
     v << gtk_range_get_value(GTK_RANGE(w));
   } else if (GTK_IS_COMBO_BOX(w)) {

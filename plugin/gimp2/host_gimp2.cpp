@@ -78,7 +78,8 @@ GimpParamDef g_args[] = {
     {GIMP_PDB_INT32, (gchar*)"scale-iterations",
      (gchar*)"Iterations at each scale above the working size (0 = half the scale before's, at least 20)"},
     {GIMP_PDB_INT32, (gchar*)"coarse-to-fine",
-     (gchar*)"Iterations at a quarter and at half the working size first (0 = off)"},
+     (gchar*)"Iterations at a quarter and at half the working size first (-1 = a third of the iterations, "
+             "0 = off)"},
     {GIMP_PDB_FLOAT, (gchar*)"strength",
      (gchar*)"Percent of the result mixed over the layer (0-100, default 100)"},
     {GIMP_PDB_INT32, (gchar*)"preserve-colors",
