@@ -157,9 +157,11 @@ printf '| python3-torch reference, %s L-BFGS iterations | %s | %.0f | %.5g | %.0
 IFS=';' read -r -a ttl_variants <<<"${TTL_VARIANTS:---precision auto --coarse-to-fine 0 --lbfgs-history 100;--precision auto --coarse-to-fine 0;--precision auto}"
 for opts in "${ttl_variants[@]}"; do
   read -r -a o <<<"$opts"
-  # The engine stops as soon as its loss is at or below the reference's (at most 3x the iterations).
+  # The engine stops as soon as its loss is at or below the reference's (at most 3x the iterations;
+  # the coarse levels as a run of $iters iterations has them by default, unless the variant sets them).
   js=$(locked "$nst" transfer --quiet --stats --model "$vgg" --content "$work/content512.png" --style "$work/style512.png" \
-       --output "$work/out.png" --size 512 --iterations $((3 * iters)) --target-loss "$target" "${o[@]}")
+       --output "$work/out.png" --size 512 --iterations $((3 * iters)) --coarse-to-fine $((iters / 3)) \
+       --target-loss "$target" "${o[@]}")
   "$py" - "$js" "$ref_s" "$opts" <<'PY'
 import json, sys
 d, ref_s = json.loads(sys.argv[1]), float(sys.argv[2])
