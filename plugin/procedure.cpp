@@ -54,7 +54,7 @@ std::string validate_params(const PluginParams& p, bool style_in_memory) {
   if (p.scale_iterations < 0 || p.scale_iterations > kMaxIterations)
     return printf_string(_("scale-iterations must be 0 (automatic) or up to %d (got %d)."), kMaxIterations,
                          p.scale_iterations);
-  if (p.coarse_iterations < -1 || p.coarse_iterations > kMaxIterations)
+  if (p.coarse_iterations < nst::kAutoCoarse || p.coarse_iterations > kMaxIterations)
     return printf_string(_("coarse-to-fine must be -1 (a third of the iterations), 0 (off) or up to %d iterations "
                            "(got %d)."),
                          kMaxIterations, p.coarse_iterations);

@@ -38,7 +38,7 @@ struct PluginParams {
   // plug-in-neural-style2 only (plug-in-neural-style: these defaults)
   int output_size = 0;           // 18 output-size: 0 working size, -1 the layer's own size, > 0 px
   int scale_iterations = 0;      // 19 scale-iterations: per larger scale, 0 = half the one before
-  int coarse_iterations = -1;    // 20 coarse-to-fine: iterations at 1/4 and 1/2 size first, -1 = a third, 0 = off
+  int coarse_iterations = nst::kAutoCoarse;  // 20 coarse-to-fine: at 1/4 and 1/2 size first, -1 = a third, 0 = off
   double strength = 100;         // 21 strength: percent of the result mixed over the layer
   int preserve_colors = 0;       // 22 preserve-colors: 0 off, 1 luminance only, 2 colour match
   double style_scale = 1;        // 23 style-scale: the painting's size relative to the layer's (0.1-4)

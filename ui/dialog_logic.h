@@ -65,7 +65,7 @@ struct DialogState {
   std::string init_file;
   int pooling = 0;              // 0 max, 1 average
   double learning_rate = 0;     // 0 = automatic
-  int coarse_iterations = -1;   // coarse-to-fine steps at 1/4 and 1/2 size, -1 = a third of the iterations, 0 = off
+  int coarse_iterations = nst::kAutoCoarse;  // coarse-to-fine steps at 1/4 and 1/2 size, -1 = a third, 0 = off
   bool advanced_expanded = false;
 
   bool operator==(const DialogState& o) const;

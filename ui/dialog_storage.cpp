@@ -174,7 +174,7 @@ bool parse_state(const std::string& text, DialogState& s) {
     else if (key == "preserve-colors" && parse_int(value, &iv) && iv >= 0 && iv <= 2) r.preserve_colors = iv;
     else if (key == "style-scale" && parse_number(value, &dv) && dv >= 0.1 && dv <= 4) r.style_scale = dv;
     else if (key == "selection-mask") r.selection_mask = value == "1";
-    else if (key == "coarse-to-fine" && parse_int(value, &iv) && iv >= -1) r.coarse_iterations = iv;
+    else if (key == "coarse-to-fine" && parse_int(value, &iv) && iv >= nst::kAutoCoarse) r.coarse_iterations = iv;
     else if (key == "seed" && parse_int(value, &iv)) r.seed = iv;
     else if (key == "random-seed") r.random_seed = value == "1";
     else if (key == "model-file") r.model_file = value;

@@ -112,7 +112,7 @@ void add_gatys_arguments(GimpProcedure* procedure) {
   gimp_procedure_add_int_argument(procedure, "coarse-to-fine", _("_Coarse-to-fine"),
                                   _("Iterations at a quarter and at half the working size first (-1 = a third "
                                     "of the iterations, 0 = off)"),
-                                  -1, nst_plugin::kMaxIterations, -1, rw);
+                                  nst::kAutoCoarse, nst_plugin::kMaxIterations, nst::kAutoCoarse, rw);
   gimp_procedure_add_double_argument(procedure, "strength", _("_Mix"),
                                      _("Percent of the result mixed over the layer (0-100, default 100)"), 0, 100,
                                      100, rw);
