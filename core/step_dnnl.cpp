@@ -345,7 +345,7 @@ std::vector<at::Tensor> DnnlStep::forward(const at::Tensor& x, const std::vector
   at::Tensor fused_mask;  // the next activation's mask, written by a Winograd convolution
   if (profiling()) fwd_ms_.assign(stages_.size(), 0.0);
   for (size_t k = 0; k < stages_.size(); ++k) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     Stage& st = stages_[k];
     if (st.kind == Stage::Act && k > 0 && stages_[k - 1].kind == Stage::Conv && stages_[k - 1].fused_act) {
       // computed by the convolution's post-op
@@ -460,7 +460,7 @@ at::Tensor DnnlStep::backward(const std::vector<size_t>& wanted, const std::vect
   float pending_alpha = 0;
   std::vector<double> bwd_ms(stages_.size(), 0.0);
   for (size_t k = stages_.size(); k-- > 0;) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     Stage& st = stages_[k];
     for (size_t j = 0; j < wanted.size(); ++j) {
       if (wanted[j] != st.op || !grads[j].defined()) continue;

@@ -55,16 +55,20 @@ size_t row_of(GtkWidget* w) { return size_t(GPOINTER_TO_INT(g_object_get_data(G_
 
 }  // namespace
 
+GtkFileFilter* all_files_filter() {
+  GtkFileFilter* f = gtk_file_filter_new();
+  gtk_file_filter_set_name(f, _("All files"));
+  gtk_file_filter_add_pattern(f, "*");
+  return f;
+}
+
 GtkWidget* image_chooser_button(const char* title) {
   GtkWidget* b = gtk_file_chooser_button_new(title, GTK_FILE_CHOOSER_ACTION_OPEN);
   GtkFileFilter* images = gtk_file_filter_new();
   gtk_file_filter_set_name(images, _("Images"));
   gtk_file_filter_add_pixbuf_formats(images);
   gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), images);
-  GtkFileFilter* all = gtk_file_filter_new();
-  gtk_file_filter_set_name(all, _("All files"));
-  gtk_file_filter_add_pattern(all, "*");
-  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), all);
+  gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(b), all_files_filter());
   GtkWidget* preview = gtk_image_new();
   gtk_file_chooser_set_preview_widget(GTK_FILE_CHOOSER(b), preview);
   gtk_file_chooser_set_use_preview_label(GTK_FILE_CHOOSER(b), FALSE);

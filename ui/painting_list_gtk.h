@@ -16,7 +16,9 @@
 
 namespace nst_ui {
 
-// A file chooser button for images ("Images" and "All files" filters), with a
+// A file chooser filter that shows every file ("All files").
+GtkFileFilter* all_files_filter();
+// A file chooser button for images ("Images" and all_files_filter()), with a
 // preview of the highlighted file in its dialog.
 GtkWidget* image_chooser_button(const char* title);
 

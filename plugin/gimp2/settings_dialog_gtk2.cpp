@@ -103,13 +103,6 @@ GtkWidget* attach_row(GtkWidget* table, int row, const char* label, GtkWidget* w
   return l;
 }
 
-GtkFileFilter* all_files_filter() {
-  GtkFileFilter* f = gtk_file_filter_new();
-  gtk_file_filter_set_name(f, _("All files"));
-  gtk_file_filter_add_pattern(f, "*");
-  return f;
-}
-
 void set_chooser_file(GtkWidget* chooser, const std::string& path) {
   if (path.empty())
     gtk_file_chooser_unselect_all(GTK_FILE_CHOOSER(chooser));
