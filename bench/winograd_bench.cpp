@@ -4,8 +4,8 @@
 // step_dnnl.cpp runs) and through winograd::conv3x3 in the same process:
 // fastest of 5 after a warm-up, both on the same random input and weights,
 // with the largest difference relative to the largest output; and the
-// Winograd convolution with each tile size, F(4x4) and F(6x6) (the engine
-// uses winograd::preferred_tile). The threshold in step_dnnl.cpp's
+// Winograd convolution with each tile size, F(4x4) and F(6x6), alternately,
+// fastest of 7 (the engine uses winograd::preferred_tile). The threshold in step_dnnl.cpp's
 // use_winograd() and the tile choice come from this table.
 #include "networks.h"
 #include "process.h"
@@ -38,6 +38,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 struct Result {
   double direct_ms, wino_ms, rel_err;
   double tile_ms[2];  // F(4x4), F(6x6)
+  int tile;           // the one the step uses here (winograd::call_tile)
 };
 
 Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
@@ -65,7 +66,7 @@ Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
   // Compact weights where the step keeps them so: their transform is part of every call.
   const bool compact = nst::winograd::keep_compact(c, k);
   const nst::winograd::Weights u = nst::winograd::transform(wt.data_ptr<float>(), k, c, compact);
-  Result r{1e30, 1e30, 0, {1e30, 1e30}};
+  Result r{1e30, 1e30, 0, {1e30, 1e30}, nst::winograd::call_tile(u, h, w)};
   for (int rep = 0; rep < 6; ++rep) {
     auto t0 = std::chrono::steady_clock::now();
     conv.execute(s, {{DNNL_ARG_SRC, sm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_BIAS, bm}, {DNNL_ARG_DST, dm}});
@@ -76,14 +77,15 @@ Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
     if (rep) r.wino_ms = std::min(r.wino_ms, 1e3 * seconds_since(t0));
   }
   r.rel_err = (out - ref).abs().max().item<double>() / ref.abs().max().item<double>();
-  for (int t = 0; t < 2; ++t) {
-    const nst::winograd::Weights ut = nst::winograd::transform(wt.data_ptr<float>(), k, c, compact, t ? 6 : 4);
-    for (int rep = 0; rep < 6; ++rep) {
+  // The two tiles alternately, so that this machine's drift falls on both alike.
+  const nst::winograd::Weights ut[2] = {nst::winograd::transform(wt.data_ptr<float>(), k, c, compact, 4),
+                                        nst::winograd::transform(wt.data_ptr<float>(), k, c, compact, 6)};
+  for (int rep = 0; rep < 8; ++rep)
+    for (int t = 0; t < 2; ++t) {
       const auto t0 = std::chrono::steady_clock::now();
-      nst::winograd::conv3x3(src.data_ptr<float>(), h, w, ut, bias.data_ptr<float>(), true, 0.f, out.data_ptr<float>());
+      nst::winograd::conv3x3(src.data_ptr<float>(), h, w, ut[t], bias.data_ptr<float>(), true, 0.f, out.data_ptr<float>());
       if (rep) r.tile_ms[t] = std::min(r.tile_ms[t], 1e3 * seconds_since(t0));
     }
-  }
   return r;
 }
 
@@ -126,7 +128,7 @@ int main(int argc, char** argv) {
           std::printf("| %s | %lld | %lld -> %lld, %lldx%lld | %.2f | %.2f | %.2fx | %.1e | %.2f | %.2f | F(%dx%d) |\n", name,
                       (long long)size, (long long)ci, (long long)ko, (long long)px, (long long)px, r.direct_ms,
                       r.wino_ms, r.direct_ms / r.wino_ms, r.rel_err, r.tile_ms[0], r.tile_ms[1],
-                      nst::winograd::preferred_tile(ci, ko), nst::winograd::preferred_tile(ci, ko));
+                      r.tile, r.tile);
           std::fflush(stdout);
         }
       }

@@ -458,10 +458,24 @@ void gram_rows_best(const float* f, int64_t r0, int64_t r1, int64_t c, float* gt
   HWY_DYNAMIC_DISPATCH(gram_rows)(f, r0, r1, c, gt);
 }
 
+int preferred_tile(int64_t in_channels, int64_t out_channels, int64_t h, int64_t w) {
+  if (in_channels + out_channels <= 512) return 6;
+  cpu::apply_cap_to_highway();
+#if HWY_ARCH_X86
+  if (HWY_DYNAMIC_DISPATCH(target)() == HWY_AVX2 && h * w >= 64 * 64) return 6;
+#endif
+  return 4;
+}
+
+int call_tile(const Weights& weights, int64_t h, int64_t w) {
+  return weights.tile ? weights.tile : preferred_tile(weights.c, weights.k, h, w);
+}
+
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact, int tile) {
   cpu::apply_cap_to_highway();
-  if (tile == 0) tile = preferred_tile(c, k);
-  if (tile != 4 && tile != 6) throw std::invalid_argument("winograd::transform: tile must be 4 or 6");
+  if (tile == 0 && !compact) tile = preferred_tile(c, k);
+  if (tile != 4 && tile != 6 && !(tile == 0 && compact))
+    throw std::invalid_argument("winograd::transform: tile must be 4 or 6 (or 0)");
   Weights out;
   out.c = c;
   out.k = k;
@@ -484,18 +498,20 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
              float alpha, float* dst, const Masks& masks) {
   cpu::apply_cap_to_highway();
   const int64_t kp = panel_columns(weights.k);
-  if (!supports(weights.c, weights.k) || h < 1 || w < 1 || (weights.tile != 4 && weights.tile != 6) ||
-      (weights.u.empty() && weights.g.size() != size_t(9) * weights.c * kp) ||
-      (!weights.u.empty() && weights.u.size() != positions(weights.tile) * weights.c * kp))
+  const bool compact = weights.u.empty();
+  if (!supports(weights.c, weights.k) || h < 1 || w < 1 ||
+      !(weights.tile == 4 || weights.tile == 6 || (weights.tile == 0 && compact)) ||
+      (compact && weights.g.size() != size_t(9) * weights.c * kp) ||
+      (!compact && weights.u.size() != positions(weights.tile) * weights.c * kp))
     throw std::invalid_argument("winograd::conv3x3: unsupported shape");
+  const int tile = call_tile(weights, h, w);
   at::Tensor expanded;  // compact weights: transformed for this call
   const float* u = weights.u.data();
-  if (weights.u.empty()) {
-    expanded = at::empty({int64_t(positions(weights.tile)) * weights.c * kp});
-    expand_all(weights.g, weights.c, kp, weights.tile, expanded.data_ptr<float>());
+  if (compact) {
+    expanded = at::empty({int64_t(positions(tile)) * weights.c * kp});
+    expand_all(weights.g, weights.c, kp, tile, expanded.data_ptr<float>());
     u = expanded.data_ptr<float>();
   }
-  const int tile = weights.tile;
   Shape s{h, w, weights.c, kp, weights.k, (w + tile - 1) / tile, 0};
   s.tiles = s.tiles_w * ((h + tile - 1) / tile);
   // Tiles per block, measured with bench/winograd_bench on VGG-19's layers.
@@ -504,8 +520,9 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
   // (c + k) floats, stay within a core's 2 MB L2 cache. With 512 channels
   // the products re-read 36 c k weights (up to 38 MB) per block: 192 tiles
   // beat 96 by 8-11 % and 24 by 2x on the 64x64 px layers, for 14 MB more
-  // scratch per thread. The blocks are then evened out so that every thread
-  // gets the same number.
+  // scratch per thread (F(6x6), as AVX2 runs these layers from 64 x 64 px:
+  // 64 c k weights, up to 48 MB of scratch per thread). The blocks are then
+  // evened out so that every thread gets the same number.
   const int64_t threads = std::max(1, at::get_num_threads()), per_block = s.c + s.k <= 512 ? 24 : 192;
   int64_t blocks = (s.tiles + per_block - 1) / per_block;
   blocks = (blocks + threads - 1) / threads * threads;

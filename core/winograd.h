@@ -27,10 +27,11 @@ bool supports(int64_t in_channels, int64_t out_channels);
 // extra columns zero) stored as kp / 32 panels of c rows of 32 output
 // channels, u[p][o / 32][i][o % 32] (4x the kernels' size, F(6x6): 7.1x); or compact: the kernels as g[c][9][kp], transformed
 // into a temporary u on every conv3x3 call (~4 ms for 512 x 512 channels
-// here: writing 38 MB).
+// here: writing 38 MB), with the tile given or, with tile 0, the one
+// preferred_tile(c, k, h, w) picks for that call's size.
 struct Weights {
   int64_t c = 0, k = 0;
-  int tile = 4;  // F(4x4, 3x3) or F(6x6, 3x3)
+  int tile = 4;  // F(4x4, 3x3), F(6x6, 3x3), or 0 (compact only): chosen per call
   std::vector<float> u, g;
 };
 // Whether the optimisation step keeps a layer's weights compact: from
@@ -40,17 +41,28 @@ struct Weights {
 inline bool keep_compact(int64_t in_channels, int64_t out_channels) {
   return in_channels * out_channels >= 256 * 256;
 }
-// The faster tile size here: F(6x6, 3x3) computes 36 outputs with 64
-// products per channel pair (F(4x4) 16 with 36), for larger transforms and
-// 64 / 36 the transformed weights. Measured per layer (AVX-512, both with
-// the prefetching product): 0.84-0.93x the time of F(4x4) with up to 256 +
-// 256 channels; with 512 channels, where the products stream the weights,
-// 1.04-1.2x (256 <-> 512, 64 <-> 512) and 1.8-3.5x (512 -> 512).
+// The faster tile size for a layer of any size: F(6x6, 3x3) computes 36
+// outputs with 64 products per channel pair (F(4x4) 16 with 36), for larger
+// transforms and 64 / 36 the transformed weights. Measured per layer
+// (AVX-512, both with the prefetching product): 0.84-0.93x the time of
+// F(4x4) with up to 256 + 256 channels; with 512 channels, where the
+// products stream the weights, 1.04-1.2x (256 <-> 512, 64 <-> 512) and
+// 1.8-3.5x (512 -> 512) on Sapphire Rapids. Compact weights (keep_compact)
+// have their tile chosen per call by the overload below.
 inline int preferred_tile(int64_t in_channels, int64_t out_channels) {
   return in_channels + out_channels <= 512 ? 6 : 4;
 }
+// The faster tile for an h x w output on this CPU's SIMD target: as above,
+// but F(6x6) for the larger layers too from 64 x 64 px where the kernels run
+// on AVX2 (AMD Zen 3: 0.85-0.95x the time of F(4x4) at 64 x 64 and 128 x 128
+// px in bench/winograd_bench, a median 0.90x in the step's profile; 1.13x at
+// 32 x 32 px; docs/performance.md).
+int preferred_tile(int64_t in_channels, int64_t out_channels, int64_t h, int64_t w);
+// The tile conv3x3 uses with these weights on an h x w output.
+int call_tile(const Weights& weights, int64_t h, int64_t w);
 // From float32 weights laid out (k, c, 3, 3) (PyTorch's OIHW).
-// tile: 4 for F(4x4, 3x3), 6 for F(6x6, 3x3), 0 for preferred_tile(c, k).
+// tile: 4 for F(4x4, 3x3), 6 for F(6x6, 3x3); 0: preferred_tile(c, k) for
+// kept weights, chosen on each call for compact ones (see Weights).
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact = false, int tile = 0);
 
 // Byte masks (0 or 1 per value, laid out as the tensor they go with) that
