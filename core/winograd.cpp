@@ -450,6 +450,9 @@ void expand_all(const std::vector<float>& g, int64_t c, int64_t k, int tile, flo
 
 size_t positions(int tile) { return size_t(tile + 2) * (tile + 2); }
 
+// A tile Weights can carry: F(4x4) or F(6x6), or 0 (chosen per call) for compact ones.
+bool valid_tile(int tile, bool compact) { return tile == 4 || tile == 6 || (tile == 0 && compact); }
+
 }  // namespace
 
 // For nst::gram below: HWY_DYNAMIC_DISPATCH takes an unqualified name (with a
@@ -459,7 +462,7 @@ void gram_rows_best(const float* f, int64_t r0, int64_t r1, int64_t c, float* gt
 }
 
 int preferred_tile(int64_t in_channels, int64_t out_channels, int64_t h, int64_t w) {
-  if (in_channels + out_channels <= 512) return 6;
+  if (preferred_tile(in_channels, out_channels) == 6) return 6;
   cpu::apply_cap_to_highway();
 #if HWY_ARCH_X86
   if (HWY_DYNAMIC_DISPATCH(target)() == HWY_AVX2 && h * w >= 64 * 64) return 6;
@@ -474,7 +477,7 @@ int call_tile(const Weights& weights, int64_t h, int64_t w) {
 Weights transform(const float* oihw, int64_t k, int64_t c, bool compact, int tile) {
   cpu::apply_cap_to_highway();
   if (tile == 0 && !compact) tile = preferred_tile(c, k);
-  if (tile != 4 && tile != 6 && !(tile == 0 && compact))
+  if (!valid_tile(tile, compact))
     throw std::invalid_argument("winograd::transform: tile must be 4 or 6 (or 0)");
   Weights out;
   out.c = c;
@@ -499,8 +502,7 @@ void conv3x3(const float* src, int64_t h, int64_t w, const Weights& weights, con
   cpu::apply_cap_to_highway();
   const int64_t kp = panel_columns(weights.k);
   const bool compact = weights.u.empty();
-  if (!supports(weights.c, weights.k) || h < 1 || w < 1 ||
-      !(weights.tile == 4 || weights.tile == 6 || (weights.tile == 0 && compact)) ||
+  if (!supports(weights.c, weights.k) || h < 1 || w < 1 || !valid_tile(weights.tile, compact) ||
       (compact && weights.g.size() != size_t(9) * weights.c * kp) ||
       (!compact && weights.u.size() != positions(weights.tile) * weights.c * kp))
     throw std::invalid_argument("winograd::conv3x3: unsupported shape");
