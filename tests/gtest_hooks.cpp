@@ -7,7 +7,7 @@
 //
 // With NST_SKIP_IF_CAP_CHANGES_NOTHING=1 (the "(AVX2 cap)" repeats of the
 // slow suites, tests/meson.build) the program skips (exit status 77, meson's
-// SKIP) when ONEDNN_MAX_CPU_ISA=AVX2 takes nothing away from this CPU (no
+// SKIP) when the cap (ONEDNN_MAX_CPU_ISA=AVX2) takes nothing away from this CPU (no
 // AVX-512, no AVX-VNNI, no AMX): the uncapped run of the same suite already ran
 // the same code paths.
 #include "cpu.h"
@@ -15,8 +15,6 @@
 #include <ATen/Context.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -27,21 +25,19 @@ class SeedEachTest : public ::testing::EmptyTestEventListener {
   void OnTestStart(const ::testing::TestInfo&) override { at::manual_seed(20261122); }
 };
 
-// Whether the AVX2 cap leaves this CPU's instruction sets as they are.
-bool avx2_cap_changes_nothing() {
-  const char* e = std::getenv("ONEDNN_MAX_CPU_ISA");
-  std::string cap = e ? e : "";
-  std::transform(cap.begin(), cap.end(), cap.begin(), [](unsigned char c) { return char(std::toupper(c)); });
-  return cap == "AVX2" && !nst::cpu::has_flag("avx512f") && !nst::cpu::has_flag("avx_vnni") &&
-         !nst::cpu::has_flag("amx_tile");
+// Whether a cap (ONEDNN_MAX_CPU_ISA, as core/cpu.h reads it) that keeps AVX2
+// leaves this CPU's instruction sets as they are: nothing above AVX2 in its flags.
+bool cap_changes_nothing() {
+  return nst::cpu::capped() && nst::cpu::has_avx2() && !nst::cpu::has_flag("avx512f") &&
+         !nst::cpu::has_flag("avx_vnni") && !nst::cpu::has_flag("amx_tile");
 }
 
 class SkipRepeatUnderCap : public ::testing::EmptyTestEventListener {
   void OnTestProgramStart(const ::testing::UnitTest&) override {
     const char* e = std::getenv("NST_SKIP_IF_CAP_CHANGES_NOTHING");
-    if (!e || std::string(e) != "1" || !avx2_cap_changes_nothing()) return;
+    if (!e || std::string(e) != "1" || !cap_changes_nothing()) return;
     std::printf("SKIPPED: this CPU has nothing above AVX2 (no avx512f, avx_vnni or amx_tile in /proc/cpuinfo), so "
-                "ONEDNN_MAX_CPU_ISA=AVX2 changes nothing: the suite's uncapped run covers these paths\n");
+                "the ONEDNN_MAX_CPU_ISA cap changes nothing: the suite's uncapped run covers these paths\n");
     std::fflush(stdout);
     std::_Exit(77);
   }
