@@ -21,10 +21,14 @@
 #   NST_SHOTS_DIR      a folder inside the root for the dialog test's screenshot (none when unset)
 #   NST_ROOT_TESTS     the meson tests that `test` runs, separated by commas (default: the list below)
 #
-# Inside the root the source tree is mounted read-only at /work/src and ../shared (when it
-# exists) read-only at /work/shared, so the tests find ../shared as on the host. The build
-# folder is /build/<name of the source folder> inside the root and survives between runs
-# (incremental builds). /proc and a /dev/shm are mounted for the duration of the run.
+# Inside the root the source tree is a copy at /work/src, brought up to date by content at
+# each `build` (files that differ are copied anew, files gone are removed, build folders and
+# .git are left out): ninja then rebuilds exactly what changed, whatever the checkout's file
+# times say and whichever checkout built last. `test` refuses to run when the copy differs
+# from the source (build first). ../shared (when it exists) is mounted read-only at
+# /work/shared, so the tests find ../shared as on the host. The build folder is
+# /build/<name of the source folder> inside the root and survives between runs (incremental
+# builds). /proc and a /dev/shm are mounted for the duration of the run.
 #
 # Needs root (debootstrap, chroot, mount) and the package debootstrap; exits 77 (skipped)
 # with a message when either is missing. The last line of `test` and `all` is
@@ -72,16 +76,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mount_once() {  # mount_once TARGET MOUNT-ARGS...: mount unless already mounted there
+mount_fresh() {  # mount_fresh TARGET MOUNT-ARGS...: mount there afresh
     local target=$1; shift
-    mountpoint -q "$target" && return 0
+    # A mount left there by a run that was killed may be of a folder that is gone (a
+    # bind of an earlier ../shared, say): the lock above says no other run uses it.
+    while mountpoint -q "$target"; do umount -l "$target"; done
     mkdir -p "$target"
     mount "$@" "$target"
     mounted+=("$target")
 }
 
 bind_ro() {  # bind_ro SOURCE TARGET
-    mount_once "$2" --bind "$1"
+    mount_fresh "$2" --bind "$1"
     mount -o remount,bind,ro "$2"
 }
 
@@ -112,7 +118,7 @@ create_root() {
         # Never start services inside the root.
         printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
         chmod 755 "$root/usr/sbin/policy-rc.d"
-        mount_once "$root/proc" -t proc proc
+        mount_fresh "$root/proc" -t proc proc
         mapfile -t pkgs < <(packages)
         in_root apt-get update -q >"$root.apt.log" 2>&1 &&
             in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
@@ -130,20 +136,52 @@ create_root() {
 
 mount_all() {
     [[ -f "$root/var/lib/nst-packages.sha256" ]] || die "no root in $root yet: run '$prog create' first"
-    mount_once "$root/proc" -t proc proc
+    mount_fresh "$root/proc" -t proc proc
     if [[ -d "$root/dev/shm" ]] || mkdir -p "$root/dev/shm"; then
-        mount_once "$root/dev/shm" -t tmpfs -o mode=1777,size=2g tmpfs
+        mount_fresh "$root/dev/shm" -t tmpfs -o mode=1777,size=2g tmpfs
     fi
-    bind_ro "$src" "$root/work/src"
     if [[ -d "$shared" ]]; then
         bind_ro "$shared" "$root/work/shared"
     fi
 }
 
+# sync_source [--check]: make the root's /work/src hold exactly the source tree's files
+# (contents and modes; new or changed files get the current time), or with --check only
+# say whether it does. Prints the number of files copied or removed (or that would be).
+sync_source() {
+    local check=${1:-} dest=$root/work/src changed=0 f
+    # A bind mount of the source there (how earlier versions of this script did it) goes first.
+    while mountpoint -q "$dest"; do umount -l "$dest"; done
+    mkdir -p "$dest"
+    while IFS= read -r -d '' f; do
+        if [[ -L "$src/$f" || -L "$dest/$f" ]]; then
+            [[ -L "$src/$f" && -L "$dest/$f" && $(readlink "$src/$f") == $(readlink "$dest/$f") ]] && continue
+        elif [[ -f "$dest/$f" ]] && cmp -s "$src/$f" "$dest/$f" &&
+             [[ $(stat -c %a "$src/$f") == $(stat -c %a "$dest/$f") ]]; then
+            continue
+        fi
+        changed=$((changed + 1))
+        [[ -n "$check" ]] && continue
+        mkdir -p "$(dirname -- "$dest/$f")"
+        rm -rf "${dest:?}/$f"
+        cp -P --preserve=mode "$src/$f" "$dest/$f"
+    done < <(cd "$src" && find . -mindepth 1 \( -path './build*' -o -path './.git' \) -prune \
+                 -o \( -type f -o -type l \) -print0)
+    while IFS= read -r -d '' f; do
+        [[ -e "$src/$f" || -L "$src/$f" ]] && continue
+        changed=$((changed + 1))
+        [[ -n "$check" ]] || rm -f "${dest:?}/$f"
+    done < <(cd "$dest" && find . \( -type f -o -type l \) -print0)
+    [[ -n "$check" ]] || find "$dest" -mindepth 1 -type d -empty -delete
+    echo "$changed"
+}
+
 build() {
-    local t0
+    local t0 n
     t0=$(now)
     mount_all
+    n=$(sync_source)
+    say "the source in the root: $n file(s) copied or removed"
     if [[ ! -f "$root$build_dir/build.ninja" ]]; then
         rm -rf "${root:?}$build_dir"
         in_root meson setup "$build_dir" /work/src -Dgimp=3 || die "meson setup failed in the root"
@@ -168,6 +206,8 @@ run_tests() {
     result_line="gimp3-root: passed=0 failed=1 skipped=0"
     t0=$(now)
     mount_all
+    [[ $(sync_source --check) -eq 0 ]] ||
+        die "the source differs from the root's copy that was built: run '$prog build' first"
     log=$root$build_dir/gimp3-root-test.log
     set +e
     in_root env NST_REQUIRE_SHARED="${NST_REQUIRE_SHARED:-}" NST_SHOTS_DIR="${NST_SHOTS_DIR:-}" \
@@ -204,7 +244,7 @@ case "$mode" in
         echo "$result_line"
         exit $rc
         ;;
-    shell) mount_all; chroot "$root" /bin/bash -l ;;
+    shell) mount_all; sync_source >/dev/null; chroot "$root" /bin/bash -l ;;
     all)
         t_all=$(now)
         create_root
