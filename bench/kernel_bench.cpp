@@ -10,13 +10,13 @@
 //   rows::image_gradient against oneDNN's backward-data primitive.
 // Run under ONEDNN_MAX_CPU_ISA=AVX2 to see an AVX2 CPU (the cap applies to
 // Highway's targets too), with OPENBLAS_CORETYPE=HASWELL then.
+#include "dnnl_common.h"
 #include "rows.h"
 #include "step_dnnl.h"
 #include "winograd.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -71,7 +71,7 @@ void grams() {
 void image_gradients() {
   std::printf("\n| channels | size | image_gradient | oneDNN backward-data | (its kernel) |\n");
   std::printf("|---:|---:|---:|---:|---|\n");
-  engine eng(engine::kind::cpu, 0);
+  engine& eng = nst::dnnl_common::cpu_engine();
   stream s(eng);
   for (int64_t k : {16, 64})
     for (int64_t h : {512, 1024}) {
@@ -86,13 +86,9 @@ void image_gradients() {
       });
       const memory::desc smd({1, 3, h, h}, dt::f32, tag::nhwc), dmd({1, k, h, h}, dt::f32, tag::nhwc),
           wmd({k, 3, 3, 3}, dt::f32, tag::any), bmd({k}, dt::f32, tag::x);
-      convolution_forward::primitive_desc fpd(
-          convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, smd, wmd, bmd, dmd,
-                                    {1, 1}, {1, 1}, {1, 1}),
-          eng);
-      convolution_backward_data::primitive_desc bpd(
-          convolution_backward_data::desc(algorithm::convolution_direct, smd, wmd, dmd, {1, 1}, {1, 1}, {1, 1}), eng,
-          fpd);
+      const auto fpd = nst::dnnl_common::convolution_forward_pd(prop_kind::forward_training, smd, wmd, bmd, dmd,
+                                                                {1, 1}, {1, 1}, {1, 1});
+      const auto bpd = nst::dnnl_common::convolution_backward_data_pd(smd, wmd, dmd, {1, 1}, {1, 1}, {1, 1}, fpd);
       const convolution_backward_data bwd(bpd);
       memory gm(dmd, eng, g.data_ptr<float>()), wm(bpd.weights_desc(), eng), dsm(bpd.diff_src_desc(), eng);
       const double lib = fastest_ms([&] {

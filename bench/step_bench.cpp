@@ -12,7 +12,7 @@
 
 #include <torch/utils.h>
 #ifdef NST_HAVE_DNNL
-#include <oneapi/dnnl/dnnl.hpp>
+#include "dnnl_common.h"
 #endif
 
 #include <algorithm>
@@ -34,12 +34,12 @@ double matmul_gflops(bool bf16, int64_t n) {
   double best = 1e30;
 #ifdef NST_HAVE_DNNL
   using namespace dnnl;
-  engine eng(engine::kind::cpu, 0);
+  engine& eng = nst::dnnl_common::cpu_engine();
   stream s(eng);
   const auto t = bf16 ? memory::data_type::bf16 : memory::data_type::f32;
   memory::desc a({n, n}, t, memory::format_tag::ab), b({n, n}, t, memory::format_tag::any),
       c({n, n}, memory::data_type::f32, memory::format_tag::ab);
-  matmul::primitive_desc pd(matmul::desc(a, b, c), eng);
+  const matmul::primitive_desc pd = nst::dnnl_common::matmul_pd(a, b, c);
   memory am(a, eng), bm(pd.weights_desc(), eng), cm(c, eng);
   std::memset(am.get_data_handle(), 0, a.get_size());
   std::memset(bm.get_data_handle(), 0, pd.weights_desc().get_size());

@@ -7,13 +7,13 @@
 // Winograd convolution with each tile size, F(4x4) and F(6x6), alternately,
 // fastest of 7 (the engine uses winograd::preferred_tile). The threshold in step_dnnl.cpp's
 // use_winograd() and the tile choice come from this table.
+#include "dnnl_common.h"
 #include "networks.h"
 #include "process.h"
 #include "winograd.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -46,17 +46,12 @@ Result measure(int64_t c, int64_t k, int64_t h, int64_t w) {
   const at::Tensor wt = (at::randn({k, c, 3, 3}) * std::sqrt(2.0 / (9.0 * c))).contiguous();
   const at::Tensor bias = (at::randn({k}) * 0.1).contiguous();
   at::Tensor ref = at::empty({h, w, k}), out = at::empty({h, w, k});
-  static engine eng(engine::kind::cpu, 0);
+  engine& eng = nst::dnnl_common::cpu_engine();
   stream s(eng);
   const memory::desc smd({1, c, h, w}, dt::f32, tag::nhwc), dmd({1, k, h, w}, dt::f32, tag::nhwc),
       wmd({k, c, 3, 3}, dt::f32, tag::any), bmd({k}, dt::f32, tag::x);
-  convolution_forward::desc d(prop_kind::forward_inference, algorithm::convolution_direct, smd, wmd, bmd, dmd, {1, 1},
-                              {1, 1}, {1, 1});
-  primitive_attr attr;
-  post_ops po;
-  po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f);
-  attr.set_post_ops(po);
-  convolution_forward::primitive_desc pd(d, attr, eng);
+  const convolution_forward::primitive_desc pd = nst::dnnl_common::convolution_forward_pd(
+      prop_kind::forward_inference, smd, wmd, bmd, dmd, {1, 1}, {1, 1}, {1, 1}, nst::dnnl_common::relu_post_op(0.f));
   memory sm(smd, eng, src.data_ptr<float>()), dm(dmd, eng, ref.data_ptr<float>()),
       bm(bmd, eng, bias.data_ptr<float>());
   memory wu({{k, c, 3, 3}, dt::f32, tag::oihw}, eng, wt.data_ptr<float>()), wm(pd.weights_desc(), eng);

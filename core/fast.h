@@ -165,7 +165,7 @@ void save(const TransformNet& net, const std::string& path);
 // through a temporary file).
 void save_tensors(const std::vector<std::pair<std::string, at::Tensor>>& entries, const std::string& path);
 
-// Whether Precision::Int8 can run: oneDNN 2.x in the build and a CPU with
+// Whether Precision::Int8 can run: oneDNN in the build and a CPU with
 // AVX-512 VNNI (without VNNI oneDNN's int8 kernels can saturate).
 bool int8_available();
 

@@ -149,13 +149,8 @@ void pack_conv(Step& st, const at::Tensor& w, const at::Tensor& b, const memory:
   const dt wtype = st.int8 ? dt::s8 : dt::f32;
   memory::desc bias_md({wc.size(0)}, dt::f32, tag::x);
   memory::desc wany(wdims, wtype, tag::any);
-  auto d = st.int8 ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::convolution_direct, st.src, wany, st.dst, strides,
-                                                     pl, pr)
-                   : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                     dnnl::algorithm::convolution_direct, st.src, wany, bias_md, st.dst,
-                                                     strides, pl, pr);
-  dnnl::convolution_forward::primitive_desc pd(d, eng);
+  const auto pd = convolution_forward_pd(dnnl::prop_kind::forward_inference, st.src, wany,
+                                         st.int8 ? memory::desc() : bias_md, st.dst, strides, pl, pr);
   st.prim = dnnl::convolution_forward(pd);
   st.weights = memory(pd.weights_desc(), eng);
   if (st.int8) {  // packed for each run by prepare_int8
@@ -272,9 +267,7 @@ void plan_deconv(Step& st, const Layer& l, const at::Tensor& bias, const Padding
   st.dst = nhwc(oc, st.out_h, st.out_w);
   memory::desc bias_md({oc}, dt::f32, tag::x);
   memory::desc wany({oc, st.in_c, k, k}, dt::f32, tag::any);
-  dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
-                                      st.src, wany, bias_md, st.dst, {l.stride, l.stride}, p.left, p.right);
-  dnnl::deconvolution_forward::primitive_desc pd(d, eng);
+  const auto pd = deconvolution_forward_pd(st.src, wany, bias_md, st.dst, {l.stride, l.stride}, p.left, p.right);
   st.prim = dnnl::deconvolution_forward(pd);
   memory wu(memory::desc({oc, st.in_c, k, k}, dt::f32, tag::iohw), eng, wsrc.data_ptr<float>());
   st.weights = memory(pd.weights_desc(), eng);

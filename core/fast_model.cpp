@@ -229,7 +229,7 @@ Image FastModel::stylize(const Image& content, const FastOptions& o, const Progr
   if (int8 && !fast::int8_available())
     throw Error(NST_HAVE_DNNL ? "int8 precision needs a CPU with AVX2 or AVX-512 VNNI; this one has " + cpu::describe() +
                                     ": use fp32 or auto"
-                              : std::string("int8 precision needs a build with oneDNN 2.x: use fp32 or auto"));
+                              : std::string("int8 precision needs a build with oneDNN (libdnnl-dev): use fp32 or auto"));
   if (dtype == at::kBFloat16 && !cpu::has_bf16()) throw Error(cpu::bf16_refusal());
 
   Image rgb = convert_channels(content, 3);

@@ -101,7 +101,7 @@ enum class Optimizer { LBFGS, Adam };
 enum class Init { Content, Noise, Image };
 // Auto: the fastest correct path measured for this build: BFloat16 on CPUs
 // with AMX, else Float32 (see FeatureNet::set_precision). The optimisation
-// runs its convolutions through oneDNN directly where the build has oneDNN 2.x.
+// runs its convolutions through oneDNN directly where the build has oneDNN.
 // Int8: fast networks only (every convolution in int8 on VNNI CPUs; the
 // optimisation rejects it).
 enum class Precision { Auto, Float32, BFloat16, Int8 };

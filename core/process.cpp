@@ -18,6 +18,7 @@
 
 #include <c10/core/CPUAllocator.h>
 #include <c10/util/Exception.h>
+#include <torch/version.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -37,8 +38,8 @@ namespace nst {
 namespace {
 
 #ifdef NST_HAVE_DNNL
-// (Only the oneDNN step uses it, and that is built against LibTorch 1.x, whose
-// c10::Allocator interface this follows; LibTorch 2.x changed it.)
+// (Only the oneDNN step uses it. LibTorch 2.3 made c10::Allocator::allocate
+// non-const and added copy_data: both interfaces are followed below.)
 // An optimisation step allocates and frees the same large activation and
 // gradient buffers every iteration (hundreds of MB at 1024 px). glibc hands
 // blocks over 32 MB straight back to the kernel, so every step page-faulted
@@ -69,7 +70,17 @@ class HugePageAllocator final : public c10::Allocator {
     st.base = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(raw) + kHuge - 1) / kHuge * kHuge);
     st.reserved = len;
   }
-  c10::DataPtr allocate(size_t n) const override {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+  c10::DataPtr allocate(size_t n) override { return take_or_pass(n); }
+  void copy_data(void* dest, const void* src, size_t count) const override { default_copy_data(dest, src, count); }
+#else
+  c10::DataPtr allocate(size_t n) const override { return take_or_pass(n); }
+#endif
+  // ATen's raw_allocate() needs data == context and this deleter for both kinds.
+  c10::DeleterFnPtr raw_deleter() const override { return state().small_free ? &release : nullptr; }
+
+ private:
+  c10::DataPtr take_or_pass(size_t n) const {
     State& st = state();
     if (n >= kLarge && st.small_free && st.base) {
       const size_t len = (n + kGrain - 1) / kGrain * kGrain;
@@ -81,10 +92,6 @@ class HugePageAllocator final : public c10::Allocator {
     }
     return st.small->allocate(n);
   }
-  // ATen's raw_allocate() needs data == context and this deleter for both kinds.
-  c10::DeleterFnPtr raw_deleter() const override { return state().small_free ? &release : nullptr; }
-
- private:
   static constexpr size_t kLarge = size_t(4) << 20, kHuge = size_t(2) << 20, kGrain = size_t(64) << 10;
   struct State {
     c10::Allocator* small = nullptr;

@@ -12,7 +12,7 @@ std::string gib(double bytes);
 // Makes ATen's CPU tensors of 4 MB and more come from one arena in
 // transparent huge pages that stays mapped (process.cpp); called by the
 // direct oneDNN paths (the optimisation step, the fast networks) before
-// their first run. Does nothing in builds without the oneDNN 2.x path.
+// their first run. Does nothing in builds without the direct oneDNN path.
 void use_huge_pages_for_large_tensors();
 
 }  // namespace nst

@@ -1,5 +1,5 @@
-// A FeatureNet's optimisation step through oneDNN directly (oneDNN 2.x API,
-// Debian 12's libdnnl-dev): forward to the deepest requested layer and the
+// A FeatureNet's optimisation step through oneDNN directly (oneDNN 2.x or
+// 3.x, Debian's libdnnl-dev): forward to the deepest requested layer and the
 // backward pass to the input image, with the weights packed once per input
 // size for both directions (LibTorch 1.13 re-packs them on every call), no
 // weight gradients, convolution + activation fused in the forward pass, and
@@ -107,12 +107,10 @@ struct DataGradient {
 DataGradient data_gradient(const at::Tensor& weight, int64_t p, const memory::desc& src_md,
                            const memory::desc& dst_md, dt t,
                            const dnnl::convolution_forward::primitive_desc& forward, dnnl::stream& s) {
-  dnnl::engine& eng = cpu_engine();
   const int64_t oc = weight.size(0), ic = weight.size(1), k = weight.size(2);
   const memory::desc wt_any({ic, oc, k, k}, t, tag::any);
-  dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, dst_md,
-                                     wt_any, src_md, {1, 1}, {k - 1 - p, k - 1 - p}, {k - 1 - p, k - 1 - p});
-  dnnl::convolution_forward::primitive_desc fpd(fd, eng);
+  const auto fpd = convolution_forward_pd(dnnl::prop_kind::forward_inference, dst_md, wt_any, memory::desc(), src_md,
+                                          {1, 1}, {k - 1 - p, k - 1 - p}, {k - 1 - p, k - 1 - p});
   DataGradient out;
   if (k == 1 || std::string(fpd.impl_info_str()).rfind("brg", 0) == 0) {
     out.prim = dnnl::convolution_forward(fpd);
@@ -120,9 +118,7 @@ DataGradient data_gradient(const at::Tensor& weight, int64_t p, const memory::de
     return out;
   }
   const memory::desc w_any({oc, ic, k, k}, t, tag::any);
-  dnnl::convolution_backward_data::desc bd(dnnl::algorithm::convolution_direct, src_md, w_any, dst_md, {1, 1},
-                                           {p, p}, {p, p});
-  dnnl::convolution_backward_data::primitive_desc bpd(bd, eng, forward);
+  const auto bpd = convolution_backward_data_pd(src_md, w_any, dst_md, {1, 1}, {p, p}, {p, p}, forward);
   out.prim = dnnl::convolution_backward_data(bpd);
   out.weights = pack(weight, bpd.weights_desc(), s);
   out.backward_data = true;
@@ -175,13 +171,11 @@ namespace {
 // An activation's oneDNN primitives: forward (unless only its backward runs,
 // after a convolution that did it as a post-op) and backward, which reads the
 // activation's output: its sign is the input's (slope >= 0).
-void activation_primitives(const memory::desc& md, float alpha, dnnl::engine& eng, dnnl::primitive* fwd,
+void activation_primitives(const memory::desc& md, float alpha, dnnl::primitive* fwd,
                            dnnl::primitive* bwd) {
-  dnnl::eltwise_forward::desc efd(dnnl::prop_kind::forward_training, dnnl::algorithm::eltwise_relu, md, alpha);
-  dnnl::eltwise_forward::primitive_desc efpd(efd, eng);
+  const auto efpd = relu_forward_pd(md, alpha);
   if (fwd) *fwd = dnnl::eltwise_forward(efpd);
-  dnnl::eltwise_backward::desc ebd(dnnl::algorithm::eltwise_relu, md, md, alpha);
-  *bwd = dnnl::eltwise_backward(dnnl::eltwise_backward::primitive_desc(ebd, eng, efpd));
+  *bwd = dnnl::eltwise_backward(relu_backward_pd(md, alpha, efpd));
 }
 
 }  // namespace
@@ -230,14 +224,11 @@ void DnnlStep::add_conv(Build& b, Stage st) {
   dnnl::primitive_attr attr;
   if (st.fused_act) {
     st.alpha = b.ops[b.i + 1].kind == FeatureNet::Op::Leaky ? 0.1f : 0.f;
-    dnnl::post_ops po;
-    po.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, st.alpha, 0.f);
-    attr.set_post_ops(po);
+    attr = relu_post_op(st.alpha);
   }
   const memory::desc w_any({oc, st.in_c, k, k}, b.t, tag::any), b_md({oc}, dt::f32, tag::x);
-  dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                     st.src_md, w_any, b_md, st.dst_md, {1, 1}, {p, p}, {p, p});
-  dnnl::convolution_forward::primitive_desc fpd(fd, attr, b.eng);
+  const auto fpd = convolution_forward_pd(dnnl::prop_kind::forward_training, st.src_md, w_any, b_md, st.dst_md,
+                                          {1, 1}, {p, p}, {p, p}, attr);
   st.fwd = dnnl::convolution_forward(fpd);
   st.bias = memory(b_md, b.eng);
   at::Tensor bias = op.bias.defined() ? op.bias.to(at::kFloat).contiguous() : at::zeros({oc});
@@ -278,7 +269,7 @@ void DnnlStep::add_conv(Build& b, Stage st) {
   act.in_h = act.h = b.h;
   act.in_w = act.w = b.w;
   act.src_md = act.dst_md = out_md;
-  activation_primitives(out_md, alpha, b.eng, nullptr, &act.bwd);
+  activation_primitives(out_md, alpha, nullptr, &act.bwd);
   stages_.push_back(std::move(act));
 }
 
@@ -289,7 +280,7 @@ void DnnlStep::add_activation(Build& b, Stage st) {
   st.c = b.c;
   st.h = b.h;
   st.w = b.w;
-  activation_primitives(st.src_md, st.alpha, b.eng, &st.fwd, &st.bwd);
+  activation_primitives(st.src_md, st.alpha, &st.fwd, &st.bwd);
   stages_.push_back(std::move(st));
 }
 
@@ -319,13 +310,10 @@ void DnnlStep::add_pool(Build& b, Stage st) {
     return;
   }
   const auto alg = max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
-  dnnl::pooling_forward::desc fd(dnnl::prop_kind::forward_training, alg, st.src_md, st.dst_md, {2, 2}, {2, 2},
-                                 {0, 0}, {pr_h, pr_w});
-  dnnl::pooling_forward::primitive_desc fpd(fd, b.eng);
+  const auto fpd = pooling_forward_pd(alg, st.src_md, st.dst_md, {2, 2}, {2, 2}, {0, 0}, {pr_h, pr_w});
   st.fwd = dnnl::pooling_forward(fpd);
   st.ws_md = fpd.workspace_desc();
-  dnnl::pooling_backward::desc bd(alg, st.src_md, st.dst_md, {2, 2}, {2, 2}, {0, 0}, {pr_h, pr_w});
-  st.bwd = dnnl::pooling_backward(dnnl::pooling_backward::primitive_desc(bd, b.eng, fpd));
+  st.bwd = dnnl::pooling_backward(pooling_backward_pd(alg, st.src_md, st.dst_md, {2, 2}, {2, 2}, {0, 0}, {pr_h, pr_w}, fpd));
   stages_.push_back(std::move(st));
 }
 

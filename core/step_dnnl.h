@@ -1,5 +1,5 @@
 // The optimisation step of a FeatureNet through oneDNN directly (see
-// step_dnnl.cpp). Internal to core/; only built with oneDNN 2.x
+// step_dnnl.cpp). Internal to core/; only built with oneDNN
 // (NST_HAVE_DNNL), elsewhere FeatureNet runs through ATen.
 #pragma once
 

@@ -101,7 +101,7 @@ std::string no_int8_because() {
 #ifdef NST_HAVE_DNNL
   return "this CPU: " + nst::cpu::describe();
 #else
-  return "built without oneDNN 2.x";
+  return "built without oneDNN";
 #endif
 }
 
@@ -175,7 +175,7 @@ TEST(FastLoader, TinyImagesInBothPrecisions) {
       // Reads outside a layer would show as garbage; float summation order as < 1e-6.
       EXPECT_LT(max_abs_diff(out, nst::fast_stylize(gradient_image(w, h, 3), fixture("tn-zip.pth"), o)), 1e-5);
     }
-  // The ATen path (training, and builds without oneDNN 2.x) pads the same way.
+  // The ATen path (training, and builds without oneDNN) pads the same way.
   auto net = nst::fast::load(fixture("tn-zip.pth"));
   // A fixed input: the deepest layers hold 1x2 pixels, and instance norm over
   // two nearly equal values magnifies float rounding without bound (a random

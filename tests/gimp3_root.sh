@@ -10,7 +10,7 @@
 #   test    run the tests that matter on Debian 13 inside the root: the GIMP 3 plug-in
 #           through script-fu (tests/gimp3_batch_test.sh, tests/gimp3_hostile_test.sh,
 #           tests/gimp3_cycles_test.sh), its dialogs under Xvfb
-#           (tests/gimp3_dialog_test.sh) and the core's tests on LibTorch 2.6
+#           (tests/gimp3_dialog_test.sh) and the core's tests on LibTorch 2.6 and oneDNN 3.7
 #   all     create + build + test
 #   shell   an interactive shell inside the root, with the mounts below
 #
@@ -185,19 +185,29 @@ build() {
     if [[ ! -f "$root$build_dir/build.ninja" ]]; then
         rm -rf "${root:?}$build_dir"
         in_root meson setup "$build_dir" /work/src -Dgimp=3 || die "meson setup failed in the root"
+    elif ! cmp -s "$root/var/lib/nst-packages.sha256" "$root$build_dir/nst-packages.sha256"; then
+        # Packages came or went since this folder was configured: meson's cached
+        # checks (found libraries and headers) would still say what was there then.
+        in_root meson setup --reconfigure --clearcache "$build_dir" /work/src ||
+            die "meson setup --reconfigure failed in the root"
     fi
+    cp "$root/var/lib/nst-packages.sha256" "$root$build_dir/nst-packages.sha256"
     # Compilations take the machine-wide build lock (taken here, outside the root).
     say "building in the root: $build_dir (waits for $build_lock)"
-    # The VGG fixtures (written by python3-torch 2.6) and the random Darknet-tiny are built for the core tests too.
+    # The VGG and fast-network fixtures (written by python3-torch 2.6) and the random Darknet-tiny
+    # are built for the core tests too.
     flock "$build_lock" chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-        LANG=C.UTF-8 sh -c "meson compile -C '$build_dir' && meson compile -C '$build_dir' vgg-fixtures darknet-fixture" ||
+        LANG=C.UTF-8 sh -c "meson compile -C '$build_dir' &&
+            meson compile -C '$build_dir' vgg-fixtures fast-fixtures darknet-fixture" ||
         die "the build in the root failed"
     say "the build took $(( $(now) - t0 )) s"
 }
 
-# The tests run in the root: the GIMP 3 plug-in end to end, and the core on LibTorch 2.6.
-root_tests=("gimp3 plug-in batch" "gimp3 plug-in hostile inputs" "gimp3 plug-in cancel cycles" "gimp3 dialogs (Xvfb)" "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader"
-            "core Engine" "core Models")
+# The tests run in the root: the GIMP 3 plug-in end to end, and the core on LibTorch 2.6 and
+# oneDNN 3.7 (the direct step's and the fast networks' oneDNN paths included).
+root_tests=("gimp3 plug-in batch" "gimp3 plug-in hostile inputs" "gimp3 plug-in cancel cycles" "gimp3 dialogs (Xvfb)"
+            "core Losses" "core Pixels" "core VggLoader" "core DarknetLoader" "core Engine" "core Models"
+            "core DirectStep" "fast FastLoader" "fast FastMl5" "fast FastInt8" "fast FastTiling" "fast FastModels")
 
 [[ -z "${NST_ROOT_TESTS:-}" ]] || IFS=, read -ra root_tests <<<"$NST_ROOT_TESTS"
 
