@@ -165,7 +165,7 @@ sync_source() {
         mkdir -p "$(dirname -- "$dest/$f")"
         rm -rf "${dest:?}/$f"
         cp -P --preserve=mode "$src/$f" "$dest/$f"
-    done < <(cd "$src" && find . -mindepth 1 \( -path './build*' -o -path './.git' \) -prune \
+    done < <(cd "$src" && find . -mindepth 1 \( -path './build*' -type d -o -path ./.git \) -prune \
                  -o \( -type f -o -type l \) -print0)
     while IFS= read -r -d '' f; do
         [[ -e "$src/$f" || -L "$src/$f" ]] && continue
